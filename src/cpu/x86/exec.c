@@ -1,0 +1,390 @@
+/*
+ * Translation blocks and the threaded-code execution loop.
+ *
+ * TBs are shared by every vCPU of a process (user-mode threads) through
+ * struct tb_cache, a hash table protected by a mutex that only the slow
+ * path takes.  Each vCPU has a direct-mapped jump cache that is read
+ * without locking; invalidated TBs are flagged, unlinked from the hash and
+ * kept on a retire list (another thread may still be running one), so a
+ * stale pointer is always safe to inspect.
+ */
+#include "cpu.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#define TB_HASH_BITS 16
+#define TB_HASH_SIZE (1u << TB_HASH_BITS)
+#define PAGE_HASH_BITS 12
+#define PAGE_HASH_SIZE (1u << PAGE_HASH_BITS)
+#define CODE_PAGE 4096ull
+
+struct tb_cache {
+	pthread_mutex_t lock;
+	struct tb *hash[TB_HASH_SIZE];
+	struct tb *pages[PAGE_HASH_SIZE]; /* chains through page_next[] */
+	struct tb *retired;               /* chains through hash_next */
+	size_t count;
+	volatile unsigned generation;     /* bumped on every invalidation */
+};
+
+__thread struct cpu *cpu_current;
+
+struct tb_cache *tb_cache_new(void)
+{
+	struct tb_cache *t = calloc(1, sizeof(*t));
+	if (t)
+		pthread_mutex_init(&t->lock, NULL);
+	return t;
+}
+
+static void free_chain(struct tb *tb)
+{
+	while (tb) {
+		struct tb *n = tb->hash_next;
+		free(tb);
+		tb = n;
+	}
+}
+
+void tb_cache_free(struct tb_cache *t)
+{
+	if (!t)
+		return;
+	for (unsigned i = 0; i < TB_HASH_SIZE; i++)
+		free_chain(t->hash[i]);
+	free_chain(t->retired);
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}
+
+static inline unsigned tb_hash(uint64_t pc, uint32_t flags)
+{
+	uint64_t h = (pc ^ (pc >> TB_HASH_BITS) ^ ((uint64_t)flags << 7)) * 0x9e3779b97f4a7c15ull;
+	return (unsigned)(h >> (64 - TB_HASH_BITS));
+}
+static inline unsigned page_hash(uint64_t page)
+{
+	return (unsigned)(((page >> 12) * 0x9e3779b97f4a7c15ull) >> (64 - PAGE_HASH_BITS));
+}
+static inline unsigned jc_hash(uint64_t pc)
+{
+	return (unsigned)((pc ^ (pc >> JMP_CACHE_BITS)) & (JMP_CACHE_SIZE - 1));
+}
+
+/* A TB sits in the chain of page_hash(page[0]) through page_next[0] and,
+ * when it spans two pages hashing differently, in that of page[1] through
+ * page_next[1]. */
+static inline int tb_has_slot1(const struct tb *tb)
+{
+	return tb->page[1] != ~0ull && page_hash(tb->page[1]) != page_hash(tb->page[0]);
+}
+static inline int tb_slot_for_bucket(const struct tb *tb, unsigned bucket)
+{
+	return page_hash(tb->page[0]) == bucket ? 0 : 1;
+}
+
+static void page_unlink(struct tb_cache *t, struct tb *tb, int k)
+{
+	unsigned bucket = page_hash(tb->page[k]);
+	struct tb **pp = &t->pages[bucket];
+	while (*pp) {
+		struct tb *x = *pp;
+		int xk = tb_slot_for_bucket(x, bucket);
+		if (x == tb) {
+			*pp = x->page_next[xk];
+			return;
+		}
+		pp = &x->page_next[xk];
+	}
+}
+
+static void tb_retire(struct tb_cache *t, struct tb *tb)
+{
+	tb->invalid = 1;
+	struct tb **pp = &t->hash[tb_hash(tb->pc, tb->flags)];
+	while (*pp && *pp != tb)
+		pp = &(*pp)->hash_next;
+	if (*pp)
+		*pp = tb->hash_next;
+	page_unlink(t, tb, 0);
+	if (tb_has_slot1(tb))
+		page_unlink(t, tb, 1);
+	tb->hash_next = t->retired;
+	t->retired = tb;
+	t->count--;
+}
+
+int tb_invalidate_range(struct tb_cache *t, uint64_t start, uint64_t len)
+{
+	int n = 0;
+	if (!len)
+		return 0;
+	pthread_mutex_lock(&t->lock);
+	uint64_t first = start & ~(CODE_PAGE - 1), last = (start + len - 1) & ~(CODE_PAGE - 1);
+	for (uint64_t pg = first;; pg += CODE_PAGE) {
+		unsigned bucket = page_hash(pg);
+		struct tb *tb = t->pages[bucket];
+		while (tb) {
+			struct tb *next = tb->page_next[tb_slot_for_bucket(tb, bucket)];
+			if (tb->page[0] == pg || tb->page[1] == pg) {
+				tb_retire(t, tb);
+				n++;
+			}
+			tb = next;
+		}
+		if (pg == last)
+			break;
+	}
+	if (n)
+		__atomic_add_fetch(&t->generation, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}
+
+void tb_flush(struct tb_cache *t)
+{
+	pthread_mutex_lock(&t->lock);
+	for (unsigned i = 0; i < TB_HASH_SIZE; i++) {
+		struct tb *tb = t->hash[i];
+		while (tb) {
+			struct tb *n = tb->hash_next;
+			tb->invalid = 1;
+			tb->hash_next = t->retired;
+			t->retired = tb;
+			tb = n;
+		}
+		t->hash[i] = NULL;
+	}
+	memset(t->pages, 0, sizeof(t->pages));
+	t->count = 0;
+	__atomic_add_fetch(&t->generation, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* --- exceptions --------------------------------------------------- */
+
+void cpu_exit_now(struct cpu *c, int reason)
+{
+	c->exit_reason = reason;
+	siglongjmp(c->jmp_env, 1);
+}
+
+void cpu_raise(struct cpu *c, int vector, uint32_t error)
+{
+	if (c->cur)
+		c->rip = c->cur->rip;
+	c->exc_vector = vector;
+	c->exc_error = error;
+	cpu_exit_now(c, EXIT_EXCEPTION);
+}
+
+void cpu_raise_pf(struct cpu *c, uint64_t addr, int write)
+{
+	c->exc_addr = addr;
+	c->exc_write = write;
+	cpu_raise(c, EXC_PF, write ? 2 : 0);
+}
+
+/* Handler installed for an instruction whose bytes could not be fetched:
+ * the fault address is in imm. */
+static void op_fetch_fault(struct cpu *c, const struct insn *in)
+{
+	cpu_raise_pf(c, in->imm, 0);
+}
+
+/* --- TB construction ---------------------------------------------- */
+
+/* Decode a TB at pc.  Called with the cache lock not held. */
+static struct tb *tb_build(struct cpu *c, uint64_t pc, uint32_t flags)
+{
+	struct insn buf[TB_MAX_INSNS];
+	uint8_t window[16];
+	unsigned n = 0;
+	uint64_t cur = pc;
+	uint64_t page0 = pc & ~(CODE_PAGE - 1), page1 = ~0ull;
+	const uint8_t *hp0 = c->env->code_page(c, page0);
+
+	if (!hp0) {
+		memset(&buf[0], 0, sizeof(buf[0]));
+		buf[0].fn = op_fetch_fault;
+		buf[0].rip = pc;
+		buf[0].next_rip = pc;
+		buf[0].imm = pc;
+		n = 1;
+		goto done;
+	}
+	while (n < TB_MAX_INSNS) {
+		int ends = 0;
+		size_t off = cur - page0;
+		if (off >= CODE_PAGE)
+			break; /* next instruction starts on the next page */
+		size_t avail = CODE_PAGE - off;
+		const uint8_t *code = hp0 + off;
+		int len;
+		if (avail < 15) {
+			/* Instruction may straddle the page end. */
+			memcpy(window, code, avail);
+			size_t have = avail;
+			const uint8_t *hp1 = c->env->code_page(c, page0 + CODE_PAGE);
+			if (hp1) {
+				memcpy(window + avail, hp1, 15 - avail);
+				have = 15;
+			}
+			len = x86_decode(c, cur, window, have, flags, &buf[n], &ends);
+			if (len < 0) {
+				if (n > 0)
+					break; /* let the next TB take the fault */
+				memset(&buf[0], 0, sizeof(buf[0]));
+				buf[0].fn = op_fetch_fault;
+				buf[0].rip = cur;
+				buf[0].next_rip = cur;
+				buf[0].imm = page0 + CODE_PAGE;
+				n = 1;
+				break;
+			}
+			if ((size_t)len > avail) {
+				if (n > 0)
+					break; /* keep a straddling insn first in its TB */
+				page1 = page0 + CODE_PAGE;
+				n++;
+				cur += (unsigned)len;
+				break;
+			}
+		} else {
+			len = x86_decode(c, cur, code, avail, flags, &buf[n], &ends);
+			if (len < 0)
+				break;
+		}
+		n++;
+		cur += (unsigned)len;
+		if (ends)
+			break;
+	}
+done:;
+	struct tb *tb = malloc(sizeof(*tb) + n * sizeof(struct insn));
+	if (!tb)
+		abort();
+	memset(tb, 0, sizeof(*tb));
+	tb->pc = pc;
+	tb->flags = flags;
+	tb->n = n;
+	tb->page[0] = page0;
+	tb->page[1] = page1;
+	tb->end_pc = n ? buf[n - 1].next_rip : pc;
+	memcpy(tb->insns, buf, n * sizeof(struct insn));
+	return tb;
+}
+
+static struct tb *tb_find_slow(struct cpu *c, uint64_t pc, uint32_t flags)
+{
+	struct tb_cache *t = c->tbc;
+	unsigned h = tb_hash(pc, flags);
+	pthread_mutex_lock(&t->lock);
+	for (struct tb *tb = t->hash[h]; tb; tb = tb->hash_next)
+		if (tb->pc == pc && tb->flags == flags) {
+			pthread_mutex_unlock(&t->lock);
+			return tb;
+		}
+	unsigned gen = t->generation;
+	pthread_mutex_unlock(&t->lock);
+
+	struct tb *tb = tb_build(c, pc, flags);
+
+	pthread_mutex_lock(&t->lock);
+	if (t->generation != gen) {
+		/* Code may have changed while we decoded: if one of our pages
+		 * was invalidated meanwhile, decode again next time. */
+		for (struct tb *x = t->hash[h]; x; x = x->hash_next)
+			if (x->pc == pc && x->flags == flags) {
+				pthread_mutex_unlock(&t->lock);
+				free(tb);
+				return x;
+			}
+	}
+	tb->hash_next = t->hash[h];
+	t->hash[h] = tb;
+	unsigned ph = page_hash(tb->page[0]);
+	tb->page_next[0] = t->pages[ph];
+	t->pages[ph] = tb;
+	if (tb_has_slot1(tb)) {
+		ph = page_hash(tb->page[1]);
+		tb->page_next[1] = t->pages[ph];
+		t->pages[ph] = tb;
+	}
+	t->count++;
+	pthread_mutex_unlock(&t->lock);
+	return tb;
+}
+
+/* --- the execution loop ------------------------------------------- */
+
+int cpu_exec(struct cpu *c_arg)
+{
+	cpu_current = c_arg;
+	if (sigsetjmp(c_arg->jmp_env, 0)) {
+		/* An exception, exit or restart unwound to here. */
+		struct cpu *c = cpu_current;
+		c->cur = NULL;
+		int r = c->exit_reason;
+		c->exit_reason = 0;
+		if (r != EXIT_NONE)
+			return r;
+		/* EXIT_NONE: restart at c->rip (self-modifying code). */
+	}
+	struct cpu *c = cpu_current;
+	struct tb *prev = NULL;
+	for (;;) {
+		if (unlikely(c->exit_request)) {
+			c->exit_request = 0;
+			return EXIT_REQUEST;
+		}
+		uint64_t pc = c->rip;
+		uint32_t flags = c->tb_flags;
+		struct tb *tb;
+		if (prev && (tb = prev->link[0]) && tb->pc == pc && tb->flags == flags && !tb->invalid) {
+			/* chained */
+		} else {
+			tb = c->jmp_cache[jc_hash(pc)];
+			if (!tb || tb->pc != pc || tb->flags != flags || tb->invalid) {
+				tb = tb_find_slow(c, pc, flags);
+				c->jmp_cache[jc_hash(pc)] = tb;
+			}
+			if (prev && !prev->invalid)
+				prev->link[0] = tb;
+		}
+		c->rip = tb->end_pc;
+		const struct insn *in = tb->insns, *end = in + tb->n;
+		do {
+			c->cur = in;
+			in->fn(c, in);
+		} while (++in < end);
+		c->cur = NULL;
+		c->icount += tb->n;
+		if (unlikely(c->exit_reason)) {
+			int r = c->exit_reason;
+			c->exit_reason = 0;
+			return r;
+		}
+		prev = tb;
+	}
+}
+
+/* Unwind to cpu_exec and re-execute the current instruction (used after
+ * self-modifying code invalidated the running TB). */
+__attribute__((noreturn)) void cpu_restart_insn(struct cpu *c)
+{
+	if (c->cur)
+		c->rip = c->cur->rip;
+	c->exit_reason = EXIT_NONE;
+	siglongjmp(c->jmp_env, 1);
+}
+
+void cpu_host_fault(uintptr_t host_addr, int write)
+{
+	struct cpu *c = cpu_current;
+	if (!c || !c->cur)
+		return;
+	cpu_raise_pf(c, (uint64_t)(host_addr - c->guest_base), write);
+}

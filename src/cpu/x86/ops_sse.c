@@ -1,0 +1,9 @@
+/*
+ * MMX, SSE, SSE2.
+ */
+#include "decode.h"
+#include "ops.h"
+
+const struct opdesc ops_sse[] = {
+	{ 0 },
+};

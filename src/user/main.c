@@ -1,0 +1,2 @@
+/* placeholder until the user-mode loader lands */
+int main(void) { return 1; }
