@@ -172,7 +172,8 @@ struct insn {
 	uint8_t aux;       /* per-opcode constant from the opcode table */
 	uint8_t modrm;     /* raw ModRM byte (x87 and group decoding) */
 	uint8_t op;        /* opcode byte (last byte of the opcode) */
-	uint8_t vvvv;      /* reserved for VEX (AVX not implemented) */
+	uint8_t vvvv;      /* VEX.vvvv register (already un-inverted) */
+	uint8_t vex;       /* bit 0: VEX-encoded; bit 1: VEX.L */
 	uint8_t len;       /* length in bytes */
 };
 

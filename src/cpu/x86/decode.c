@@ -96,18 +96,19 @@ static bool entry_matches(const struct opdesc *d, unsigned pfx, int has_modrm, u
 }
 
 static const struct opdesc *lookup(unsigned map, unsigned op, unsigned sel, int has66,
-				   int has_modrm, uint8_t modrm)
+				   int has_modrm, uint8_t modrm, int vex)
 {
 	unsigned st = g_index.start[map][op], n = g_index.count[map][op];
 	unsigned tries[3], nt = 0;
 	tries[nt++] = sel;
 	if ((sel == P_F2 || sel == P_F3) && has66)
 		tries[nt++] = P_66;
-	tries[nt++] = P_ANY;
+	if (!vex)
+		tries[nt++] = P_ANY;
 	for (unsigned t = 0; t < nt; t++)
 		for (unsigned i = 0; i < n; i++) {
 			const struct opdesc *d = g_index.ent[st + i];
-			if (entry_matches(d, tries[t], has_modrm, modrm))
+			if (!!(d->flags & F_VEX) == vex && entry_matches(d, tries[t], has_modrm, modrm))
 				return d;
 		}
 	return NULL;
@@ -193,19 +194,54 @@ int x86_decode(struct cpu *c, uint64_t pc, const uint8_t *code, size_t avail,
 		return -1;
 	out->op = b;
 
-	/* VEX/EVEX/XOP encodings are not implemented: CPUID does not
-	 * advertise AVX, so they are #UD.  Outside 64-bit mode C4/C5/62 are
-	 * LES/LDS/BOUND unless the next byte has mod == 3. */
+	/* VEX (C4/C5): outside 64-bit mode C4/C5 are LES/LDS unless the next
+	 * byte has mod == 3 (SDM vol. 2 §2.3.5).  Only the GPR instructions
+	 * of BMI1/BMI2 are VEX-encoded entries; CPUID does not advertise AVX,
+	 * so every other VEX encoding is #UD.  EVEX (62) likewise. */
+	int vex = 0;
 	if (map == MAP_1B && (b == 0xc4 || b == 0xc5 || b == 0x62)) {
 		if (code64 || (s.pos < s.avail && (s.p[s.pos] >> 6) == 3)) {
-			out->len = (uint8_t)s.pos;
-			out->next_rip = pc + s.pos;
-			set_fault(out, op_ud, ends_tb);
-			return (int)s.pos;
+			if (b == 0x62 || (pfx & (PFX_66 | PFX_F2 | PFX_F3 | PFX_LOCK)) || rex) {
+				fetch(&s, 1);
+				out->len = (uint8_t)s.pos;
+				out->next_rip = pc + s.pos;
+				set_fault(out, op_ud, ends_tb);
+				return s.truncated ? -1 : (int)s.pos;
+			}
+			unsigned p1 = (unsigned)fetch(&s, 1), p2, mmmmm;
+			if (b == 0xc5) {
+				p2 = p1;
+				mmmmm = 1;
+				rex = 0x40 | ((p1 & 0x80) ? 0 : 4);
+			} else {
+				p2 = (unsigned)fetch(&s, 1);
+				mmmmm = p1 & 0x1f;
+				rex = 0x40 | ((p1 & 0x80) ? 0 : 4) | ((p1 & 0x40) ? 0 : 2) |
+				      ((p1 & 0x20) ? 0 : 1) | ((p2 & 0x80) ? 8 : 0);
+			}
+			if (!code64)
+				rex = 0; /* R/X/B/W ignored outside 64-bit mode */
+			out->vvvv = (uint8_t)((~p2 >> 3) & (code64 ? 15 : 7));
+			out->vex = (uint8_t)(1 | ((p2 & 4) ? 2 : 0));
+			static const unsigned pp_pfx[4] = { 0, PFX_66, PFX_F3, PFX_F2 };
+			pfx |= pp_pfx[p2 & 3];
+			last_rep = (p2 & 3) == 2 ? P_F3 : (p2 & 3) == 3 ? P_F2 : 0;
+			b = (uint8_t)fetch(&s, 1);
+			if (s.truncated)
+				return -1;
+			map = mmmmm == 1 ? MAP_0F : mmmmm == 2 ? MAP_0F38 : mmmmm == 3 ? MAP_0F3A : MAP_NB;
+			out->op = b;
+			vex = 1;
+			if (map == MAP_NB) {
+				out->len = (uint8_t)s.pos;
+				out->next_rip = pc + s.pos;
+				set_fault(out, op_ud, ends_tb);
+				return (int)s.pos;
+			}
 		}
 	}
 
-	int has_modrm = needs_modrm(map, b);
+	int has_modrm = vex || needs_modrm(map, b);
 	uint8_t modrm = 0;
 	if (has_modrm) {
 		modrm = (uint8_t)fetch(&s, 1);
@@ -215,7 +251,9 @@ int x86_decode(struct cpu *c, uint64_t pc, const uint8_t *code, size_t avail,
 	out->modrm = modrm;
 
 	unsigned sel = last_rep ? last_rep : (pfx & PFX_66) ? P_66 : P_NONE;
-	const struct opdesc *d = lookup(map, b, sel, !!(pfx & PFX_66), has_modrm, modrm);
+	if (vex)
+		sel = last_rep ? last_rep : (pfx & PFX_66) ? P_66 : P_NONE;
+	const struct opdesc *d = lookup(map, b, sel, !!(pfx & PFX_66) && !vex, has_modrm, modrm, vex);
 	if (d && (d->flags & F_NO64) && code64)
 		d = NULL;
 	if (d && (d->flags & F_ONLY64) && !code64)

@@ -49,6 +49,8 @@ enum {
 #define F_SIZE16 0x20000 /* operand size fixed at 2 (e.g. MOV Sreg) */
 #define F_SIZE32 0x40000 /* 4 unless REX.W: 8 (ignores 66, used by SSE<->GPR) */
 #define F_REPOK 0x80000  /* F2/F3 act as REP prefixes */
+#define F_VEX 0x100000   /* VEX-encoded (BMI1/BMI2 GPR forms); pfx = VEX.pp,
+			  * map = VEX.mmmmm; insn.vvvv and insn.vex are set */
 
 struct opdesc {
 	uint8_t map;   /* MAP_* */
