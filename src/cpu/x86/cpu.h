@@ -221,6 +221,10 @@ struct cpu_env_ops {
 	const uint8_t *(*code_page)(struct cpu *c, uint64_t page);
 	/* Slow path of memory access when !c->mem_direct (system mode). */
 	void *(*mem_slow)(struct cpu *c, uint64_t lin, unsigned size, int write);
+	/* Load a segment register (MOV Sreg, POP Sreg, LFS ...): fills
+	 * c->seg[seg] and returns 0, or returns -1 for #GP(sel).  NULL: only
+	 * null selectors are accepted (base 0). */
+	int (*load_seg)(struct cpu *c, int seg, uint16_t sel);
 };
 
 /* CPUID feature words, indexed as in struct cpu.features. */
