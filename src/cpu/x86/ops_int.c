@@ -283,12 +283,8 @@ static void xchg_r_rm(struct cpu *c, const struct insn *in)
 /* 90+r: XCHG eAX, r (90 without REX.B is NOP, F3 90 is PAUSE) */
 static void xchg_a_r(struct cpu *c, const struct insn *in)
 {
-	if (in->reg == R_RAX) {
-		if (in->opsize == 4 && !(c->tb_flags & TB_F_CODE64))
-			return;
-		if (in->opsize != 2 && !(in->rex & 1)) /* 90 is NOP, even with REX.W */
-			return;
-	}
+	if (in->reg == R_RAX)
+		return; /* 90 (any size, also F3 90 PAUSE) is NOP: EAX is not zero-extended */
 	uint64_t a = get_reg(c, R_RAX, in->opsize), b = get_reg(c, in->reg, in->opsize);
 	set_reg(c, R_RAX, b, in->opsize);
 	set_reg(c, in->reg, a, in->opsize);
