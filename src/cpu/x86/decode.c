@@ -13,6 +13,7 @@
  * the first matching entry wins. */
 static const struct opdesc *const op_groups[] = {
 	ops_int, ops_int2, ops_sys, ops_x87, ops_sse, ops_sse2,
+	ops_sse41, ops_sse41fp, ops_sse42, ops_aes,
 };
 
 /* Built once from op_groups and read-only afterwards. */

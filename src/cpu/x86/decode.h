@@ -77,7 +77,11 @@ extern const struct opdesc ops_int2[];   /* ops_int2.c: shifts, bits, mul/div, s
 extern const struct opdesc ops_sys[];    /* ops_sys.c: system / privileged */
 extern const struct opdesc ops_x87[];    /* ops_x87.c */
 extern const struct opdesc ops_sse[];    /* ops_sse.c: MMX, SSE, SSE2 */
-extern const struct opdesc ops_sse2[];   /* ops_sse2.c: SSE3..SSE4.2, AES, PCLMUL */
+extern const struct opdesc ops_sse2[];   /* ops_sse2.c: SSE3, SSSE3 */
+extern const struct opdesc ops_sse41[];  /* ops_sse41.c: SSE4.1 integer, PCMPGTQ */
+extern const struct opdesc ops_sse41fp[]; /* ops_sse41fp.c: ROUNDxx, DPPS/DPPD */
+extern const struct opdesc ops_sse42[];  /* ops_sse42.c: PCMPxSTRx */
+extern const struct opdesc ops_aes[];    /* ops_aes.c: AES-NI, PCLMULQDQ */
 
 /* Common handlers any group may reference. */
 void op_ud(struct cpu *c, const struct insn *in); /* raise #UD */
