@@ -76,7 +76,10 @@ extern const struct opdesc ops_int[];    /* ops_int.c: integer core */
 extern const struct opdesc ops_int2[];   /* ops_int2.c: shifts, bits, mul/div, string, misc */
 extern const struct opdesc ops_sys[];    /* ops_sys.c: system / privileged */
 extern const struct opdesc ops_x87[];    /* ops_x87.c */
-extern const struct opdesc ops_sse[];    /* ops_sse.c: MMX, SSE, SSE2 */
+extern const struct opdesc ops_sse[];    /* ops_sse.c: MMX, SSE, SSE2 moves */
+extern const struct opdesc ops_sse_int[]; /* ops_sse_int.c: MMX/SSE2 integer */
+extern const struct opdesc ops_sse_fp[]; /* ops_sse_fp.c: SSE/SSE2 FP arithmetic */
+extern const struct opdesc ops_sse_cvt[]; /* ops_sse_cvt.c: SSE/SSE2 conversions */
 extern const struct opdesc ops_sse2[];   /* ops_sse2.c: SSE3, SSSE3 */
 extern const struct opdesc ops_sse41[];  /* ops_sse41.c: SSE4.1 integer, PCMPGTQ */
 extern const struct opdesc ops_sse41fp[]; /* ops_sse41fp.c: ROUNDxx, DPPS/DPPD */
