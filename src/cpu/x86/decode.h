@@ -73,7 +73,10 @@ struct opdesc {
 
 /* The groups; each is defined in its ops_*.c file. */
 extern const struct opdesc ops_int[];    /* ops_int.c: integer core */
-extern const struct opdesc ops_int2[];   /* ops_int2.c: shifts, bits, mul/div, string, misc */
+extern const struct opdesc ops_int2[];   /* ops_int2.c: shifts, group 3, mul/div, bit tests/scans */
+extern const struct opdesc ops_string[]; /* ops_string.c: MOVS CMPS STOS LODS SCAS, REP */
+extern const struct opdesc ops_misc[];   /* ops_misc.c: CMPXCHG XADD BSWAP MOVBE CRC32 RDTSC RDRAND BCD ... */
+extern const struct opdesc ops_bmi[];    /* ops_bmi.c: BMI1, BMI2, ADX */
 extern const struct opdesc ops_sys[];    /* ops_sys.c: system / privileged */
 extern const struct opdesc ops_x87[];    /* ops_x87.c */
 extern const struct opdesc ops_sse[];    /* ops_sse.c: MMX, SSE, SSE2 moves */
