@@ -1,0 +1,69 @@
+# lemu: meson + ninja behind make.
+#   make         build everything into build/ (build/lemu-x86_64, build/lemu-i386, ...)
+#   make check   build (with -Werror), build the ASan/UBSan tree, run every test suite
+#   make run     run a real program (busybox sh) under build/lemu-x86_64
+#   make bench   ratios against native and qemu-x86_64 (bench/user.sh)
+#   make format  clang-format -i over src/ tools/ tests/unit/
+# Missing Debian packages are installed by scripts/deps.sh (as root or through sudo).
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+MESON_OPTS ?=
+# Compiler warnings are errors everywhere (make, make check, CI); make WERROR=false to relax.
+WERROR     ?= true
+RUN_ARGS   ?=
+DEPS       := scripts/deps.sh
+
+.PHONY: all build asan check check-harness run bench format clean distclean deps
+
+all: build
+
+deps:
+	@$(DEPS) build
+
+$(BUILD)/build.ninja:
+	@$(DEPS) build
+	meson setup $(BUILD) -Dwerror=$(WERROR) $(MESON_OPTS)
+
+build: $(BUILD)/build.ninja
+	@if [ "$$(meson introspect --buildoptions $(BUILD) 2>/dev/null | python3 -c 'import json,sys; print(str([o["value"] for o in json.load(sys.stdin) if o["name"] == "werror"][0]).lower())' 2>/dev/null)" != "$(WERROR)" ]; then \
+		meson configure $(BUILD) -Dwerror=$(WERROR); fi
+	ninja -C $(BUILD)
+
+$(ASAN_BUILD)/build.ninja:
+	@$(DEPS) build
+	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Dbuildtype=debug -Dwerror=$(WERROR) $(MESON_OPTS)
+
+asan: $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+
+check:
+	@$(DEPS) test
+	@$(MAKE) --no-print-directory build WERROR=true
+	@$(MAKE) --no-print-directory asan WERROR=true
+	@tests/run.sh
+
+# Validate the harness itself: every suite with a pass-through "emulator" that runs natively.
+check-harness:
+	@$(DEPS) test
+	@LEMU_X86_64=scripts/native-exec LEMU_I386=scripts/native-exec tests/run.sh insn user integration
+
+run:
+	@$(DEPS) run
+	@$(MAKE) --no-print-directory build
+	@scripts/run-demo.sh $(RUN_ARGS)
+
+bench:
+	@$(DEPS) bench
+	@$(MAKE) --no-print-directory build
+	@bench/user.sh
+
+format:
+	@$(DEPS) format
+	find src tools tests/unit -name '*.[ch]' -print0 | xargs -0 -r clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
+
+distclean: clean
+	rm -rf .cache

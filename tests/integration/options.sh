@@ -1,0 +1,87 @@
+#!/bin/bash
+# lemu-x86_64's own command line, checked against QEMU's behaviour (qemu-x86_64 7.2): run once
+# under the emulator; a case passes when it returns 0. Output shapes, not exact text.
+SUITE_MODE=check
+. "$(dirname "$0")/../lib/case.sh"
+
+fail() { echo "FAIL: $*"; exit 1; }
+# expect_rc WANT CMD...: run CMD, keep its stdout/stderr in out/err, check the exit status.
+expect_rc() {
+	local want=$1 rc
+	shift
+	"$@" >out 2>err
+	rc=$?
+	[ "$rc" = "$want" ] || { echo "stdout:"; head -n 20 out; echo "stderr:"; head -n 20 err; fail "$* exited $rc, want $want"; }
+}
+
+t_version() {
+	expect_rc 0 $E -version
+	head -n 1 out | grep -Eq '^[^ ]+ version [0-9]+\.[0-9]+' || { cat out; fail "-version: first line is not 'NAME version X.Y...'"; }
+}
+t_version_i386() {
+	expect_rc 0 "$LEMU_I386" -version
+	grep -q version out || fail "lemu-i386 -version prints no version"
+}
+t_help() {
+	expect_rc 0 $E -h
+	head -n 1 out | grep -Eq '^usage: [^ ]+ \[options\] program \[arguments\.\.\.\]' || { head -n 3 out; fail "-h: no QEMU-style usage line"; }
+	for o in -E -U -cpu -d -strace -version -L; do
+		grep -q -- "^$o " out || grep -q -- "^$o\$" out || fail "-h does not list $o"
+	done
+}
+t_cpu_help() {
+	expect_rc 0 $E -cpu help
+	grep -q qemu64 out || fail "-cpu help does not list qemu64"
+	grep -q max out || fail "-cpu help does not list max"
+}
+t_cpu_select() {
+	expect_rc 0 $E -cpu qemu64 /bin/busybox echo ok
+	[ "$(cat out)" = ok ] || fail "-cpu qemu64: program output '$(cat out)'"
+	expect_rc 0 $E -cpu max /bin/busybox echo ok
+}
+t_cpu_unknown() {
+	$E -cpu no-such-cpu /bin/busybox true >out 2>err && fail "-cpu no-such-cpu was accepted"
+	[ -s err ] || fail "-cpu no-such-cpu: no error message"
+}
+t_d_help() {
+	expect_rc 0 $E -d help
+	head -n 1 out | grep -q '^Log items (comma separated):' || { head -n 3 out; fail "-d help: first line not 'Log items (comma separated):'"; }
+	grep -q '^in_asm ' out || fail "-d help does not list in_asm"
+}
+t_env_set() {
+	expect_rc 0 $E -E LEMU_T=hello -E OTHER=x=y /bin/busybox sh -c 'echo "$LEMU_T $OTHER"'
+	[ "$(cat out)" = "hello x=y" ] || fail "-E: got '$(cat out)'"
+}
+t_env_unset() {
+	expect_rc 0 $E -U TZ /bin/busybox env
+	grep -q '^TZ=' out && fail "-U TZ: TZ still set"
+	grep -q '^LC_ALL=C$' out || fail "-U TZ removed other variables"
+}
+t_argv0() {
+	expect_rc 0 $E -0 echo /bin/busybox argv0-works
+	[ "$(cat out)" = argv0-works ] || fail "-0 echo: busybox did not see argv[0]=echo ($(cat out))"
+}
+t_strace() {
+	expect_rc 0 $E -strace /bin/busybox echo traced
+	[ "$(cat out)" = traced ] || fail "-strace changed the program's stdout"
+	grep -Eq '^[0-9]+ write\(1,' err || { tail -n 5 err; fail "-strace: no 'PID write(1,...' line on stderr"; }
+	grep -Eq '^[0-9]+ exit_group\(0\)' err || fail "-strace: no 'PID exit_group(0)' line"
+}
+t_exit_status() {
+	expect_rc 3 $E /bin/busybox sh -c 'exit 3'
+	expect_rc 0 $E /bin/busybox true
+}
+t_unknown_option() {
+	expect_rc 1 $E -no-such-option /bin/busybox true
+	grep -q "unknown option 'no-such-option'" err || { cat err; fail "unknown option: no \"unknown option 'no-such-option'\" message"; }
+}
+t_no_program() {
+	expect_rc 1 $E
+	[ -s err ] || fail "no program: no error message"
+}
+t_missing_program() {
+	$E /nonexistent/program >out 2>err && fail "a missing program ran"
+	[ -s err ] || fail "missing program: no error message"
+}
+
+case_main "$@"
