@@ -546,5 +546,11 @@ static inline bool cpu_has(const struct cpu *c, uint16_t feat)
 void cpu_fxsave(struct cpu *c, uint8_t out[512]);
 void cpu_fxrstor(struct cpu *c, const uint8_t in[512]);
 void cpu_fpu_reset(struct cpu *c);
+/* XSAVE-layout image (576 bytes: legacy area + header) of the components
+ * in rfbm & XCR0, 64-bit format; XSTATE_BV bits outside rfbm keep the
+ * value already in `out`.  cpu_xrstor_image returns -1 (state untouched)
+ * on an invalid header or MXCSR, as XRSTOR would raise #GP. */
+void cpu_xsave_image(struct cpu *c, uint8_t *out, uint64_t rfbm);
+int cpu_xrstor_image(struct cpu *c, const uint8_t *in, uint64_t rfbm);
 
 #endif
