@@ -29,8 +29,9 @@ t_help() {
 		grep -q -- "^$o " out || grep -q -- "^$o\$" out || fail "-h does not list $o"
 	done
 }
+# QEMU 7.2 lists and then exits with status 1 for "-cpu help" and "-d help".
 t_cpu_help() {
-	expect_rc 0 $E -cpu help
+	expect_rc 1 $E -cpu help
 	grep -q qemu64 out || fail "-cpu help does not list qemu64"
 	grep -q max out || fail "-cpu help does not list max"
 }
@@ -44,7 +45,7 @@ t_cpu_unknown() {
 	[ -s err ] || fail "-cpu no-such-cpu: no error message"
 }
 t_d_help() {
-	expect_rc 0 $E -d help
+	expect_rc 1 $E -d help
 	head -n 1 out | grep -q '^Log items (comma separated):' || { head -n 3 out; fail "-d help: first line not 'Log items (comma separated):'"; }
 	grep -q '^in_asm ' out || fail "-d help does not list in_asm"
 }
@@ -80,8 +81,7 @@ t_no_program() {
 	[ -s err ] || fail "no program: no error message"
 }
 t_missing_program() {
-	$E /nonexistent/program >out 2>err && fail "a missing program ran"
-	[ -s err ] || fail "missing program: no error message"
+	expect_rc 1 $E /nonexistent/program
 }
 
 case_main "$@"
