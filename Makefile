@@ -19,10 +19,10 @@ DEPS       := scripts/deps.sh
 all: build
 
 deps:
-	@$(DEPS) build
+	@bash $(DEPS) build
 
 $(BUILD)/build.ninja:
-	@$(DEPS) build
+	@bash $(DEPS) build
 	meson setup $(BUILD) -Dwerror=$(WERROR) $(MESON_OPTS)
 
 build: $(BUILD)/build.ninja
@@ -31,35 +31,35 @@ build: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 $(ASAN_BUILD)/build.ninja:
-	@$(DEPS) build
+	@bash $(DEPS) build
 	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Dbuildtype=debug -Dwerror=$(WERROR) $(MESON_OPTS)
 
 asan: $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 
 check:
-	@$(DEPS) test
+	@bash $(DEPS) test
 	@$(MAKE) --no-print-directory build WERROR=true
 	@$(MAKE) --no-print-directory asan WERROR=true
-	@tests/run.sh
+	@bash tests/run.sh
 
 # Validate the harness itself: every suite with a pass-through "emulator" that runs natively.
 check-harness:
-	@$(DEPS) test
-	@LEMU_X86_64=scripts/native-exec LEMU_I386=scripts/native-exec tests/run.sh insn user integration
+	@bash $(DEPS) test
+	@LEMU_X86_64=scripts/native-exec LEMU_I386=scripts/native-exec bash tests/run.sh insn user integration
 
 run:
-	@$(DEPS) run
+	@bash $(DEPS) run
 	@$(MAKE) --no-print-directory build
-	@scripts/run-demo.sh $(RUN_ARGS)
+	@bash scripts/run-demo.sh $(RUN_ARGS)
 
 bench:
-	@$(DEPS) bench
+	@bash $(DEPS) bench
 	@$(MAKE) --no-print-directory build
-	@bench/user.sh
+	@bash bench/user.sh
 
 format:
-	@$(DEPS) format
+	@bash $(DEPS) format
 	find src tools tests/unit -name '*.[ch]' -print0 | xargs -0 -r clang-format -i
 
 clean:

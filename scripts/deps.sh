@@ -83,6 +83,6 @@ if [ -n "$missing" ]; then
 fi
 
 if [ $need_i386 = 1 ]; then
-	"$here/i386-busybox.sh" >/dev/null || exit 1
+	bash "$here/i386-busybox.sh" >/dev/null || exit 1
 fi
 exit 0
