@@ -229,9 +229,11 @@ void cpu_update_mode(struct cpu *c)
 {
 	uint32_t f = 0;
 	int lma = (c->efer & (1u << 10)) != 0;
-	int cs_l = (c->seg[SEG_CS].flags >> 13) & 1;
-	int cs_d = (c->seg[SEG_CS].flags >> 14) & 1;
-	int ss_b = (c->seg[SEG_SS].flags >> 14) & 1;
+	/* seg.flags holds the descriptor's high dword bits 8..23 in place:
+	 * L is bit 21, D/B bit 22 (SDM vol. 3 §3.4.5). */
+	int cs_l = (c->seg[SEG_CS].flags >> 21) & 1;
+	int cs_d = (c->seg[SEG_CS].flags >> 22) & 1;
+	int ss_b = (c->seg[SEG_SS].flags >> 22) & 1;
 	if (lma && cs_l)
 		f |= TB_F_CODE64;
 	else if (cs_d)
@@ -293,10 +295,10 @@ void cpu_init(struct cpu *c, const struct cpu_model *model, enum cpu_start_mode 
 		c->cr4 = 0x6f0 | (1u << 18); /* PAE, PGE, OSFXSR, OSXMMEXCPT, OSXSAVE */
 		c->cpl = 3;
 		c->seg[SEG_CS].sel = 0x33;
-		c->seg[SEG_CS].flags = (1u << 13) | 0xfb00; /* L, P, DPL3, code */
+		c->seg[SEG_CS].flags = (1u << 21) | 0xfb00; /* L, P, DPL3, code */
 		c->seg[SEG_SS].sel = 0x2b;
-		c->seg[SEG_SS].flags = (1u << 14) | 0xf300;
-		c->seg[SEG_DS].flags = c->seg[SEG_ES].flags = (1u << 14) | 0xf300;
+		c->seg[SEG_SS].flags = (1u << 22) | 0xf300;
+		c->seg[SEG_DS].flags = c->seg[SEG_ES].flags = (1u << 22) | 0xf300;
 		break;
 	case CPU_MODE_USER32:
 		c->efer = 0x500 | 1;
@@ -304,11 +306,11 @@ void cpu_init(struct cpu *c, const struct cpu_model *model, enum cpu_start_mode 
 		c->cr4 = 0x6f0 | (1u << 18);
 		c->cpl = 3;
 		c->seg[SEG_CS].sel = 0x23;
-		c->seg[SEG_CS].flags = (1u << 14) | 0xfb00;
+		c->seg[SEG_CS].flags = (1u << 22) | 0xfb00;
 		c->seg[SEG_SS].sel = 0x2b;
 		c->seg[SEG_DS].sel = c->seg[SEG_ES].sel = 0x2b;
-		c->seg[SEG_SS].flags = (1u << 14) | 0xf300;
-		c->seg[SEG_DS].flags = c->seg[SEG_ES].flags = (1u << 14) | 0xf300;
+		c->seg[SEG_SS].flags = (1u << 22) | 0xf300;
+		c->seg[SEG_DS].flags = c->seg[SEG_ES].flags = (1u << 22) | 0xf300;
 		break;
 	}
 	cpu_update_mode(c);

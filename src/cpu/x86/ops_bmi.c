@@ -142,6 +142,8 @@ static void mulx(struct cpu *c, const struct insn *in)
 static void rorx(struct cpu *c, const struct insn *in)
 {
 	bmi_check(c, in);
+	if (in->vvvv) /* VEX.vvvv must be 1111b */
+		cpu_raise(c, EXC_UD, 0);
 	unsigned size = in->opsize, bits = size * 8;
 	uint64_t v = op_rm(c, in);
 	unsigned n = (unsigned)in->imm & (bits - 1);

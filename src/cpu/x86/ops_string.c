@@ -42,6 +42,22 @@ static inline void str_set_count(struct cpu *c, const struct insn *in, uint64_t 
 {
 	set_reg(c, R_RCX, n, in->addrsize);
 }
+/*
+ * REP with a zero count and a 32-bit address size in 64-bit mode still
+ * writes ECX (zero-extending RCX); MOVS also writes ESI/EDI and STOS EDI
+ * (observed on Intel hardware; the other forms leave them alone).
+ */
+static inline void str_zero_count(struct cpu *c, const struct insn *in, int si, int di)
+{
+	if (in->addrsize != 4)
+		return;
+	set_reg(c, R_RCX, 0, 4);
+	if (si)
+		set_reg(c, R_RSI, c->regs[R_RSI], 4);
+	if (di)
+		set_reg(c, R_RDI, c->regs[R_RDI], 4);
+}
+
 /* Leave between two iterations when another thread asked us to stop;
  * the instruction restarts with the registers as they are. */
 static inline void str_poll(struct cpu *c, const struct insn *in)
@@ -87,6 +103,8 @@ static void movs(struct cpu *c, const struct insn *in)
 	}
 	uint64_t n = str_count(c, in);
 	unsigned poll = 0;
+	if (!n)
+		str_zero_count(c, in, 1, 1);
 	while (n) {
 		if (d > 0 && c->mem_direct && n > 1) {
 			/* Bulk: copy up to the next page boundary of either
@@ -139,6 +157,8 @@ static void stos(struct cpu *c, const struct insn *in)
 	}
 	uint64_t n = str_count(c, in);
 	unsigned poll = 0;
+	if (!n)
+		str_zero_count(c, in, 0, 1);
 	while (n) {
 		if (d > 0 && c->mem_direct && n > 1) {
 			uint64_t di = c->regs[R_RDI] & in->amask, dst = str_dst(c, in);
@@ -189,6 +209,8 @@ static void lods(struct cpu *c, const struct insn *in)
 	}
 	uint64_t n = str_count(c, in);
 	unsigned poll = 0;
+	if (!n)
+		str_zero_count(c, in, 0, 0);
 	while (n) {
 		uint64_t v = ld_sz(c, str_src(c, in), size);
 		set_reg(c, R_RAX, v, size);
@@ -219,6 +241,8 @@ static void cmps(struct cpu *c, const struct insn *in)
 	bool rep = in->prefix & (PFX_F2 | PFX_F3);
 	uint64_t n = rep ? str_count(c, in) : 1;
 	unsigned poll = 0;
+	if (!n)
+		str_zero_count(c, in, 0, 0);
 	while (n) {
 		/* first operand DS:rSI, second ES:rDI (SDM "CMPS") */
 		uint64_t a = ld_sz(c, str_src(c, in), size);
@@ -246,6 +270,8 @@ static void scas(struct cpu *c, const struct insn *in)
 	uint64_t a = get_reg(c, R_RAX, size);
 	uint64_t n = rep ? str_count(c, in) : 1;
 	unsigned poll = 0;
+	if (!n)
+		str_zero_count(c, in, 0, 0);
 	while (n) {
 		if (rep && size == 1 && d > 0 && !(in->prefix & PFX_F3) && c->mem_direct && n > 1) {
 			/* REPNE SCASB (strlen/memchr idiom): memchr a chunk. */
