@@ -1,0 +1,345 @@
+/*
+ * Processes and threads: clone (threads as host pthreads sharing the
+ * process's TB cache; fork-like clones as host fork), exit, exit_group and
+ * execve (x86 programs of our flavour re-run under lemu).
+ */
+#include "user.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+struct user_thread *user_thread_new(struct user_proc *p)
+{
+	struct user_thread *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->p = p;
+	t->cpu.opaque = t;
+	return t;
+}
+
+struct clone_start {
+	struct user_thread *t;
+	uint64_t flags, ptid, ctid;
+	sem_t ready;
+};
+
+static void *thread_main(void *arg)
+{
+	struct clone_start *cs = arg;
+	struct user_thread *t = cs->t;
+	t->tid = (int)gettid();
+	cpu_current = &t->cpu;
+	int tid32 = t->tid;
+	if (cs->flags & CLONE_PARENT_SETTID)
+		user_copy_out(t, cs->ptid, &tid32, 4);
+	if (cs->flags & CLONE_CHILD_SETTID)
+		user_copy_out(t, cs->ctid, &tid32, 4);
+	sem_post(&cs->ready); /* cs is gone after this */
+	user_sync_host_mask(t);
+	user_cpu_loop(t);
+	return NULL;
+}
+
+static long clone_thread(struct user_thread *t, uint64_t flags, uint64_t newsp, uint64_t ptid,
+			 uint64_t ctid, uint64_t tls)
+{
+	struct user_proc *p = t->p;
+	struct user_thread *nt = user_thread_new(p);
+	if (!nt)
+		return -ENOMEM;
+	/* The new vCPU starts as a copy of the parent's. */
+	memcpy(&nt->cpu, &t->cpu, sizeof(nt->cpu));
+	nt->cpu.opaque = nt;
+	nt->cpu.exit_request = 0;
+	nt->cpu.cur = NULL;
+	nt->cpu.regs[R_RAX] = 0;
+	if (newsp)
+		nt->cpu.regs[R_RSP] = newsp;
+	nt->sigmask = t->sigmask;
+	memcpy(nt->tls, t->tls, sizeof(nt->tls));
+	if (flags & CLONE_CHILD_CLEARTID)
+		nt->clear_child_tid = ctid;
+	if (flags & CLONE_SETTLS) {
+		if (p->abi32) {
+			extern long user_set_thread_area(struct user_thread *t, uint64_t uinfo);
+			long r = user_set_thread_area(nt, tls);
+			if (r) {
+				free(nt);
+				return r;
+			}
+		} else {
+			cpu_set_seg_base(&nt->cpu, SEG_FS, tls);
+		}
+	}
+
+	struct clone_start cs = { nt, flags, ptid, ctid };
+	sem_init(&cs.ready, 0, 0);
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 1 << 20);
+	/* No host signal may reach the new thread before its vCPU exists. */
+	uint64_t all = ~0ull, old;
+	host_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, 8, 0, 0);
+	__atomic_add_fetch(&p->nthreads, 1, __ATOMIC_SEQ_CST);
+	int r = pthread_create(&nt->host, &attr, thread_main, &cs);
+	host_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
+	pthread_attr_destroy(&attr);
+	if (r) {
+		__atomic_sub_fetch(&p->nthreads, 1, __ATOMIC_SEQ_CST);
+		sem_destroy(&cs.ready);
+		free(nt);
+		return -r;
+	}
+	while (sem_wait(&cs.ready) && errno == EINTR)
+		;
+	sem_destroy(&cs.ready);
+	return nt->tid;
+}
+
+static long clone_fork(struct user_thread *t, uint64_t flags, uint64_t newsp, uint64_t ptid,
+		       uint64_t ctid)
+{
+	struct user_proc *p = t->p;
+	fflush(NULL);
+	pthread_mutex_lock(&p->lock);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		pthread_mutex_unlock(&p->lock);
+		return -e;
+	}
+	if (pid == 0) {
+		pthread_mutex_init(&p->lock, NULL);
+		user_mem_after_fork(p);
+		t->cpu.tbc = p->tbc;
+		memset(t->cpu.jmp_cache, 0, sizeof(t->cpu.jmp_cache));
+		p->nthreads = 1;
+		t->tid = (int)gettid();
+		t->pending = 0;
+		int tid32 = t->tid;
+		if (flags & CLONE_CHILD_SETTID)
+			user_copy_out(t, ctid, &tid32, 4);
+		if (flags & CLONE_CHILD_CLEARTID)
+			t->clear_child_tid = ctid;
+		if (newsp)
+			t->cpu.regs[R_RSP] = newsp;
+		if (flags & CLONE_SETTLS) {
+			if (p->abi32) {
+				extern long user_set_thread_area(struct user_thread *t, uint64_t uinfo);
+				user_set_thread_area(t, 0);
+			} else
+				cpu_set_seg_base(&t->cpu, SEG_FS, 0);
+		}
+		return 0;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (flags & CLONE_PARENT_SETTID) {
+		int pid32 = pid;
+		user_copy_out(t, ptid, &pid32, 4);
+	}
+	return pid;
+}
+
+long user_clone(struct user_thread *t, uint64_t flags, uint64_t newsp, uint64_t ptid,
+		uint64_t ctid, uint64_t tls)
+{
+	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK)) {
+		const uint64_t need = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
+		if ((flags & need) != need) {
+			user_log(t->p, LOG_UNIMP, "lemu: clone flags %#llx not supported\n",
+				 (unsigned long long)flags);
+			return -EINVAL;
+		}
+		return clone_thread(t, flags, newsp, ptid, ctid, tls);
+	}
+	if (flags & (CLONE_THREAD | CLONE_SIGHAND))
+		return -EINVAL;
+	/* vfork and fork-like clones: a host fork.  A vfork child that got a
+	 * separate stack (posix_spawn) runs on it in its own copy. */
+	return clone_fork(t, flags, newsp, ptid, ctid);
+}
+
+static void clear_child_tid(struct user_thread *t)
+{
+	if (!t->clear_child_tid)
+		return;
+	int zero = 0;
+	if (user_copy_out(t, t->clear_child_tid, &zero, 4) == 0)
+		host_syscall(SYS_futex, (long)g2h(t->p, t->clear_child_tid), FUTEX_WAKE, 1, 0, 0, 0);
+}
+
+void user_thread_exit(struct user_thread *t, int status)
+{
+	struct user_proc *p = t->p;
+	if (__atomic_sub_fetch(&p->nthreads, 1, __ATOMIC_SEQ_CST) == 0)
+		user_exit_group(t, status);
+	clear_child_tid(t);
+	cpu_current = NULL;
+	uint64_t all = ~0ull;
+	host_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, 0, 8, 0, 0);
+	free(t);
+	pthread_exit(NULL);
+}
+
+void user_exit_group(struct user_thread *t, int status)
+{
+	(void)t;
+	fflush(NULL);
+	host_syscall(SYS_exit_group, status, 0, 0, 0, 0, 0);
+	_exit(status);
+}
+
+/* Read a guest NULL-terminated pointer array of strings. */
+static char **read_strv(struct user_thread *t, uint64_t addr, long *err)
+{
+	int ws = t->p->abi32 ? 4 : 8;
+	size_t n = 0, cap = 16;
+	char **v = calloc(cap, sizeof(char *));
+	if (!addr)
+		return v;
+	for (;;) {
+		uint64_t ptr = 0;
+		if (user_copy_in(t, &ptr, addr + n * (size_t)ws, (size_t)ws)) {
+			*err = -EFAULT;
+			goto fail;
+		}
+		if (!ptr)
+			break;
+		char buf[PATH_MAX * 32];
+		long l = user_strncpy_in(t, buf, ptr, sizeof(buf));
+		if (l < 0) {
+			*err = l == -ENAMETOOLONG ? -E2BIG : l;
+			goto fail;
+		}
+		if (n + 2 > cap) {
+			cap *= 2;
+			v = realloc(v, cap * sizeof(char *));
+		}
+		v[n++] = strdup(buf);
+		v[n] = NULL;
+	}
+	return v;
+fail:
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return NULL;
+}
+
+static void free_strv(char **v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The other user-mode emulator next to ours (lemu-i386 <-> lemu-x86_64). */
+static int sibling_emulator(struct user_proc *p, const char *path, char *out, size_t sz)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	unsigned char h[20];
+	ssize_t n = read(fd, h, sizeof(h));
+	close(fd);
+	if (n < 20 || memcmp(h, "\177ELF", 4))
+		return 0;
+	uint16_t mach = (uint16_t)(h[18] | h[19] << 8);
+	const char *want = NULL;
+	if (h[4] == 1 && mach == 3)
+		want = "lemu-i386";
+	else if (h[4] == 2 && mach == 62)
+		want = "lemu-x86_64";
+	if (!want)
+		return 0;
+	const char *slash = strrchr(p->self_exe, '/');
+	if (!slash)
+		return 0;
+	snprintf(out, sz, "%.*s/%s", (int)(slash - p->self_exe), p->self_exe, want);
+	return access(out, X_OK) == 0;
+}
+
+long user_execve(struct user_thread *t, int dirfd, const char *gpath, uint64_t argv_addr,
+		 uint64_t envp_addr, int flags)
+{
+	struct user_proc *p = t->p;
+	char path[PATH_MAX];
+	long err = 0;
+	if (gpath[0] == 0 && (flags & AT_EMPTY_PATH))
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", dirfd);
+	else if (gpath[0] != '/' && dirfd != AT_FDCWD) {
+		char dpath[PATH_MAX], lnk[64];
+		snprintf(lnk, sizeof(lnk), "/proc/self/fd/%d", dirfd);
+		ssize_t n = readlink(lnk, dpath, sizeof(dpath) - 1);
+		if (n < 0)
+			return -EBADF;
+		dpath[n] = 0;
+		if (snprintf(path, sizeof(path), "%s/%s", dpath, gpath) >= (int)sizeof(path))
+			return -ENAMETOOLONG;
+	} else
+		snprintf(path, sizeof(path), "%s", gpath);
+	/* /proc/self/exe means the guest program, not lemu */
+	if (!strcmp(path, "/proc/self/exe"))
+		snprintf(path, sizeof(path), "%s", p->exe_path);
+
+	char **argv = read_strv(t, argv_addr, &err);
+	if (!argv)
+		return err;
+	char **envp = read_strv(t, envp_addr, &err);
+	if (!envp) {
+		free_strv(argv);
+		return err;
+	}
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+
+	char sib[PATH_MAX];
+	const char *emu = NULL;
+	if (access(path, X_OK) == 0) {
+		struct stat st;
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (user_exec_is_ours(p, path))
+				emu = p->self_exe;
+			else if (sibling_emulator(p, path, sib, sizeof(sib)))
+				emu = sib;
+		}
+	}
+	long r;
+	fflush(NULL);
+	if (emu) {
+		struct user_opts *o = p->opts;
+		int n = 0;
+		char **nv = calloc((size_t)(argc + o->reexec_argc + 8), sizeof(char *));
+		nv[n++] = (char *)emu;
+		for (int i = 0; i < o->reexec_argc; i++)
+			nv[n++] = o->reexec_argv[i];
+		nv[n++] = "-0";
+		nv[n++] = argc ? argv[0] : (char *)"";
+		nv[n++] = "--";
+		nv[n++] = path;
+		for (int i = 1; i < argc; i++)
+			nv[n++] = argv[i];
+		nv[n] = NULL;
+		r = host_syscall(SYS_execve, (long)emu, (long)nv, (long)envp, 0, 0, 0);
+		free(nv);
+	} else {
+		r = host_syscall(SYS_execve, (long)path, (long)argv, (long)envp, 0, 0, 0);
+	}
+	free_strv(argv);
+	free_strv(envp);
+	return r;
+}
