@@ -148,7 +148,9 @@ static int elf_map(struct user_proc *p, int fd, const struct elf_img *e, uint64_
 			 * anonymous pages for the rest. */
 			uint64_t zpage_end = PAGE_UP(file_end);
 			if (ph->filesz && zpage_end > file_end) {
-				uint64_t zend = mem_end < zpage_end ? mem_end : zpage_end;
+				/* up to the page end, as the kernel's padzero():
+				 * ld.so's early malloc uses the rest of the page */
+				uint64_t zend = zpage_end;
 				if (!(prot & PROT_WRITE))
 					mprotect(g2h(p, PAGE_DOWN(file_end)), TARGET_PAGE, PROT_READ | PROT_WRITE);
 				memset(g2h(p, file_end), 0, zend - file_end);
