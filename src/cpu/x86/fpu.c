@@ -187,7 +187,7 @@ void fpu_env_image(struct cpu *c, uint8_t *out, bool size32, bool prot)
 void fpu_env_load(struct cpu *c, const uint8_t *in, bool size32, bool prot)
 {
 	if (size32) {
-		c->fcw = get16(in + 0);
+		c->fcw = fpu_fcw_fix(get16(in + 0));
 		uint16_t fsw = get16(in + 4);
 		c->ftag = fpu_abridge_tag(get16(in + 8));
 		if (prot) {
@@ -201,7 +201,7 @@ void fpu_env_load(struct cpu *c, const uint8_t *in, bool size32, bool prot)
 		}
 		fpu_set_fsw(c, fsw);
 	} else {
-		c->fcw = get16(in + 0);
+		c->fcw = fpu_fcw_fix(get16(in + 0));
 		uint16_t fsw = get16(in + 2);
 		c->ftag = fpu_abridge_tag(get16(in + 4));
 		c->fip = get16(in + 6);
@@ -249,7 +249,7 @@ static void fx_x87_save(struct cpu *c, uint8_t *out, bool rexw)
 
 static void fx_x87_load(struct cpu *c, const uint8_t *in, bool rexw)
 {
-	c->fcw = get16(in + 0);
+	c->fcw = fpu_fcw_fix(get16(in + 0));
 	uint16_t fsw = get16(in + 2);
 	c->ftag = in[4];
 	c->fop = get16(in + 6) & 0x7ff;

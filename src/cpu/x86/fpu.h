@@ -202,6 +202,15 @@ enum fhop {
 
 void fpu_host(unsigned hop, uint16_t cw, const union fpreg *a, const union fpreg *b, void *m,
 	      struct fhost *o);
+/* The same, starting the host from the guest's C0-C3 (`cc`): for the
+ * operations that can leave them unchanged. */
+void fpu_host_cc(unsigned hop, uint16_t cw, uint16_t cc, const union fpreg *a,
+		 const union fpreg *b, void *m, struct fhost *o);
+/* Reserved FCW bits: 6 reads as 1, 13-15 as 0 (as the host does). */
+static inline uint16_t fpu_fcw_fix(uint16_t v)
+{
+	return (uint16_t)((v & 0x1f3f) | 0x40);
+}
 
 /* Number of registers the host popped (negative: pushed) during the op. */
 static inline int fhost_pops(const struct fhost *o)

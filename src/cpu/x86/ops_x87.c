@@ -70,9 +70,10 @@ static void x87_ld_host(struct cpu *c, const struct insn *in)
 	struct fhost o;
 	fpu_host(in->aux, c->fcw, NULL, NULL, m, &o);
 	fpu_status(c, o.sw1 & (uint16_t)~FSW_C1, FSW_C1);
-	if (fpu_unmasked_pre(c, o.sw1))
-		return;
-	fpu_push(c, &o.r0);
+	/* An unmasked #IA (SNaN) suppresses the load, an unmasked #D does
+	 * not: whether the host pushed is the answer. */
+	if (fhost_pops(&o) == -1)
+		fpu_push(c, &o.r0);
 }
 
 static void x87_ld_m80(struct cpu *c, const struct insn *in)
@@ -193,13 +194,19 @@ static void x87_stp_m80(struct cpu *c, const struct insn *in)
 	fpu_pop(c);
 }
 
-/* FST/FSTP ST(i) (aux = 1 to pop; D9 D8+i and DF D0+i/D8+i are the
- * undocumented FSTP aliases). */
+/* FST/FSTP ST(i) (aux = 1 to pop, 2 for the undocumented D9 D8+i alias,
+ * which with an empty ST(0) just pops, without a stack fault, as the
+ * host does; DF D0+i/D8+i are plain FSTP aliases). */
 static void x87_st_st(struct cpu *c, const struct insn *in)
 {
 	fpu_wait_check(c);
 	fpu_note(c, in);
 	unsigned i = in->modrm & 7;
+	if (!fpu_valid(c, 0) && in->aux == 2) {
+		c->fsw &= (uint16_t)~FSW_C1;
+		fpu_pop(c);
+		return;
+	}
 	if (!fpu_valid(c, 0)) {
 		if (fpu_stack_fault(c, false)) {
 			fpu_write(c, i, &fpu_indefinite);
@@ -269,6 +276,7 @@ static void x87_ffree(struct cpu *c, const struct insn *in)
 {
 	fpu_wait_check(c);
 	fpu_note(c, in);
+	c->fsw &= (uint16_t)~FSW_C1;
 	c->ftag &= (uint8_t) ~(1u << fpu_phys(c, in->modrm & 7));
 	if (in->aux)
 		fpu_pop(c);
@@ -300,7 +308,7 @@ static void x87_fnclex(struct cpu *c, const struct insn *in)
 static void x87_fldcw(struct cpu *c, const struct insn *in)
 {
 	fpu_wait_check(c);
-	c->fcw = ld16(c, insn_ea(c, in));
+	c->fcw = fpu_fcw_fix(ld16(c, insn_ea(c, in)));
 	fpu_fix_es(c);
 }
 
@@ -433,7 +441,7 @@ const struct opdesc ops_x87[] = {
 	XR(0xd9, 0, x87_ld_st, 0),
 	XR(0xd9, 1, x87_fxch, 0),
 	XRR(0xd9, 2, 0, x87_nop, 0),          /* FNOP */
-	XR(0xd9, 3, x87_st_st, 1),            /* FSTP1 alias */
+	XR(0xd9, 3, x87_st_st, 2),            /* FSTP1 alias */
 	XRR(0xd9, 4, 0, x87_sign, 0),         /* FCHS */
 	XRR(0xd9, 4, 1, x87_sign, 1),         /* FABS */
 	XRR(0xd9, 4, 4, x87_tst, 0),

@@ -130,7 +130,7 @@ void x87_compp(struct cpu *c, const struct insn *in)
 }
 
 /* FCOMI/FUCOMI/FCOMIP/FUCOMIP: ZF, PF, CF from the comparison, OF, SF,
- * AF cleared; C1 cleared.  The hardware writes EFLAGS even when #IA is
+ * AF cleared.  The hardware writes EFLAGS even when #IA is
  * unmasked (observed on the host), so they are always updated. */
 void x87_comi(struct cpu *c, const struct insn *in)
 {
@@ -147,7 +147,7 @@ void x87_comi(struct cpu *c, const struct insn *in)
 	}
 	struct fhost o;
 	fpu_host(in->aux & 0x7f, c->fcw, fpu_st(c, 0), fpu_st(c, i), NULL, &o);
-	fpu_status(c, o.sw1, FSW_C1);
+	fpu_status(c, o.sw1, 0); /* C1 is left alone (observed on the host) */
 	cc_set_flags(c, (o.zf ? FL_ZF : 0) | (o.pf ? FL_PF : 0) | (o.cf ? FL_CF : 0));
 	if (pops && !fpu_unmasked_pre(c, o.sw1))
 		fpu_pop(c);
@@ -203,8 +203,8 @@ void x87_unary(struct cpu *c, const struct insn *in)
 		return;
 	}
 	struct fhost o;
-	fpu_host(in->aux, c->fcw, fpu_st(c, 0), NULL, NULL, &o);
-	fpu_status(c, o.sw1, trig ? FSW_C1 | FSW_C2 : FSW_C1);
+	fpu_host_cc(in->aux, c->fcw, c->fsw, fpu_st(c, 0), NULL, NULL, &o);
+	fpu_status(c, o.sw1, trig ? FSW_CC : FSW_C1);
 	if (fpu_unmasked_pre(c, o.sw1))
 		return;
 	fpu_write(c, 0, &o.r0);
@@ -225,7 +225,7 @@ void x87_binary(struct cpu *c, const struct insn *in)
 		return;
 	}
 	struct fhost o;
-	fpu_host(in->aux, c->fcw, fpu_st(c, 0), fpu_st(c, 1), NULL, &o);
+	fpu_host_cc(in->aux, c->fcw, c->fsw, fpu_st(c, 0), fpu_st(c, 1), NULL, &o);
 	fpu_status(c, o.sw1, prem ? FSW_CC : FSW_C1);
 	if (fpu_unmasked_pre(c, o.sw1))
 		return;
@@ -280,8 +280,8 @@ void x87_two_results(struct cpu *c, const struct insn *in)
 		return;
 	}
 	struct fhost o;
-	fpu_host(in->aux, c->fcw, fpu_st(c, 0), NULL, NULL, &o);
-	fpu_status(c, o.sw1, trig ? FSW_C1 | FSW_C2 : FSW_C1);
+	fpu_host_cc(in->aux, c->fcw, c->fsw, fpu_st(c, 0), NULL, NULL, &o);
+	fpu_status(c, o.sw1, trig ? FSW_CC : FSW_C1);
 	if (fpu_unmasked_pre(c, o.sw1))
 		return;
 	if (trig && (o.sw1 & FSW_C2))

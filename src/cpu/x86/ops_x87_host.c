@@ -25,10 +25,13 @@
 #define FH_LOAD_A "fldt %[a]\n\t"
 #define FH_LOAD_NONE ""
 
-#define FH(load, op)                                                                       \
-	__asm__ volatile("fnstcw %[hcw]\n\t"                                               \
-			 "fnclex\n\t"                                                      \
-			 "fldcw %[cw]\n\t" load "fnstsw %[sw0]\n\t" op "\n\t"              \
+#define FH(load, op) FH_PRO("fnclex\n\tfldcw %[cw]\n\t", load, op)
+/* Operations that may leave C0-C3 unchanged (FPREM with invalid operands,
+ * FSIN/FCOS/FPTAN/FSINCOS): FLDENV also gives the host the guest's
+ * condition codes, at the price of a slower prologue. */
+#define FHE(load, op) FH_PRO("fldenv %[env]\n\t", load, op)
+#define FH_PRO(pro, load, op)                                                              \
+	__asm__ volatile("fnstcw %[hcw]\n\t" pro load "fnstsw %[sw0]\n\t" op "\n\t"          \
 			 "fnstsw %[sw1]\n\t"                                               \
 			 "fnclex\n\t"                                                      \
 			 "fldcw %[hcw]\n\t"                                                \
@@ -38,7 +41,7 @@
 			 : [hcw] "=m"(hcw), [sw0] "=m"(o->sw0), [sw1] "=m"(o->sw1),         \
 			   [r0] "=m"(o->r0), [r1] "=m"(o->r1), [m] "+m"(*(uint8_t(*)[16])m), \
 			   "=@ccz"(zf), "=@ccp"(pf), "=@ccc"(cf)                            \
-			 : [cw] "m"(cw), [a] "m"(*a), [b] "m"(*b)                          \
+			 : [cw] "m"(cw), [a] "m"(*a), [b] "m"(*b), [env] "m"(env)           \
 			 : "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", "st(6)",     \
 			   "st(7)")
 
@@ -93,6 +96,15 @@
 void fpu_host(unsigned hop, uint16_t cw, const union fpreg *a, const union fpreg *b, void *m,
 	      struct fhost *o)
 {
+	fpu_host_cc(hop, cw, 0, a, b, m, o);
+}
+
+void fpu_host_cc(unsigned hop, uint16_t cw, uint16_t cc, const union fpreg *a,
+		 const union fpreg *b, void *m, struct fhost *o)
+{
+	/* 32-bit protected-mode environment: CW, SW (C0-C3 only, TOP 0),
+	 * every register empty. */
+	uint16_t env[14] = { cw, 0xffff, (uint16_t)(cc & FSW_CC), 0xffff, 0xffff, 0xffff };
 	uint16_t hcw;
 	bool zf = 0, pf = 0, cf = 0;
 	static const union fpreg zero;
@@ -117,16 +129,16 @@ void fpu_host(unsigned hop, uint16_t cw, const union fpreg *a, const union fpreg
 	case HOP_SQRT: FH(FH_LOAD_A, "fsqrt"); break;
 	case HOP_RNDINT: FH(FH_LOAD_A, "frndint"); break;
 	case HOP_F2XM1: FH(FH_LOAD_A, "f2xm1"); break;
-	case HOP_SIN: FH(FH_LOAD_A, "fsin"); break;
-	case HOP_COS: FH(FH_LOAD_A, "fcos"); break;
+	case HOP_SIN: FHE(FH_LOAD_A, "fsin"); break;
+	case HOP_COS: FHE(FH_LOAD_A, "fcos"); break;
 	case HOP_SCALE: FH(FH_LOAD_AB, "fscale"); break;
-	case HOP_PREM: FH(FH_LOAD_AB, "fprem"); break;
-	case HOP_PREM1: FH(FH_LOAD_AB, "fprem1"); break;
+	case HOP_PREM: FHE(FH_LOAD_AB, "fprem"); break;
+	case HOP_PREM1: FHE(FH_LOAD_AB, "fprem1"); break;
 	case HOP_YL2X: FH(FH_LOAD_AB, "fyl2x"); break;
 	case HOP_YL2XP1: FH(FH_LOAD_AB, "fyl2xp1"); break;
 	case HOP_PATAN: FH(FH_LOAD_AB, "fpatan"); break;
-	case HOP_PTAN: FH(FH_LOAD_A, "fptan"); break;
-	case HOP_SINCOS: FH(FH_LOAD_A, "fsincos"); break;
+	case HOP_PTAN: FHE(FH_LOAD_A, "fptan"); break;
+	case HOP_SINCOS: FHE(FH_LOAD_A, "fsincos"); break;
 	case HOP_XTRACT: FH(FH_LOAD_A, "fxtract"); break;
 	case HOP_LD1: FH(FH_LOAD_NONE, "fld1"); break;
 	case HOP_LDL2T: FH(FH_LOAD_NONE, "fldl2t"); break;
