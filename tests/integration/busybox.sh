@@ -103,13 +103,12 @@ t_sh_exit() { bb sh -c 'exit 42'; }
 t_sh_trap() { bb sh -c 'trap "echo trapped" EXIT; echo body'; bb sh -c 'trap "echo usr1" USR1; kill -USR1 $$; echo after'; }
 t_test() { for e in '1 -lt 2' '5 -ge 9' '-n abc' '-z abc' "-f $FIX/text.txt" "-d $FIX/text.txt" "-x $FIX/tree/d/script.sh" 'abc = abc'; do bb test $e; echo "$e: $?"; done; }
 t_true_false() { bb true; echo $?; bb false; echo $?; }
-t_false_exit() { bb false; }
 t_date() { bb date -u -d @0; bb date -u -d @1234567890 '+%Y-%m-%d %H:%M:%S %j %a %b %s'; }
 t_factor() { bb factor 1 2 97 1000000007 600851475143 18446744073709551615; }
 t_bc() { echo 'scale=30; 4*a(1); 2^100; sqrt(2)' | bb bc -l; }
 t_dc() { bb dc -e '2 64 ^ 1 - p 17 3 / p'; }
 t_env() { bb env -i A=1 B=two "$BB" sh -c 'echo $A $B'; bb env | grep -E '^(TZ|LC_ALL)=' | sort; }
-t_nproc_sleep() { bb sleep 0.1; bb usleep 1000; echo slept; }
+t_sleep() { bb sleep 0.1 && bb usleep 1000 && echo slept; }
 t_id() { bb id -u; bb id -g; bb whoami; }
 t_uname_s() { bb uname -s; }
 t_yes() { bb yes abc | head -n 3; }
