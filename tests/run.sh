@@ -16,6 +16,8 @@
 #                            scripts/native-exec stands in for both to check the harness itself
 #   LEMU_BUILD, LEMU_ASAN_BUILD  meson build dirs for the unit suite (build, build-asan)
 #   LEMU_TEST_TIMEOUT        seconds per run of one test (default 60)
+#   LEMU_TEST_BUDGET         seconds for the whole run (default 1380): tests not started by then
+#                            FAIL as "not run", so a hanging emulator cannot stall CI
 #   LEMU_TEST_JOBS           parallel tests (default: number of CPUs); -j overrides
 #   LEMU_TEST_KEEP=1         keep the outputs of passing tests too (to review what they compare)
 #   LEMU_TEST_WORK           scratch and logs (default build/testrun); failing tests keep
@@ -52,6 +54,7 @@ LEMU_I386=$(abspath "${LEMU_I386:-$ROOT/build/lemu-i386}")
 BUILD=$(abspath "${LEMU_BUILD:-$ROOT/build}")
 ASAN_BUILD=$(abspath "${LEMU_ASAN_BUILD:-$ROOT/build-asan}")
 TIMEOUT=${LEMU_TEST_TIMEOUT:-60}
+BUDGET=${LEMU_TEST_BUDGET:-1380}
 WORK=$(abspath "${LEMU_TEST_WORK:-$ROOT/build/testrun}")
 BINDIR=$ROOT/build/testbin
 BB_I386=$ROOT/.cache/i386/root/bin/busybox
@@ -80,6 +83,13 @@ result() {
 	printf '%s\n' "$line"
 }
 
+# over_budget NAME: past the run's time budget, report NAME as not run and return 0.
+over_budget() {
+	[ "$SECONDS" -ge "$BUDGET" ] || return 1
+	result FAIL "$1" "not run: the ${BUDGET}s test budget is used up"
+	return 0
+}
+
 selected() {
 	[ -z "$FILTER" ] || [[ $1 =~ $FILTER ]]
 }
@@ -106,6 +116,7 @@ run_pair() {
 	shift 3
 	local d=$WORK/cases/$name scratch rn re
 	scratch=$d/scratch
+	over_budget "$name" && return
 	mkdir -p "$d"
 
 	if [ ! -x "${emu%% *}" ]; then
@@ -245,6 +256,7 @@ job_prog() {
 	local suite=$1 name=$2 src=$3 arch=$4
 	shift 4
 	local out=$BINDIR/$suite/$name emu=$LEMU_X86_64 args
+	over_budget "$suite/$name" && return
 	[ "$arch" = i386 ] && emu=$LEMU_I386
 	if ! build_prog "$src" "$out" "$@"; then
 		mkdir -p "$WORK/cases/$suite"
@@ -326,6 +338,7 @@ suite_integration() {
 # job_check NAME EMU FILE CASE: a check-mode case runs once and passes when it returns 0.
 job_check() {
 	local name=$1 emu=$2 f=$3 c=$4 d=$WORK/cases/$1 rc
+	over_budget "$name" && return
 	mkdir -p "$d/scratch"
 	if [ ! -x "${emu%% *}" ]; then
 		echo "emulator $emu is missing: build it with make" >"$d/log"
