@@ -20,8 +20,10 @@
 		__m128i b = load;                                        \
 		__m128i a = sse_reg(c, in);                              \
 		uint32_t f;                                              \
-		SSE_FP_OP2(c, f, mn, a, b);                            \
-		sse_fp_finish(c, f, &a, kind);                           \
+		SSE_FP_OP2(c, f, mn, a, b);                              \
+		sse_fp_finish_op(c, f, &a, kind,                         \
+				 kind == SSE_RES_NONE ? SSE_OPK_NONE : SSE_OPK_CVT, \
+				 &b, &b);                                \
 		sse_reg_set(c, in, a);                                   \
 	}
 #define LD128 sse_rm128(c, in, true)
@@ -90,9 +92,10 @@ static void cvtpi2ps(struct cpu *c, const struct insn *in)
 	__m128i b = mmx_v(cvt_mmx_src(c, in)), a = b;
 	uint32_t f;
 	SSE_FP_ASM(c, f, "cvtdq2ps %[s], %[d]", ([d] "=x"(a)), ([s] "x"(b)));
-	sse_fp_finish(c, f, NULL, SSE_RES_NONE);
+	/* The x87->MMX transition happens even when #XM follows. */
 	if (!in->mem)
 		mmx_enter(c);
+	sse_fp_finish(c, f, NULL, SSE_RES_NONE);
 	xmm_reg(c, in)->q[0] = mmx_lo(a);
 }
 /* CVTPI2PD xmm, mm/m64: exact. */
@@ -111,8 +114,8 @@ static void cvtpi2pd(struct cpu *c, const struct insn *in)
 		__m128i b = load, r = b;                                              \
 		uint32_t f;                                                           \
 		SSE_FP_ASM(c, f, mn " %[s], %[d]", ([d] "=x"(r)), ([s] "x"(b)));    \
+		mmx_enter(c); /* even when #XM follows */                             \
 		sse_fp_finish(c, f, NULL, SSE_RES_NONE);                              \
-		mmx_enter(c);                                                         \
 		mmx_set(c, in->reg, mmx_lo(r));                                       \
 	}
 /* Only the low two floats are converted: clear the rest so they raise

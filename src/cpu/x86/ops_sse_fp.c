@@ -18,35 +18,36 @@
 #define LD_SD sse_rm64(c, in)
 
 /* dst = dst OP src with the host instruction `text`. */
-#define FP_OP(name, text, load, kind)                                   \
+#define FP_OP(name, text, load, kind, opk)                              \
 	static void name(struct cpu *c, const struct insn *in)          \
 	{                                                               \
 		__m128i b = load;                                       \
-		__m128i a = sse_reg(c, in);                             \
+		__m128i a0 = sse_reg(c, in), a = a0;                    \
 		uint32_t f;                                             \
 		SSE_FP_OP2(c, f, text, a, b);                           \
-		sse_fp_finish(c, f, &a, kind);                          \
+		sse_fp_finish_op(c, f, &a, kind, opk, &a0, &b);         \
 		sse_reg_set(c, in, a);                                  \
 	}
-/* The four forms of one operation; k = 0 for results never checked for
- * tininess (min/max, approximations). */
-#define FP_OP4(name, mn, k)                                                 \
-	FP_OP(name##ps, #mn "ps", LD_PS, (k) ? SSE_RES_PS : SSE_RES_NONE)   \
-	FP_OP(name##pd, #mn "pd", LD_PS, (k) ? SSE_RES_PD : SSE_RES_NONE)   \
-	FP_OP(name##ss, #mn "ss", LD_SS, (k) ? SSE_RES_SS : SSE_RES_NONE)   \
-	FP_OP(name##sd, #mn "sd", LD_SD, (k) ? SSE_RES_SD : SSE_RES_NONE)
+/* The four forms of one operation; opk = SSE_OPK_NONE for results that
+ * never over- or underflow (min/max). */
+#define FP_OP4(name, mn, opk)                                                             \
+	FP_OP(name##ps, #mn "ps", LD_PS, (opk) ? SSE_RES_PS : SSE_RES_NONE, opk)          \
+	FP_OP(name##pd, #mn "pd", LD_PS, (opk) ? SSE_RES_PD : SSE_RES_NONE, opk)          \
+	FP_OP(name##ss, #mn "ss", LD_SS, (opk) ? SSE_RES_SS : SSE_RES_NONE, opk)          \
+	FP_OP(name##sd, #mn "sd", LD_SD, (opk) ? SSE_RES_SD : SSE_RES_NONE, opk)
 
-FP_OP4(add, add, 1)
-FP_OP4(sub, sub, 1)
-FP_OP4(mul, mul, 1)
-FP_OP4(div, div, 1)
-FP_OP4(min, min, 0)
-FP_OP4(max, max, 0)
-FP_OP4(sqrt, sqrt, 1)
-FP_OP(rcpps, "rcpps", LD_PS, SSE_RES_NONE)
-FP_OP(rcpss, "rcpss", LD_SS, SSE_RES_NONE)
-FP_OP(rsqrtps, "rsqrtps", LD_PS, SSE_RES_NONE)
-FP_OP(rsqrtss, "rsqrtss", LD_SS, SSE_RES_NONE)
+FP_OP4(add, add, SSE_OPK_ADD)
+FP_OP4(sub, sub, SSE_OPK_SUB)
+FP_OP4(mul, mul, SSE_OPK_MUL)
+FP_OP4(div, div, SSE_OPK_DIV)
+FP_OP4(min, min, SSE_OPK_NONE)
+FP_OP4(max, max, SSE_OPK_NONE)
+FP_OP4(sqrt, sqrt, SSE_OPK_SQRT)
+/* The approximations raise no exception at all (SDM vol. 2 RCPPS). */
+FP_OP(rcpps, "rcpps", LD_PS, SSE_RES_NONE, SSE_OPK_NONE)
+FP_OP(rcpss, "rcpss", LD_SS, SSE_RES_NONE, SSE_OPK_NONE)
+FP_OP(rsqrtps, "rsqrtps", LD_PS, SSE_RES_NONE, SSE_OPK_NONE)
+FP_OP(rsqrtss, "rsqrtss", LD_SS, SSE_RES_NONE, SSE_OPK_NONE)
 
 #define FP_ROW(op, name)                                                \
 	SSE_OP(op, P_NONE, FEAT_SSE, 0, name##ps),                      \

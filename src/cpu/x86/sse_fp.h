@@ -134,40 +134,131 @@ static inline int sse_fp_has_denormal(const void *res, enum sse_res_kind kind)
 	}
 }
 
+/* The arithmetic an operation did, for recomputing the precision flag of
+ * an unmasked overflow/underflow (see sse_fp_unbounded_inexact). */
+enum sse_fp_opk {
+	SSE_OPK_NONE, SSE_OPK_ADD, SSE_OPK_SUB, SSE_OPK_MUL, SSE_OPK_DIV, SSE_OPK_SQRT,
+	SSE_OPK_CVT, /* double -> float (CVTSD2SS, CVTPD2PS) */
+};
+
+/* Lane i of a float/double source vector as a long double, after DAZ. */
+static inline long double sse_fp_lane(const struct cpu *c, const void *v, int dbl, int i)
+{
+	if (dbl) {
+		uint64_t u;
+		double d;
+		memcpy(&u, (const uint8_t *)v + 8 * i, 8);
+		if ((c->mxcsr & MXCSR_DAZ) && !(u & 0x7ff0000000000000ull))
+			u &= 0x8000000000000000ull;
+		memcpy(&d, &u, 8);
+		return d;
+	}
+	uint32_t u;
+	float f;
+	memcpy(&u, (const uint8_t *)v + 4 * i, 4);
+	if ((c->mxcsr & MXCSR_DAZ) && !(u & 0x7f800000u))
+		u &= 0x80000000u;
+	memcpy(&f, &u, 4);
+	return f;
+}
+
+/*
+ * With overflow or underflow unmasked, the hardware reports PE only if
+ * the result rounded to the destination precision *with an unbounded
+ * exponent range* is inexact (the biased result of SDM vol. 1 §4.9.1.4-5;
+ * e.g. FLT_MAX+FLT_MAX raises OE alone, FLT_MAX*FLT_MAX OE and PE).  The
+ * host ran masked and cannot tell, so recompute each lane in x87 extended
+ * precision (15-bit exponent: nothing over- or underflows) and check that
+ * the exact result fits the destination's significand.  Rare path.
+ */
+__attribute__((noinline, cold)) static int sse_fp_unbounded_inexact(const struct cpu *c, int opk,
+								    enum sse_res_kind kind,
+								    const void *a, const void *b)
+{
+	int dbl_out = kind == SSE_RES_SD || kind == SSE_RES_PD;
+	int dbl_in = dbl_out || opk == SSE_OPK_CVT;
+	int lanes = kind == SSE_RES_PS ? (opk == SSE_OPK_CVT ? 2 : 4) : kind == SSE_RES_PD ? 2 : 1;
+	int inexact = 0;
+	uint16_t host_cw, cw = 0x37f; /* extended precision, all masked */
+	__asm__ volatile("fnstcw %0\n\tfldcw %1" : "=m"(host_cw) : "m"(cw) : "memory");
+	for (int i = 0; i < lanes; i++) {
+		volatile long double x = sse_fp_lane(c, a, dbl_in, i);
+		volatile long double y = sse_fp_lane(c, b, dbl_in, i);
+		volatile long double r;
+		uint16_t sw;
+		__asm__ volatile("fnclex" ::: "memory");
+		switch (opk) {
+		case SSE_OPK_ADD: r = x + y; break;
+		case SSE_OPK_SUB: r = x - y; break;
+		case SSE_OPK_MUL: r = x * y; break;
+		case SSE_OPK_DIV: r = x / y; break;
+		case SSE_OPK_SQRT: r = __builtin_sqrtl(y); break;
+		default: r = y; break;
+		}
+		__asm__ volatile("fnstsw %0" : "=am"(sw) : : "memory");
+		if (sw & 0x20) /* x87 PE: not even 64 bits suffice */
+			inexact = 1;
+		union fpreg v;
+		memset(&v, 0, sizeof(v));
+		v.ld = r;
+		if ((v.x.exp & 0x7fff) != 0x7fff && (v.x.mant & (dbl_out ? 0x7ffull : 0xffffffffffull)))
+			inexact = 1;
+	}
+	__asm__ volatile("fnclex\n\tfldcw %0" : : "m"(host_cw) : "memory");
+	return inexact;
+}
+
 /*
  * An unmasked exception: SIMD exceptions are reported in two phases (SDM
  * vol. 1 §11.5.2): if any lane raised an unmasked pre-computation
  * exception (invalid, denormal, divide-by-zero), only the pre-computation
  * flags are set and no post-computation exception is reported; otherwise
  * all flags (including the unmasked overflow/underflow/precision ones)
- * are set.  Either way the destination is not written.
+ * are set, PE as described above.  Either way the destination is not
+ * written.
  */
-__attribute__((noinline, noreturn, cold)) static void sse_fp_raise(struct cpu *c, uint32_t f)
+__attribute__((noinline, noreturn, cold)) static void sse_fp_raise(struct cpu *c, uint32_t f, int opk,
+								 enum sse_res_kind kind,
+								 const void *a, const void *b)
 {
 	uint32_t pre = f & (MXCSR_IE | MXCSR_DE | MXCSR_ZE);
 	uint32_t unmasked = f & ~(c->mxcsr >> 7) & MXCSR_FLAGS;
-	if (unmasked & pre)
+	if (unmasked & pre) {
 		c->mxcsr |= pre;
-	else
+	} else {
+		if ((unmasked & (MXCSR_OE | MXCSR_UE)) && opk != SSE_OPK_NONE) {
+			f &= ~MXCSR_PE;
+			if (sse_fp_unbounded_inexact(c, opk, kind, a, b))
+				f |= MXCSR_PE;
+		}
 		c->mxcsr |= f;
+	}
 	cpu_raise(c, (c->cr4 & CR4_OSXMMEXCPT) ? EXC_XM : EXC_UD, 0);
 }
 
 /*
  * Merge the flags of `csr_after` (from SSE_FP_ASM) into the guest MXCSR;
- * raise #XM for an unmasked one.  `res` (may be NULL with SSE_RES_NONE)
- * is the computed result, consulted only when underflow is unmasked.
+ * raise #XM for an unmasked one.  `res` is the computed result (consulted
+ * only when underflow is unmasked); `opk`, `a` (the destination's value
+ * before the operation) and `b` (the source) describe the arithmetic for
+ * the unmasked overflow/underflow case.  Use sse_fp_finish() when the
+ * operation cannot overflow or underflow.
  */
-static inline void sse_fp_finish(struct cpu *c, uint32_t csr_after, const void *res,
-				 enum sse_res_kind kind)
+static inline void sse_fp_finish_op(struct cpu *c, uint32_t csr_after, const void *res,
+				    enum sse_res_kind kind, int opk, const void *a, const void *b)
 {
 	uint32_t f = csr_after & MXCSR_FLAGS;
 	if (unlikely(!(c->mxcsr & MXCSR_UM)) && kind != SSE_RES_NONE &&
 	    sse_fp_has_denormal(res, kind))
 		f |= MXCSR_UE;
 	if (unlikely(f & ~(c->mxcsr >> 7) & MXCSR_FLAGS))
-		sse_fp_raise(c, f);
+		sse_fp_raise(c, f, opk, kind, a, b);
 	c->mxcsr |= f;
+}
+static inline void sse_fp_finish(struct cpu *c, uint32_t csr_after, const void *res,
+				 enum sse_res_kind kind)
+{
+	sse_fp_finish_op(c, csr_after, res, kind, SSE_OPK_NONE, NULL, NULL);
 }
 
 /* union xmm <-> host vector. */
