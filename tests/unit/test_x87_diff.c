@@ -8,9 +8,9 @@
  * pseudo-denormals, unnormals, extremes, rounding ties, huge arguments for
  * FSIN/FPREM, packed BCD with bad digits), random ZF/PF/CF for FCMOVcc.
  * The resulting FXSAVE images (FCW, FSW, tags, FOP, ST0-7), the memory
- * block, RAX (FNSTSW AX) and OSZAPC must be identical; FIP and FDP are
- * not compared (code addresses differ; the host updates FDP only on
- * unmasked exceptions).  Encodings the host rejects with SIGILL must be
+ * block, RAX (FNSTSW AX) and OSZAPC must be identical, and FDP must point
+ * at the memory block in both or in neither (the host updates it only on
+ * unmasked exceptions); FIP is not compared (code addresses differ).  Encodings the host rejects with SIGILL must be
  * #UD in lemu.  One TAP line per opcode byte, ModRM.reg and form.
  *
  * Usage: test_x87_diff [iterations]
@@ -230,10 +230,20 @@ static int emu_run(struct harness *h, struct xst *x, const uint8_t *code, unsign
 	return r;
 }
 
+/* FDP: 0 (untouched), 1 (the memory block), 2 (anything else). */
+static int fdp_class(const struct xst *x, uint64_t mem)
+{
+	uint64_t v;
+	memcpy(&v, x->fx + 16, 8);
+	return v == 0 ? 0 : v == mem ? 1 : 2;
+}
+
 static int diff_state(const struct xst *a, const struct xst *b)
 {
 	if (memcmp(a->fx, b->fx, 8) || memcmp(a->fx + 32, b->fx + 32, 128))
 		return 1;
+	if (fdp_class(a, (uintptr_t)a->mem) != fdp_class(b, HARNESS_DATA))
+		return 5;
 	if (memcmp(a->mem, b->mem, 64))
 		return 2;
 	if (a->rax != b->rax)

@@ -75,7 +75,7 @@ static const uint32_t max_features[FW_NB] = {
 		     B(25) | B(26),
 	[FW_1_ECX] = B(0) | B(1) | B(9) | B(13) | B(19) | B(20) | B(22) | B(23) | B(25) |
 		     B(26) | B(30),
-	[FW_7_0_EBX] = B(3) | B(8) | B(9) | B(19),
+	[FW_7_0_EBX] = B(3) | B(6) | B(8) | B(9) | B(13) | B(19), /* 6, 13: x87 FDP_EXCPTN_ONLY, FCS/FDS deprecated */
 	[FW_7_0_ECX] = 0,
 	[FW_7_0_EDX] = 0,
 	[FW_8000_0001_EDX] = B(11) | B(20) | B(27) | B(29),

@@ -228,13 +228,14 @@ static inline int fhost_pops(const struct fhost *o)
 /* Start of a waiting x87 instruction: #NM when CR0.EM/TS, #MF when an
  * unmasked exception is pending (SDM vol. 1 §8.6, vol. 3 §6.15). */
 void fpu_wait_check(struct cpu *c);
-/* Start of a non-control instruction: FOP, FIP, FDP (SDM vol. 1 §8.1.8). */
+/* Start of a non-control instruction: FOP and FIP (SDM vol. 1 §8.1.8).
+ * FDP follows CPUID.07H:EBX[6] (FDP_EXCPTN_ONLY, as on the host): it is
+ * updated only when a memory-operand instruction leaves an unmasked
+ * exception pending (ops_x87.c wraps those handlers). */
 static inline void fpu_note(struct cpu *c, const struct insn *in)
 {
 	c->fop = (uint16_t)(((in->op & 7) << 8) | in->modrm);
 	c->fip = in->rip;
-	if (in->mem)
-		c->fdp = insn_ea_off(c, in);
 }
 /* Merge host status: exception flags are sticky, the bits of `ccmask`
  * are replaced. */
