@@ -423,14 +423,24 @@ int x86_decode(struct cpu *c, uint64_t pc, const uint8_t *code, size_t avail,
 	}
 	out->aux = d->aux;
 	out->fn = d->fn;
-	for (const struct insn_fastpath *f = insn_fastpaths; f->from; f++) {
-		if (f->from != d->fn)
-			continue;
-		if ((f->cond == FP_REG_REG_64 && !out->mem && opsize == 8) ||
-		    (f->cond == FP_SAME_REG_32_64 && !out->mem && out->reg == out->rm &&
-		     opsize >= 4)) {
-			out->fn = f->to;
-			break;
+	if (!(fl & F_VEX) && d->pfx == P_ANY) {
+		unsigned have = out->mem ? FPC_MEM : FPC_REG;
+		if (out->mem && code64 && asize == 8 && out->seg != SEG_FS && out->seg != SEG_GS)
+			have |= FPC_FLAT;
+		have |= opsize == 8 ? FPC_SZ8 : opsize == 4 ? FPC_SZ4 : opsize == 1 ? FPC_SZ1 : 0;
+		if (!out->mem && out->reg == out->rm)
+			have |= FPC_SAMEREG;
+		if (!(pfx & PFX_LOCK))
+			have |= FPC_NOLOCK;
+		for (const struct insn_fastpath *f = insn_fastpaths; f->fn; f++) {
+			if (f->map != map || f->op != b)
+				continue;
+			if (f->ext >= 0 && (unsigned)f->ext != ((modrm >> 3) & 7))
+				continue;
+			if ((f->cond & have) == f->cond) {
+				out->fn = f->fn;
+				break;
+			}
 		}
 	}
 	if (fl & F_TERM)

@@ -6,17 +6,64 @@
 
 #include "cpu.h"
 
-/* Decoder substitution of specialised handlers for hot operand forms. */
-enum {
-	FP_REG_REG_64 = 1,     /* register r/m operand, opsize 8 */
-	FP_SAME_REG_32_64,     /* register form with reg == rm, opsize 4 or 8 */
-};
+/*
+ * Decoder substitution of specialised handlers for hot operand forms
+ * (ops_fast.c).  An entry applies to a non-VEX, legacy-prefix opcode
+ * (map, op, ModRM.reg ext or -1) when every condition bit in `cond` holds
+ * for the decoded instruction.
+ */
+#define FPC_REG 0x01     /* r/m is a register */
+#define FPC_MEM 0x02     /* r/m is memory */
+#define FPC_FLAT 0x04    /* memory in 64-bit code, 64-bit addressing, not FS/GS */
+#define FPC_SZ1 0x08
+#define FPC_SZ4 0x10
+#define FPC_SZ8 0x20
+#define FPC_SAMEREG 0x40 /* register form with reg == rm */
+#define FPC_NOLOCK 0x80
 struct insn_fastpath {
-	insn_fn from;
-	int cond;
-	insn_fn to;
+	uint8_t map, op;
+	int8_t ext;
+	uint8_t cond;
+	insn_fn fn;
 };
 extern const struct insn_fastpath insn_fastpaths[];
+
+/* Condition evaluation with the common SUB/LOGIC cases inline; cond is
+ * usually a compile-time constant. */
+static inline int cc_eval_fast(struct cpu *c, unsigned cond)
+{
+	unsigned op = c->cc_op;
+	if (op == (CC_SUB | CC_SZ_64) || op == (CC_SUB | CC_SZ_32)) {
+		unsigned size = op == (CC_SUB | CC_SZ_64) ? 8 : 4;
+		uint64_t mask = size_mask(size);
+		uint64_t dst = c->cc_dst & mask, src = c->cc_src & mask, a = (dst + src) & mask;
+		int r;
+		switch (cond >> 1) {
+		case 1: r = a < src; break;
+		case 2: r = dst == 0; break;
+		case 3: r = a <= src; break;
+		case 4: r = sext(dst, size) < 0; break;
+		case 6: r = sext(a, size) < sext(src, size); break;
+		case 7: r = sext(a, size) <= sext(src, size); break;
+		default: return cc_eval(c, cond);
+		}
+		return r ^ (int)(cond & 1);
+	}
+	if (op == (CC_LOGIC | CC_SZ_64) || op == (CC_LOGIC | CC_SZ_32)) {
+		unsigned size = op == (CC_LOGIC | CC_SZ_64) ? 8 : 4;
+		uint64_t dst = c->cc_dst & size_mask(size);
+		int r;
+		switch (cond >> 1) {
+		case 0: case 1: r = 0; break;
+		case 2: case 3: r = dst == 0; break;
+		case 4: case 6: r = sext(dst, size) < 0; break;
+		case 7: r = dst == 0 || sext(dst, size) < 0; break;
+		default: return cc_eval(c, cond);
+		}
+		return r ^ (int)(cond & 1);
+	}
+	return cc_eval(c, cond);
+}
 
 /* --- SSE / MMX operand access -------------------------------------- */
 

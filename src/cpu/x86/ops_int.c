@@ -131,13 +131,6 @@ ALU_ALL(sub, ALU_SUB)
 ALU_ALL(xor, ALU_XOR)
 ALU_ALL(cmp, ALU_CMP)
 
-/* Fast paths for the most frequent forms: 64/32-bit register operands. */
-static void xor_zero_idiom(struct cpu *c, const struct insn *in)
-{
-	/* xor r32/r64, same: writes 0 */
-	set_reg(c, in->reg, 0, in->opsize);
-	cc_set(c, CC_LOGIC | cc_sz(in->opsize), 0, 0, 0);
-}
 
 static void test_rm_r(struct cpu *c, const struct insn *in)
 {
@@ -211,14 +204,6 @@ static void mov_rm_r(struct cpu *c, const struct insn *in)
 static void mov_r_rm(struct cpu *c, const struct insn *in)
 {
 	op_reg_set(c, in, op_rm(c, in));
-}
-static void mov_r64_r64(struct cpu *c, const struct insn *in)
-{
-	c->regs[in->reg] = c->regs[in->rm];
-}
-static void mov_r64_r64_rev(struct cpu *c, const struct insn *in)
-{
-	c->regs[in->rm] = c->regs[in->reg];
 }
 static void mov_rm_i(struct cpu *c, const struct insn *in)
 {
@@ -643,13 +628,4 @@ const struct opdesc ops_int[] = {
 	OP(M0F, 0xbe, RM, movx, 0x81),
 	OP(M0F, 0xbf, RM, movx, 0x82),
 	{ 0 },
-};
-
-/* Handlers the decoder may substitute for hot forms (ops.h). */
-const struct insn_fastpath insn_fastpaths[] = {
-	{ mov_r_rm, FP_REG_REG_64, mov_r64_r64 },
-	{ mov_rm_r, FP_REG_REG_64, mov_r64_r64_rev },
-	{ alu_r_rm_xor, FP_SAME_REG_32_64, xor_zero_idiom },
-	{ alu_rm_r_xor, FP_SAME_REG_32_64, xor_zero_idiom },
-	{ NULL, 0, NULL },
 };

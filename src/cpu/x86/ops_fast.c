@@ -1,0 +1,316 @@
+/*
+ * Specialised handlers for the hottest instruction forms.  The decoder
+ * substitutes them (table at the end) when an instruction's operand size,
+ * register/memory form and addressing allow; each must behave exactly as
+ * the generic handler in ops_int.c for those forms.  "Flat" memory
+ * operands are those of 64-bit code with 64-bit addressing and a segment
+ * other than FS/GS, whose base is architecturally 0 (SDM vol. 1 §3.3.7.1).
+ */
+#include "decode.h"
+#include "ops.h"
+
+static inline uint64_t ea_flat(struct cpu *c, const struct insn *in)
+{
+	return (uint64_t)in->disp + c->regs[in->base] + (c->regs[in->index] << in->scale);
+}
+
+/* --- MOV ----------------------------------------------------------- */
+
+static void mov_r64_mflat(struct cpu *c, const struct insn *in) { c->regs[in->reg] = ld64(c, ea_flat(c, in)); }
+static void mov_r32_mflat(struct cpu *c, const struct insn *in) { c->regs[in->reg] = ld32(c, ea_flat(c, in)); }
+static void mov_mflat_r64(struct cpu *c, const struct insn *in) { st64(c, ea_flat(c, in), c->regs[in->reg]); }
+static void mov_mflat_r32(struct cpu *c, const struct insn *in) { st32(c, ea_flat(c, in), (uint32_t)c->regs[in->reg]); }
+static void mov_mflat_i64(struct cpu *c, const struct insn *in) { st64(c, ea_flat(c, in), in->imm); }
+static void mov_mflat_i32(struct cpu *c, const struct insn *in) { st32(c, ea_flat(c, in), (uint32_t)in->imm); }
+static void mov_r64_r64(struct cpu *c, const struct insn *in) { c->regs[in->reg] = c->regs[in->rm]; }
+static void mov_r32_r32(struct cpu *c, const struct insn *in) { c->regs[in->reg] = (uint32_t)c->regs[in->rm]; }
+static void mov_r64_r64_rev(struct cpu *c, const struct insn *in) { c->regs[in->rm] = c->regs[in->reg]; }
+static void mov_r32_r32_rev(struct cpu *c, const struct insn *in) { c->regs[in->rm] = (uint32_t)c->regs[in->reg]; }
+static void mov_r64_i(struct cpu *c, const struct insn *in) { c->regs[in->reg] = in->imm; }
+static void mov_r32_i(struct cpu *c, const struct insn *in) { c->regs[in->reg] = (uint32_t)in->imm; }
+static void lea_flat64(struct cpu *c, const struct insn *in) { c->regs[in->reg] = ea_flat(c, in); }
+static void lea_flat32(struct cpu *c, const struct insn *in) { c->regs[in->reg] = (uint32_t)ea_flat(c, in); }
+static void movzx8_mflat(struct cpu *c, const struct insn *in) { c->regs[in->reg] = ld8(c, ea_flat(c, in)); }
+static void movzx16_mflat(struct cpu *c, const struct insn *in) { c->regs[in->reg] = ld16(c, ea_flat(c, in)); }
+static void movzx8_r(struct cpu *c, const struct insn *in) { c->regs[in->reg] = get_reg8(c, in->rm8); }
+static void movzx16_r(struct cpu *c, const struct insn *in) { c->regs[in->reg] = (uint16_t)c->regs[in->rm]; }
+static void movsx8_32_mflat(struct cpu *c, const struct insn *in) { c->regs[in->reg] = (uint32_t)(int32_t)(int8_t)ld8(c, ea_flat(c, in)); }
+static void movsx8_64_mflat(struct cpu *c, const struct insn *in) { c->regs[in->reg] = (uint64_t)(int64_t)(int8_t)ld8(c, ea_flat(c, in)); }
+static void movsxd_mflat(struct cpu *c, const struct insn *in) { c->regs[in->reg] = (uint64_t)(int64_t)(int32_t)ld32(c, ea_flat(c, in)); }
+static void movsxd_r(struct cpu *c, const struct insn *in) { c->regs[in->reg] = (uint64_t)(int64_t)(int32_t)c->regs[in->rm]; }
+
+/* --- ALU ----------------------------------------------------------- */
+
+#define OPK_ADD 0
+#define OPK_SUB 1
+#define OPK_AND 2
+#define OPK_OR 3
+#define OPK_XOR 4
+#define OPK_CMP 5
+#define OPK_TEST 6
+
+/* Result and lazy flags of a 32/64-bit ALU op (no ADC/SBB). */
+#define ALU_APPLY(K, SZ, a, b, r)                                                   \
+	do {                                                                        \
+		if (K == OPK_ADD) { r = a + b; cc_set(c, CC_ADD | SZ, r, b, 0); }   \
+		else if (K == OPK_SUB || K == OPK_CMP) { r = a - b; cc_set(c, CC_SUB | SZ, r, b, 0); } \
+		else if (K == OPK_AND || K == OPK_TEST) { r = a & b; cc_set(c, CC_LOGIC | SZ, r, 0, 0); } \
+		else if (K == OPK_OR) { r = a | b; cc_set(c, CC_LOGIC | SZ, r, 0, 0); } \
+		else { r = a ^ b; cc_set(c, CC_LOGIC | SZ, r, 0, 0); }              \
+	} while (0)
+#define ALU_WRITES(K) (K != OPK_CMP && K != OPK_TEST)
+
+/* dst = rm (register), src = reg: opcodes 01 09 21 29 31 39 85 */
+#define GEN_RM_R(name, K)                                                           \
+	static void name##_64(struct cpu *c, const struct insn *in)                 \
+	{                                                                           \
+		uint64_t a = c->regs[in->rm], b = c->regs[in->reg], r;              \
+		ALU_APPLY(K, CC_SZ_64, a, b, r);                                    \
+		if (ALU_WRITES(K)) c->regs[in->rm] = r;                             \
+	}                                                                           \
+	static void name##_32(struct cpu *c, const struct insn *in)                 \
+	{                                                                           \
+		uint64_t a = (uint32_t)c->regs[in->rm], b = (uint32_t)c->regs[in->reg], r; \
+		ALU_APPLY(K, CC_SZ_32, a, b, r);                                    \
+		if (ALU_WRITES(K)) c->regs[in->rm] = (uint32_t)r;                   \
+	}
+/* dst = reg, src = rm (register): opcodes 03 0B 23 2B 33 3B */
+#define GEN_R_RM(name, K)                                                           \
+	static void name##_64(struct cpu *c, const struct insn *in)                 \
+	{                                                                           \
+		uint64_t a = c->regs[in->reg], b = c->regs[in->rm], r;              \
+		ALU_APPLY(K, CC_SZ_64, a, b, r);                                    \
+		if (ALU_WRITES(K)) c->regs[in->reg] = r;                            \
+	}                                                                           \
+	static void name##_32(struct cpu *c, const struct insn *in)                 \
+	{                                                                           \
+		uint64_t a = (uint32_t)c->regs[in->reg], b = (uint32_t)c->regs[in->rm], r; \
+		ALU_APPLY(K, CC_SZ_32, a, b, r);                                    \
+		if (ALU_WRITES(K)) c->regs[in->reg] = (uint32_t)r;                  \
+	}
+/* dst = reg, src = flat memory: 03 0B 23 2B 33 3B with memory */
+#define GEN_R_M(name, K)                                                            \
+	static void name##_64(struct cpu *c, const struct insn *in)                 \
+	{                                                                           \
+		uint64_t b = ld64(c, ea_flat(c, in)), a = c->regs[in->reg], r;      \
+		ALU_APPLY(K, CC_SZ_64, a, b, r);                                    \
+		if (ALU_WRITES(K)) c->regs[in->reg] = r;                            \
+	}                                                                           \
+	static void name##_32(struct cpu *c, const struct insn *in)                 \
+	{                                                                           \
+		uint64_t b = ld32(c, ea_flat(c, in)), a = (uint32_t)c->regs[in->reg], r; \
+		ALU_APPLY(K, CC_SZ_32, a, b, r);                                    \
+		if (ALU_WRITES(K)) c->regs[in->reg] = (uint32_t)r;                  \
+	}
+/* rm register op= imm: 81/83 */
+#define GEN_R_I(name, K)                                                            \
+	static void name##_64(struct cpu *c, const struct insn *in)                 \
+	{                                                                           \
+		uint64_t a = c->regs[in->rm], b = in->imm, r;                       \
+		ALU_APPLY(K, CC_SZ_64, a, b, r);                                    \
+		if (ALU_WRITES(K)) c->regs[in->rm] = r;                             \
+	}                                                                           \
+	static void name##_32(struct cpu *c, const struct insn *in)                 \
+	{                                                                           \
+		uint64_t a = (uint32_t)c->regs[in->rm], b = (uint32_t)in->imm, r;   \
+		ALU_APPLY(K, CC_SZ_32, a, b, r);                                    \
+		if (ALU_WRITES(K)) c->regs[in->rm] = (uint32_t)r;                   \
+	}
+
+GEN_RM_R(add_rm_r, OPK_ADD) GEN_RM_R(sub_rm_r, OPK_SUB) GEN_RM_R(and_rm_r, OPK_AND)
+GEN_RM_R(or_rm_r, OPK_OR) GEN_RM_R(xor_rm_r, OPK_XOR) GEN_RM_R(cmp_rm_r, OPK_CMP)
+GEN_RM_R(test_rm_r, OPK_TEST)
+GEN_R_RM(add_r_rm, OPK_ADD) GEN_R_RM(sub_r_rm, OPK_SUB) GEN_R_RM(and_r_rm, OPK_AND)
+GEN_R_RM(or_r_rm, OPK_OR) GEN_R_RM(xor_r_rm, OPK_XOR) GEN_R_RM(cmp_r_rm, OPK_CMP)
+GEN_R_M(add_r_m, OPK_ADD) GEN_R_M(sub_r_m, OPK_SUB) GEN_R_M(and_r_m, OPK_AND)
+GEN_R_M(or_r_m, OPK_OR) GEN_R_M(xor_r_m, OPK_XOR) GEN_R_M(cmp_r_m, OPK_CMP)
+GEN_R_I(add_r_i, OPK_ADD) GEN_R_I(sub_r_i, OPK_SUB) GEN_R_I(and_r_i, OPK_AND)
+GEN_R_I(or_r_i, OPK_OR) GEN_R_I(xor_r_i, OPK_XOR) GEN_R_I(cmp_r_i, OPK_CMP)
+
+static void xor_zero(struct cpu *c, const struct insn *in)
+{
+	c->regs[in->reg] = 0;
+	cc_set(c, CC_LOGIC | cc_sz(in->opsize), 0, 0, 0);
+}
+static void test_rr_same_64(struct cpu *c, const struct insn *in)
+{
+	cc_set(c, CC_LOGIC | CC_SZ_64, c->regs[in->reg], 0, 0);
+}
+static void test_rr_same_32(struct cpu *c, const struct insn *in)
+{
+	cc_set(c, CC_LOGIC | CC_SZ_32, (uint32_t)c->regs[in->reg], 0, 0);
+}
+static void cmp_mflat_i_64(struct cpu *c, const struct insn *in)
+{
+	uint64_t a = ld64(c, ea_flat(c, in));
+	cc_set(c, CC_SUB | CC_SZ_64, a - in->imm, in->imm, 0);
+}
+static void cmp_mflat_i_32(struct cpu *c, const struct insn *in)
+{
+	uint64_t a = ld32(c, ea_flat(c, in));
+	cc_set(c, CC_SUB | CC_SZ_32, a - (uint32_t)in->imm, (uint32_t)in->imm, 0);
+}
+static void cmp_mflat_i_8(struct cpu *c, const struct insn *in)
+{
+	uint64_t a = ld8(c, ea_flat(c, in));
+	cc_set(c, CC_SUB | CC_SZ_8, a - (uint8_t)in->imm, (uint8_t)in->imm, 0);
+}
+static void cmp_mflat_r_64(struct cpu *c, const struct insn *in)
+{
+	uint64_t a = ld64(c, ea_flat(c, in)), b = c->regs[in->reg];
+	cc_set(c, CC_SUB | CC_SZ_64, a - b, b, 0);
+}
+static void cmp_mflat_r_32(struct cpu *c, const struct insn *in)
+{
+	uint64_t a = ld32(c, ea_flat(c, in)), b = (uint32_t)c->regs[in->reg];
+	cc_set(c, CC_SUB | CC_SZ_32, a - b, b, 0);
+}
+static void add_mflat_r_64(struct cpu *c, const struct insn *in)
+{
+	uint64_t ea = ea_flat(c, in), b = c->regs[in->reg], r = ld64(c, ea) + b;
+	st64(c, ea, r);
+	cc_set(c, CC_ADD | CC_SZ_64, r, b, 0);
+}
+static void add_mflat_i_64(struct cpu *c, const struct insn *in)
+{
+	uint64_t ea = ea_flat(c, in), r = ld64(c, ea) + in->imm;
+	st64(c, ea, r);
+	cc_set(c, CC_ADD | CC_SZ_64, r, in->imm, 0);
+}
+static void add_mflat_i_32(struct cpu *c, const struct insn *in)
+{
+	uint64_t ea = ea_flat(c, in), b = (uint32_t)in->imm, r = (uint32_t)(ld32(c, ea) + b);
+	st32(c, ea, (uint32_t)r);
+	cc_set(c, CC_ADD | CC_SZ_32, r, b, 0);
+}
+static void test_mflat_i8(struct cpu *c, const struct insn *in)
+{
+	cc_set(c, CC_LOGIC | CC_SZ_8, ld8(c, ea_flat(c, in)) & in->imm, 0, 0);
+}
+
+/* --- stack and branches (64-bit code: SS base 0, 8-byte slots) ------- */
+
+static void push64(struct cpu *c, const struct insn *in)
+{
+	uint64_t sp = c->regs[R_RSP] - 8;
+	st64(c, sp, c->regs[in->reg]);
+	c->regs[R_RSP] = sp;
+}
+static void pop64(struct cpu *c, const struct insn *in)
+{
+	uint64_t v = ld64(c, c->regs[R_RSP]);
+	c->regs[R_RSP] += 8;
+	c->regs[in->reg] = v;
+}
+static void call64(struct cpu *c, const struct insn *in)
+{
+	uint64_t sp = c->regs[R_RSP] - 8;
+	st64(c, sp, in->next_rip);
+	c->regs[R_RSP] = sp;
+	c->rip = in->imm;
+}
+static void ret64(struct cpu *c, const struct insn *in)
+{
+	uint64_t t = ld64(c, c->regs[R_RSP]);
+	c->regs[R_RSP] += 8;
+	c->rip = t;
+}
+static void jmp_direct(struct cpu *c, const struct insn *in)
+{
+	c->rip = in->imm;
+}
+
+#define GEN_COND(n)                                                                      \
+	static void jcc_##n(struct cpu *c, const struct insn *in)                        \
+	{                                                                                \
+		if (cc_eval_fast(c, n))                                                  \
+			c->rip = in->imm;                                                \
+	}                                                                                \
+	static void setcc_r_##n(struct cpu *c, const struct insn *in)                    \
+	{                                                                                \
+		set_reg8(c, in->rm8, (uint8_t)cc_eval_fast(c, n));                       \
+	}                                                                                \
+	static void cmov64_##n(struct cpu *c, const struct insn *in)                     \
+	{                                                                                \
+		if (cc_eval_fast(c, n))                                                  \
+			c->regs[in->reg] = c->regs[in->rm];                              \
+	}                                                                                \
+	static void cmov32_##n(struct cpu *c, const struct insn *in)                     \
+	{                                                                                \
+		c->regs[in->reg] = (uint32_t)(cc_eval_fast(c, n) ? c->regs[in->rm] : c->regs[in->reg]); \
+	}
+GEN_COND(0) GEN_COND(1) GEN_COND(2) GEN_COND(3) GEN_COND(4) GEN_COND(5) GEN_COND(6) GEN_COND(7)
+GEN_COND(8) GEN_COND(9) GEN_COND(10) GEN_COND(11) GEN_COND(12) GEN_COND(13) GEN_COND(14) GEN_COND(15)
+
+/* --- the table ------------------------------------------------------ */
+
+#define M1 MAP_1B
+#define M0F MAP_0F
+#define R FPC_REG
+#define MF (FPC_MEM | FPC_FLAT | FPC_NOLOCK)
+#define S4 FPC_SZ4
+#define S8 FPC_SZ8
+
+#define RR_PAIR(op, name) { M1, op, -1, R | S8, name##_64 }, { M1, op, -1, R | S4, name##_32 }
+#define RM_PAIR(op, name) { M1, op, -1, MF | S8, name##_64 }, { M1, op, -1, MF | S4, name##_32 }
+#define RI_PAIR(op, ext, name) { M1, op, ext, R | S8, name##_64 }, { M1, op, ext, R | S4, name##_32 }
+#define COND_ROWS(n)                                                                      \
+	{ M1, 0x70 + n, -1, 0, jcc_##n }, { M0F, 0x80 + n, -1, 0, jcc_##n },              \
+	{ M0F, 0x90 + n, -1, R, setcc_r_##n }, { M0F, 0x40 + n, -1, R | S8, cmov64_##n }, \
+	{ M0F, 0x40 + n, -1, R | S4, cmov32_##n }
+#define PUSHPOP(r) { M1, 0x50 + r, -1, S8, push64 }, { M1, 0x58 + r, -1, S8, pop64 }
+#define MOVI(r) { M1, 0xb8 + r, -1, S8, mov_r64_i }, { M1, 0xb8 + r, -1, S4, mov_r32_i }
+
+const struct insn_fastpath insn_fastpaths[] = {
+	{ M1, 0x8b, -1, R | S8, mov_r64_r64 },
+	{ M1, 0x8b, -1, R | S4, mov_r32_r32 },
+	{ M1, 0x8b, -1, MF | S8, mov_r64_mflat },
+	{ M1, 0x8b, -1, MF | S4, mov_r32_mflat },
+	{ M1, 0x89, -1, R | S8, mov_r64_r64_rev },
+	{ M1, 0x89, -1, R | S4, mov_r32_r32_rev },
+	{ M1, 0x89, -1, MF | S8, mov_mflat_r64 },
+	{ M1, 0x89, -1, MF | S4, mov_mflat_r32 },
+	{ M1, 0xc7, 0, MF | S8, mov_mflat_i64 },
+	{ M1, 0xc7, 0, MF | S4, mov_mflat_i32 },
+	MOVI(0), MOVI(1), MOVI(2), MOVI(3), MOVI(4), MOVI(5), MOVI(6), MOVI(7),
+	{ M1, 0x8d, -1, MF | S8, lea_flat64 },
+	{ M1, 0x8d, -1, MF | S4, lea_flat32 },
+	{ M0F, 0xb6, -1, MF | S4, movzx8_mflat }, { M0F, 0xb6, -1, MF | S8, movzx8_mflat },
+	{ M0F, 0xb7, -1, MF | S4, movzx16_mflat }, { M0F, 0xb7, -1, MF | S8, movzx16_mflat },
+	{ M0F, 0xb6, -1, R | S4, movzx8_r }, { M0F, 0xb6, -1, R | S8, movzx8_r },
+	{ M0F, 0xb7, -1, R | S4, movzx16_r }, { M0F, 0xb7, -1, R | S8, movzx16_r },
+	{ M0F, 0xbe, -1, MF | S4, movsx8_32_mflat }, { M0F, 0xbe, -1, MF | S8, movsx8_64_mflat },
+	{ M1, 0x63, -1, MF | S8, movsxd_mflat }, { M1, 0x63, -1, R | S8, movsxd_r },
+	/* xor r, r and test r, r idioms */
+	{ M1, 0x31, -1, R | S8 | FPC_SAMEREG, xor_zero }, { M1, 0x31, -1, R | S4 | FPC_SAMEREG, xor_zero },
+	{ M1, 0x33, -1, R | S8 | FPC_SAMEREG, xor_zero }, { M1, 0x33, -1, R | S4 | FPC_SAMEREG, xor_zero },
+	{ M1, 0x85, -1, R | S8 | FPC_SAMEREG, test_rr_same_64 },
+	{ M1, 0x85, -1, R | S4 | FPC_SAMEREG, test_rr_same_32 },
+	RR_PAIR(0x01, add_rm_r), RR_PAIR(0x29, sub_rm_r), RR_PAIR(0x21, and_rm_r),
+	RR_PAIR(0x09, or_rm_r), RR_PAIR(0x31, xor_rm_r), RR_PAIR(0x39, cmp_rm_r),
+	RR_PAIR(0x85, test_rm_r),
+	RR_PAIR(0x03, add_r_rm), RR_PAIR(0x2b, sub_r_rm), RR_PAIR(0x23, and_r_rm),
+	RR_PAIR(0x0b, or_r_rm), RR_PAIR(0x33, xor_r_rm), RR_PAIR(0x3b, cmp_r_rm),
+	RM_PAIR(0x03, add_r_m), RM_PAIR(0x2b, sub_r_m), RM_PAIR(0x23, and_r_m),
+	RM_PAIR(0x0b, or_r_m), RM_PAIR(0x33, xor_r_m), RM_PAIR(0x3b, cmp_r_m),
+	RI_PAIR(0x83, 0, add_r_i), RI_PAIR(0x83, 5, sub_r_i), RI_PAIR(0x83, 4, and_r_i),
+	RI_PAIR(0x83, 1, or_r_i), RI_PAIR(0x83, 6, xor_r_i), RI_PAIR(0x83, 7, cmp_r_i),
+	RI_PAIR(0x81, 0, add_r_i), RI_PAIR(0x81, 5, sub_r_i), RI_PAIR(0x81, 4, and_r_i),
+	RI_PAIR(0x81, 1, or_r_i), RI_PAIR(0x81, 6, xor_r_i), RI_PAIR(0x81, 7, cmp_r_i),
+	{ M1, 0x83, 7, MF | S8, cmp_mflat_i_64 }, { M1, 0x83, 7, MF | S4, cmp_mflat_i_32 },
+	{ M1, 0x81, 7, MF | S8, cmp_mflat_i_64 }, { M1, 0x81, 7, MF | S4, cmp_mflat_i_32 },
+	{ M1, 0x80, 7, MF | FPC_SZ1, cmp_mflat_i_8 },
+	{ M1, 0x39, -1, MF | S8, cmp_mflat_r_64 }, { M1, 0x39, -1, MF | S4, cmp_mflat_r_32 },
+	{ M1, 0x01, -1, MF | S8, add_mflat_r_64 },
+	{ M1, 0x83, 0, MF | S8, add_mflat_i_64 }, { M1, 0x83, 0, MF | S4, add_mflat_i_32 },
+	{ M1, 0xf6, 0, MF | FPC_SZ1, test_mflat_i8 },
+	PUSHPOP(0), PUSHPOP(1), PUSHPOP(2), PUSHPOP(3), PUSHPOP(4), PUSHPOP(5), PUSHPOP(6), PUSHPOP(7),
+	{ M1, 0xe8, -1, S8, call64 },
+	{ M1, 0xc3, -1, S8, ret64 },
+	{ M1, 0xe9, -1, 0, jmp_direct },
+	{ M1, 0xeb, -1, 0, jmp_direct },
+	COND_ROWS(0), COND_ROWS(1), COND_ROWS(2), COND_ROWS(3), COND_ROWS(4), COND_ROWS(5),
+	COND_ROWS(6), COND_ROWS(7), COND_ROWS(8), COND_ROWS(9), COND_ROWS(10), COND_ROWS(11),
+	COND_ROWS(12), COND_ROWS(13), COND_ROWS(14), COND_ROWS(15),
+	{ 0, 0, 0, 0, NULL },
+};
