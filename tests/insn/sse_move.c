@@ -11,6 +11,13 @@
  */
 #include "sse_common.h"
 
+/* buf+off through the pointer register (rdi/edi) */
+#ifdef __x86_64__
+#define P(off) #off "(%%rdi)"
+#else
+#define P(off) #off "(%%edi)"
+#endif
+
 static v128 A, B;
 static uint8_t buf[64] __attribute__((aligned(64)));
 
@@ -85,50 +92,50 @@ int main(void)
 	B.q[1] = 0x7fffffff00800000ull;
 
 	XX("movups r", "movups %%xmm2, %%xmm1");
-	XX("movups m", "movups 1+%[m], %%xmm1");
-	XX("movupd m", "movupd 3+%[m], %%xmm1");
+	XX("movups m", "movups " P(1) ", %%xmm1");
+	XX("movupd m", "movupd " P(3) ", %%xmm1");
 	XX("movss r", "movss %%xmm2, %%xmm1");
-	XX("movss m", "movss 5+%[m], %%xmm1");
+	XX("movss m", "movss " P(5) ", %%xmm1");
 	XX("movsd r", "movsd %%xmm2, %%xmm1");
-	XX("movsd m", "movsd 7+%[m], %%xmm1");
-	XM("movups st", "movups %%xmm2, 1+%[m]");
-	XM("movss st", "movss %%xmm2, 3+%[m]");
-	XM("movsd st", "movsd %%xmm2, 9+%[m]");
+	XX("movsd m", "movsd " P(7) ", %%xmm1");
+	XM("movups st", "movups %%xmm2, " P(1) "");
+	XM("movss st", "movss %%xmm2, " P(3) "");
+	XM("movsd st", "movsd %%xmm2, " P(9) "");
 	XX("movss st r", "movss %%xmm2, %%xmm1");
-	XX("movlps m", "movlps 1+%[m], %%xmm1");
-	XX("movhps m", "movhps 2+%[m], %%xmm1");
-	XX("movlpd m", "movlpd 3+%[m], %%xmm1");
-	XX("movhpd m", "movhpd 4+%[m], %%xmm1");
-	XM("movlps st", "movlps %%xmm2, 5+%[m]");
-	XM("movhps st", "movhps %%xmm2, 6+%[m]");
-	XM("movlpd st", "movlpd %%xmm2, 7+%[m]");
-	XM("movhpd st", "movhpd %%xmm2, 8+%[m]");
+	XX("movlps m", "movlps " P(1) ", %%xmm1");
+	XX("movhps m", "movhps " P(2) ", %%xmm1");
+	XX("movlpd m", "movlpd " P(3) ", %%xmm1");
+	XX("movhpd m", "movhpd " P(4) ", %%xmm1");
+	XM("movlps st", "movlps %%xmm2, " P(5) "");
+	XM("movhps st", "movhps %%xmm2, " P(6) "");
+	XM("movlpd st", "movlpd %%xmm2, " P(7) "");
+	XM("movhpd st", "movhpd %%xmm2, " P(8) "");
 	XX("movhlps", "movhlps %%xmm2, %%xmm1");
 	XX("movlhps", "movlhps %%xmm2, %%xmm1");
 	XX("movaps r", "movaps %%xmm2, %%xmm1");
-	XX("movaps m", "movaps 16+%[m], %%xmm1");
-	XX("movapd m", "movapd 32+%[m], %%xmm1");
-	XM("movaps st", "movaps %%xmm2, 16+%[m]");
-	XM("movapd st", "movapd %%xmm2, 32+%[m]");
-	XX("movdqa m", "movdqa 16+%[m], %%xmm1");
-	XX("movdqu m", "movdqu 11+%[m], %%xmm1");
-	XM("movdqa st", "movdqa %%xmm2, 16+%[m]");
-	XM("movdqu st", "movdqu %%xmm2, 13+%[m]");
-	XM("movntps", "movntps %%xmm2, 16+%[m]");
-	XM("movntpd", "movntpd %%xmm2, 32+%[m]");
-	XM("movntdq", "movntdq %%xmm2, 16+%[m]");
-	XM("movnti", "mov $0x13579bdf, %%eax\n\tmovnti %%eax, 3+%[m]");
-	XM("movntq", "movq %%xmm2, %%xmm1\n\tmovdq2q %%xmm2, %%mm1\n\tmovntq %%mm1, 5+%[m]\n\temms");
+	XX("movaps m", "movaps " P(16) ", %%xmm1");
+	XX("movapd m", "movapd " P(32) ", %%xmm1");
+	XM("movaps st", "movaps %%xmm2, " P(16) "");
+	XM("movapd st", "movapd %%xmm2, " P(32) "");
+	XX("movdqa m", "movdqa " P(16) ", %%xmm1");
+	XX("movdqu m", "movdqu " P(11) ", %%xmm1");
+	XM("movdqa st", "movdqa %%xmm2, " P(16) "");
+	XM("movdqu st", "movdqu %%xmm2, " P(13) "");
+	XM("movntps", "movntps %%xmm2, " P(16) "");
+	XM("movntpd", "movntpd %%xmm2, " P(32) "");
+	XM("movntdq", "movntdq %%xmm2, " P(16) "");
+	XM("movnti", "mov $0x13579bdf, %%eax\n\tmovnti %%eax, " P(3) "");
+	XM("movntq", "movq %%xmm2, %%xmm1\n\tmovdq2q %%xmm2, %%mm1\n\tmovntq %%mm1, " P(5) "\n\temms");
 	XX("movd xmm,r32", "movd %%edi, %%xmm1\n\tpsubd %%xmm1, %%xmm1\n\tmov $0x89abcdef, %%eax\n\tmovd %%eax, %%xmm1");
-	XX("movd xmm,m32", "movd 3+%[m], %%xmm1");
-	XX("movq xmm,m64", "movq 3+%[m], %%xmm1");
+	XX("movd xmm,m32", "movd " P(3) ", %%xmm1");
+	XX("movq xmm,m64", "movq " P(3) ", %%xmm1");
 	XX("movq xmm,xmm", "movq %%xmm2, %%xmm1");
-	XM("movd m32,xmm", "movd %%xmm2, 3+%[m]");
-	XM("movq m64,xmm", "movq %%xmm2, 3+%[m]");
+	XM("movd m32,xmm", "movd %%xmm2, " P(3) "");
+	XM("movq m64,xmm", "movq %%xmm2, " P(3) "");
 	XX("movq2dq", "movdq2q %%xmm2, %%mm1\n\tmovq2dq %%mm1, %%xmm1\n\temms");
-	XX("movq mm", "movq 6+%[m], %%mm1\n\tmovq2dq %%mm1, %%xmm1\n\temms");
-	XX("movd mm,m32", "movd 6+%[m], %%mm1\n\tmovq2dq %%mm1, %%xmm1\n\temms");
-	XM("movd m32,mm", "movdq2q %%xmm2, %%mm1\n\tmovd %%mm1, 2+%[m]\n\tmovq %%mm1, 9+%[m]\n\temms");
+	XX("movq mm", "movq " P(6) ", %%mm1\n\tmovq2dq %%mm1, %%xmm1\n\temms");
+	XX("movd mm,m32", "movd " P(6) ", %%mm1\n\tmovq2dq %%mm1, %%xmm1\n\temms");
+	XM("movd m32,mm", "movdq2q %%xmm2, %%mm1\n\tmovd %%mm1, " P(2) "\n\tmovq %%mm1, " P(9) "\n\temms");
 	{
 		uint32_t r32;
 		__asm__ volatile("movd %[b], %%xmm2\n\tmovd %%xmm2, %[r]" : [r] "=r"(r32) : [b] "m"(B) : "xmm2");
@@ -255,6 +262,19 @@ int main(void)
 	FAULT("pextrw mem", ".byte 0x66, 0x0f, 0xc5, 0x08, 0x01");
 	FAULT("cvtdq2ps f2", ".byte 0xf2, 0x0f, 0x5b, 0xca");
 	FAULT("cvttpd2dq none", ".byte 0x0f, 0xe6, 0xca");
+	FAULT("f3 paddb mm", ".byte 0xf3, 0x0f, 0xfc, 0xca\n\temms");
+	FAULT("66 f2 paddb xmm", ".byte 0x66, 0xf2, 0x0f, 0xfc, 0xca");
+	FAULT("66 f3 pxor xmm", ".byte 0x66, 0xf3, 0x0f, 0xef, 0xca");
+	FAULT("f2 66 movdqa", ".byte 0xf2, 0x66, 0x0f, 0x6f, 0xca");
+	FAULT("f3 66 andpd", ".byte 0xf3, 0x66, 0x0f, 0x54, 0xca");
+	FAULT("f3 emms", ".byte 0xf3, 0x0f, 0x77");
+	FAULT("66 emms", ".byte 0x66, 0x0f, 0x77");
+	FAULT("f3 movaps", ".byte 0xf3, 0x0f, 0x28, 0xca");
+	FAULT("f2 movups", ".byte 0xf2, 0x0f, 0x10, 0xca");
+	FAULT("f3 movd", ".byte 0xf3, 0x0f, 0x6e, 0xca\n\temms");
+	FAULT("f3 pmovmskb", ".byte 0xf3, 0x0f, 0xd7, 0xca\n\temms");
+	FAULT("f3 shufps", ".byte 0xf3, 0x0f, 0xc6, 0xca, 0");
+	FAULT("66 movnti", ".byte 0x66, 0x0f, 0xc3, 0x08");
 	FAULT("66 f3 movss", ".byte 0x66, 0xf3, 0x0f, 0x10, 0xca");
 	FAULT("f3 66 movss", ".byte 0xf3, 0x66, 0x0f, 0x10, 0xca");
 	FAULT("f2 f3 addss", ".byte 0xf2, 0xf3, 0x0f, 0x58, 0xca");

@@ -239,7 +239,27 @@ static void emms(struct cpu *c, const struct insn *in)
 	c->ftag = 0;
 }
 
+/*
+ * F2/F3 on an opcode that has a 66 form but no F2/F3 form is #UD, even
+ * when 66 is present too (66 F2 0F FC is #UD on hardware, not PADDB): the
+ * decoder falls back from F2/F3 to the 66 entry, so these entries stop it.
+ */
+#define UD_F2(op) OPF(M0F, op, P_F2, -1, M_ANY, 0, 0, 0, RM, op_ud)
+#define UD_F3(op) OPF(M0F, op, P_F3, -1, M_ANY, 0, 0, 0, RM, op_ud)
+#define UD_REP(op) UD_F2(op), UD_F3(op)
+#define UD_REP4(op) UD_REP(op), UD_REP(op + 1), UD_REP(op + 2), UD_REP(op + 3)
+
 const struct opdesc ops_sse[] = {
+	UD_REP(0x13), UD_REP(0x14), UD_REP(0x15), UD_REP(0x17), UD_REP(0x28), UD_REP(0x29),
+	UD_REP(0x2b), UD_REP(0x2e), UD_REP(0x2f), UD_REP(0x50), UD_REP4(0x54), UD_F2(0x5b),
+	UD_REP4(0x60), UD_REP4(0x64), UD_REP4(0x68), UD_REP(0x6c), UD_REP(0x6d), UD_REP(0x6e),
+	UD_F2(0x6f), UD_REP(0x71), UD_REP(0x72), UD_REP(0x73), UD_REP(0x74), UD_REP(0x75),
+	UD_REP(0x76), UD_F2(0x7e), UD_F2(0x7f), UD_REP(0xc4), UD_REP(0xc5), UD_REP(0xc6),
+	UD_REP(0xd1), UD_REP(0xd2), UD_REP(0xd3), UD_REP(0xd4), UD_REP(0xd5), UD_REP(0xd7),
+	UD_REP4(0xd8), UD_REP4(0xdc), UD_REP4(0xe0), UD_REP(0xe4), UD_REP(0xe5), UD_REP(0xe7),
+	UD_REP4(0xe8), UD_REP4(0xec), UD_REP4(0xf1), UD_REP(0xf5), UD_REP(0xf6), UD_REP(0xf7),
+	UD_REP4(0xf8), UD_REP(0xfc), UD_REP(0xfd), UD_REP(0xfe),
+
 	/* 0F 10/11: MOVUPS, MOVUPD, MOVSS, MOVSD */
 	SSE_OPR(0x10, P_NONE, FEAT_SSE, 0, movx_rr),
 	SSE_OPM(0x10, P_NONE, FEAT_SSE, 0, movu_load),
