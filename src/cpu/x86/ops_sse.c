@@ -232,11 +232,13 @@ static void maskmovdqu(struct cpu *c, const struct insn *in)
 	maskmov_bytes(c, in, d.b, m.b, 16);
 }
 
-/* EMMS: every x87 register empty (SDM vol. 2 EMMS). */
+/* EMMS: every x87 register empty (SDM vol. 2 EMMS); like every MMX
+ * instruction it also sets TOP to 0 (observed on hardware). */
 static void emms(struct cpu *c, const struct insn *in)
 {
 	(void)in;
 	c->ftag = 0;
+	c->ftop = 0;
 }
 
 /*
