@@ -114,15 +114,12 @@ void fpu_mem_write(struct cpu *c, uint64_t lin, const void *src, unsigned n)
 
 /* --- FNSTENV / FLDENV --------------------------------------------- */
 
-/*
- * FOP is reported only when the last non-control instruction raised an
- * unmasked exception: the default ("FOP code compatibility mode" off) of
- * every processor since the Pentium 4 (SDM vol. 1 §8.1.9.1).  FCS and FDS
- * are stored as 0 (CPUID.07H:EBX[13], FCS/FDS deprecation).
- */
+/* FOP as recorded by the last instruction with an unmasked exception
+ * (fpu_exc_note).  FCS and FDS are stored as 0 (CPUID.07H:EBX[13], FCS/FDS
+ * deprecation). */
 static uint16_t fpu_saved_fop(const struct cpu *c)
 {
-	return (c->fsw & FSW_ES) ? (c->fop & 0x7ff) : 0;
+	return c->fop & 0x7ff;
 }
 
 static void put16(uint8_t *p, uint16_t v)

@@ -228,21 +228,24 @@ static inline int fhost_pops(const struct fhost *o)
 /* Start of a waiting x87 instruction: #NM when CR0.EM/TS, #MF when an
  * unmasked exception is pending (SDM vol. 1 §8.6, vol. 3 §6.15). */
 void fpu_wait_check(struct cpu *c);
-/* Start of a non-control instruction: FOP and FIP (SDM vol. 1 §8.1.8).
- * FDP follows CPUID.07H:EBX[6] (FDP_EXCPTN_ONLY, as on the host): it is
- * updated only when a memory-operand instruction leaves an unmasked
- * exception pending (ops_x87.c wraps those handlers). */
+/* Start of a non-control instruction: FIP (SDM vol. 1 §8.1.8).  FOP and
+ * FDP are recorded only by an instruction that raises an unmasked
+ * exception (fpu_exc_note): FOP as with "FOP code compatibility mode" off,
+ * the default since the Pentium 4 (§8.1.9.1), and FDP as CPUID.07H:EBX[6]
+ * (FDP_EXCPTN_ONLY) advertises -- both as the host does. */
 static inline void fpu_note(struct cpu *c, const struct insn *in)
 {
-	c->fop = (uint16_t)(((in->op & 7) << 8) | in->modrm);
 	c->fip = in->rip;
 }
+void fpu_exc_note(struct cpu *c);
 /* Merge host status: exception flags are sticky, the bits of `ccmask`
  * are replaced. */
 static inline void fpu_status(struct cpu *c, uint16_t sw, uint16_t ccmask)
 {
 	c->fsw = (uint16_t)((c->fsw & ~ccmask) | (sw & ccmask) | (sw & FSW_EXC));
 	fpu_fix_es(c);
+	if (unlikely(c->fsw & FSW_ES))
+		fpu_exc_note(c);
 }
 /* True when the op raised an unmasked pre-computation exception (#IA,
  * #D, #Z): the destination and TOP then stay unchanged (SDM vol. 1 §8.5). */

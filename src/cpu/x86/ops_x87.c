@@ -19,10 +19,24 @@ void fpu_wait_check(struct cpu *c)
 		cpu_raise(c, EXC_MF, 0);
 }
 
+/* A non-control instruction left an unmasked exception pending (ES was
+ * clear on entry, or it would have raised #MF): record FOP and FDP. */
+void fpu_exc_note(struct cpu *c)
+{
+	const struct insn *in = c->cur;
+	if (!in)
+		return;
+	c->fop = (uint16_t)(((in->op & 7) << 8) | in->modrm);
+	if (in->mem)
+		c->fdp = insn_ea_off(c, in);
+}
+
 bool fpu_stack_fault(struct cpu *c, bool overflow)
 {
 	c->fsw = (uint16_t)((c->fsw & ~FSW_C1) | FSW_IE | FSW_SF | (overflow ? FSW_C1 : 0));
 	fpu_fix_es(c);
+	if (c->fsw & FSW_ES)
+		fpu_exc_note(c);
 	return c->fcw & FSW_IE;
 }
 
@@ -397,24 +411,6 @@ static void x87_fwait(struct cpu *c, const struct insn *in)
 		cpu_raise(c, EXC_MF, 0);
 }
 
-/* Memory-operand instructions record FDP when they leave an unmasked
- * exception pending (FDP_EXCPTN_ONLY); ES was clear on entry, or the
- * instruction would have raised #MF. */
-#define X87_DP(name, body)                                             \
-	static void name(struct cpu *c, const struct insn *in)         \
-	{                                                              \
-		body(c, in);                                           \
-		if (unlikely(c->fsw & FSW_ES))                         \
-			c->fdp = insn_ea_off(c, in);                   \
-	}
-X87_DP(dp_arith_m, x87_arith_m)
-X87_DP(dp_com_m, x87_com_m)
-X87_DP(dp_ld_host, x87_ld_host)
-X87_DP(dp_ld_m80, x87_ld_m80)
-X87_DP(dp_ild, x87_ild)
-X87_DP(dp_st_host, x87_st_host)
-X87_DP(dp_stp_m80, x87_stp_m80)
-
 /* --- opcode table ----------------------------------------------------- */
 
 #define M1 MAP_1B
@@ -431,10 +427,10 @@ X87_DP(dp_stp_m80, x87_stp_m80)
 #define POP 0x80
 /* the arithmetic rows: D8 (m32fp), DC (m64fp), DA (m32int), DE (m16int) */
 #define XARITH_M(op, base)                                                     \
-	XM(op, 0, dp_arith_m, base + 0), XM(op, 1, dp_arith_m, base + 1),      \
-	XM(op, 2, dp_com_m, base + 2), XM(op, 3, dp_com_m, (base + 2) | POP),  \
-	XM(op, 4, dp_arith_m, base + 4), XM(op, 5, dp_arith_m, base + 5),      \
-	XM(op, 6, dp_arith_m, base + 6), XM(op, 7, dp_arith_m, base + 7)
+	XM(op, 0, x87_arith_m, base + 0), XM(op, 1, x87_arith_m, base + 1),      \
+	XM(op, 2, x87_com_m, base + 2), XM(op, 3, x87_com_m, (base + 2) | POP),  \
+	XM(op, 4, x87_arith_m, base + 4), XM(op, 5, x87_arith_m, base + 5),      \
+	XM(op, 6, x87_arith_m, base + 6), XM(op, 7, x87_arith_m, base + 7)
 /* register arithmetic, aux = host k | form << 3 */
 #define XARITH_R(op, form, sw)                                                  \
 	XR(op, 0, x87_arith_r, 0 | form << 3), XR(op, 1, x87_arith_r, 1 | form << 3), \
@@ -449,9 +445,9 @@ const struct opdesc ops_x87[] = {
 	XR(0xd8, 3, x87_com_r, (HOP_R + 2) | POP),
 
 	/* D9 */
-	XM(0xd9, 0, dp_ld_host, HOP_LD_M32),
-	XM(0xd9, 2, dp_st_host, HOP_STP_M32),
-	XM(0xd9, 3, dp_st_host, HOP_STP_M32 | POP),
+	XM(0xd9, 0, x87_ld_host, HOP_LD_M32),
+	XM(0xd9, 2, x87_st_host, HOP_STP_M32),
+	XM(0xd9, 3, x87_st_host, HOP_STP_M32 | POP),
 	XM(0xd9, 4, x87_fldenv, 0),
 	XM(0xd9, 5, x87_fldcw, 0),
 	XM(0xd9, 6, x87_fnstenv, 0),
@@ -497,12 +493,12 @@ const struct opdesc ops_x87[] = {
 	XRR(0xda, 5, 1, x87_compp, HOP_UCOM), /* FUCOMPP */
 
 	/* DB */
-	XM(0xdb, 0, dp_ild, 4),
-	XMF(0xdb, 1, dp_st_host, HOP_ISTTP32 | POP, SSE3),
-	XM(0xdb, 2, dp_st_host, HOP_ISTP32),
-	XM(0xdb, 3, dp_st_host, HOP_ISTP32 | POP),
-	XM(0xdb, 5, dp_ld_m80, 0),
-	XM(0xdb, 7, dp_stp_m80, 0),
+	XM(0xdb, 0, x87_ild, 4),
+	XMF(0xdb, 1, x87_st_host, HOP_ISTTP32 | POP, SSE3),
+	XM(0xdb, 2, x87_st_host, HOP_ISTP32),
+	XM(0xdb, 3, x87_st_host, HOP_ISTP32 | POP),
+	XM(0xdb, 5, x87_ld_m80, 0),
+	XM(0xdb, 7, x87_stp_m80, 0),
 	XR(0xdb, 0, x87_fcmov, COND_AE),
 	XR(0xdb, 1, x87_fcmov, COND_NE),
 	XR(0xdb, 2, x87_fcmov, COND_A),
@@ -522,10 +518,10 @@ const struct opdesc ops_x87[] = {
 	XR(0xdc, 3, x87_com_r, (HOP_R + 2) | POP),  /* FCOMP3 alias */
 
 	/* DD */
-	XM(0xdd, 0, dp_ld_host, HOP_LD_M64),
-	XMF(0xdd, 1, dp_st_host, HOP_ISTTP64 | POP, SSE3),
-	XM(0xdd, 2, dp_st_host, HOP_STP_M64),
-	XM(0xdd, 3, dp_st_host, HOP_STP_M64 | POP),
+	XM(0xdd, 0, x87_ld_host, HOP_LD_M64),
+	XMF(0xdd, 1, x87_st_host, HOP_ISTTP64 | POP, SSE3),
+	XM(0xdd, 2, x87_st_host, HOP_STP_M64),
+	XM(0xdd, 3, x87_st_host, HOP_STP_M64 | POP),
 	XM(0xdd, 4, x87_frstor, 0),
 	XM(0xdd, 6, x87_fnsave, 0),
 	XM(0xdd, 7, x87_fnstsw, 0),
@@ -543,14 +539,14 @@ const struct opdesc ops_x87[] = {
 	XRR(0xde, 3, 1, x87_compp, HOP_R + 2),      /* FCOMPP */
 
 	/* DF */
-	XM(0xdf, 0, dp_ild, 2),
-	XMF(0xdf, 1, dp_st_host, HOP_ISTTP16 | POP, SSE3),
-	XM(0xdf, 2, dp_st_host, HOP_ISTP16),
-	XM(0xdf, 3, dp_st_host, HOP_ISTP16 | POP),
-	XM(0xdf, 4, dp_ld_host, HOP_BLD),
-	XM(0xdf, 5, dp_ild, 8),
-	XM(0xdf, 6, dp_st_host, HOP_BSTP | POP),
-	XM(0xdf, 7, dp_st_host, HOP_ISTP64 | POP),
+	XM(0xdf, 0, x87_ild, 2),
+	XMF(0xdf, 1, x87_st_host, HOP_ISTTP16 | POP, SSE3),
+	XM(0xdf, 2, x87_st_host, HOP_ISTP16),
+	XM(0xdf, 3, x87_st_host, HOP_ISTP16 | POP),
+	XM(0xdf, 4, x87_ld_host, HOP_BLD),
+	XM(0xdf, 5, x87_ild, 8),
+	XM(0xdf, 6, x87_st_host, HOP_BSTP | POP),
+	XM(0xdf, 7, x87_st_host, HOP_ISTP64 | POP),
 	XR(0xdf, 0, x87_ffree, 1),                  /* FFREEP */
 	XR(0xdf, 1, x87_fxch, 0),                   /* FXCH7 alias */
 	XR(0xdf, 2, x87_st_st, 1),                  /* FSTP8 alias */
