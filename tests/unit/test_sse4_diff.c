@@ -353,7 +353,10 @@ int main(int argc, char **argv)
 		printf("Bail out! mmap exec\n");
 		return 1;
 	}
-	const char *only = argc > 1 ? argv[1] : NULL;
+	/* argv[1]: only this instruction ("all" for every one); argv[2]: input
+	 * multiplier for deeper runs by hand. */
+	const char *only = argc > 1 && strcmp(argv[1], "all") ? argv[1] : NULL;
+	unsigned mult = argc > 2 ? (unsigned)atoi(argv[2]) : 1;
 	struct st *in = aligned_alloc(64, sizeof(struct st) * 3);
 	struct st *nat = in + 1, *emu = in + 2;
 	for (size_t ti = 0; ti < sizeof(tests) / sizeof(tests[0]); ti++) {
@@ -363,6 +366,7 @@ int main(int argc, char **argv)
 		uint64_t seed = 0x9e3779b97f4a7c15ull ^ (ti * 0x1234567ull);
 		unsigned nimm = (t->flags & T_IMM) ? 256 : 1;
 		unsigned per = (t->flags & T_IMM) ? ((t->flags & T_FEW) ? 8 : t->kind == K_STR ? 24 : 6) : 400;
+		per *= mult ? mult : 1;
 		unsigned runs = 0, bad = 0;
 		for (unsigned form = 0; form < 2; form++) {
 			if (form == 0 && (t->flags & T_NOREG))
