@@ -100,6 +100,8 @@ static void mem_record(struct user_proc *p, uint64_t a, uint64_t len, int prot, 
 		vf |= VMA_SHARED;
 	if (prot & PROT_EXEC)
 		vf |= VMA_EVER_EXEC;
+	if (!(flags & MAP_ANONYMOUS) && fd >= 0 && !(vf & VMA_SHARED) && (prot & PROT_WRITE))
+		vf |= VMA_COW;
 	if (!(flags & MAP_ANONYMOUS) && fd >= 0) {
 		struct stat st;
 		char lnk[64];

@@ -134,6 +134,14 @@ static void host_signal_handler(int sig, siginfo_t *si, void *puc)
 	record_signal(cpu_thread(c), sig, si, puc);
 }
 
+/* Replaces the handler of the insn following a store into its own code
+ * page: decode again from here. */
+static void op_smc_restart(struct cpu *c, const struct insn *in)
+{
+	c->cur = in;
+	cpu_restart_insn(c);
+}
+
 static void host_fault_handler(int sig, siginfo_t *si, void *puc)
 {
 	ucontext_t *uc = puc;
@@ -152,9 +160,17 @@ static void host_fault_handler(int sig, siginfo_t *si, void *puc)
 			uint64_t ga = ha - p->guest_base;
 			if (user_smc_fault(p, ga)) {
 				const struct insn *in = c->cur;
-				if (in && (PAGE_DOWN(in->rip) == PAGE_DOWN(ga) ||
-					   PAGE_DOWN(in->next_rip - 1) == PAGE_DOWN(ga)))
-					cpu_restart_insn(c);
+				/* The store is retried and now succeeds.  If the
+				 * running TB is on the modified page, the insns
+				 * after the store may be stale: the next one is
+				 * redirected to re-translate from its address.
+				 * (Restarting the store itself would re-protect
+				 * the page and fault forever.)  During a TB,
+				 * c->rip holds the TB's end address. */
+				if (in && in->next_rip != c->rip &&
+				    (PAGE_DOWN(in->rip) == PAGE_DOWN(ga) ||
+				     PAGE_DOWN(in->next_rip - 1) == PAGE_DOWN(ga)))
+					((struct insn *)in)[1].fn = op_smc_restart;
 				return; /* retry the write */
 			}
 		}

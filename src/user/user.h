@@ -62,6 +62,7 @@ struct vma {
 };
 #define VMA_SHARED 1
 #define VMA_EVER_EXEC 2 /* had PROT_EXEC at some point: TBs may exist */
+#define VMA_COW 4       /* private file mapping that was writable (kernel: has an anon_vma) */
 
 struct vma_map {
 	struct vma *v;
