@@ -7,6 +7,9 @@
 
 #include <stdint.h>
 
+/* MXCSR overflow mask (sse_fp.h names only IM and UM). */
+#define SIMD_MXCSR_OM 0x0400u
+
 static inline int16_t simd_sat16(int32_t v)
 {
 	return (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);

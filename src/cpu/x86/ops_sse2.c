@@ -50,24 +50,59 @@ static void lddqu(struct cpu *c, const struct insn *in)
 
 /* ADDSUBPx, HADDPx, HSUBPx run as the same host instruction under the
  * guest MXCSR (sse_fp.h), which gives the exact IEEE results, NaN
- * propagation and exception flags.  m128 must be aligned (type 4). */
-#define SSE3_FP(name, text, kind)                                          \
-	static void name(struct cpu *c, const struct insn *in)            \
-	{                                                                  \
-		union xmm t;                                               \
-		__m128i b = sse_vget(xmm_rm(c, in, &t, 16, true));         \
-		__m128i a = sse_vget(xmm_reg(c, in));                      \
-		uint32_t f;                                                \
-		SSE_FP_OP2(c, f, text, a, b);                              \
-		sse_fp_finish(c, f, &a, kind);                             \
-		sse_vset(xmm_reg(c, in), a);                               \
+ * propagation and exception flags.  m128 must be aligned (type 4).
+ *
+ * With overflow or underflow unmasked, sse_fp_finish_op() recomputes the
+ * precision flag lane by lane from operands x OP y; these operations are
+ * rearranged into that shape: HADDPS is (a0+a1, a2+a3, b0+b1, b2+b3) =
+ * x + y with x = (a0, a2, b0, b2), y = (a1, a3, b1, b3); ADDSUBPS is
+ * a + (-b0, b1, -b2, b3) (negation is exact). */
+enum { H_ADDSUB, H_HADD, H_HSUB };
+static void sse3_lanes(unsigned op, bool dbl, const union xmm *a, const union xmm *b, union xmm *x,
+		       union xmm *y)
+{
+	if (op == H_ADDSUB) {
+		*x = *a;
+		*y = *b;
+		if (dbl)
+			y->q[0] ^= 1ull << 63;
+		else
+			y->l[0] ^= 1u << 31, y->l[2] ^= 1u << 31;
+	} else if (dbl) {
+		x->q[0] = a->q[0], x->q[1] = b->q[0];
+		y->q[0] = a->q[1], y->q[1] = b->q[1];
+	} else {
+		x->l[0] = a->l[0], x->l[1] = a->l[2], x->l[2] = b->l[0], x->l[3] = b->l[2];
+		y->l[0] = a->l[1], y->l[1] = a->l[3], y->l[2] = b->l[1], y->l[3] = b->l[3];
 	}
-SSE3_FP(addsubps, "addsubps", SSE_RES_PS)
-SSE3_FP(addsubpd, "addsubpd", SSE_RES_PD)
-SSE3_FP(haddps, "haddps", SSE_RES_PS)
-SSE3_FP(haddpd, "haddpd", SSE_RES_PD)
-SSE3_FP(hsubps, "hsubps", SSE_RES_PS)
-SSE3_FP(hsubpd, "hsubpd", SSE_RES_PD)
+}
+
+#define SSE3_FP(name, text, kind, op, dbl)                                          \
+	static void name(struct cpu *c, const struct insn *in)                     \
+	{                                                                           \
+		union xmm t;                                                        \
+		__m128i b = sse_vget(xmm_rm(c, in, &t, 16, true));                  \
+		__m128i a0 = sse_vget(xmm_reg(c, in)), a = a0;                      \
+		uint32_t f;                                                         \
+		SSE_FP_OP2(c, f, text, a, b);                                       \
+		if (likely((c->mxcsr & (SIMD_MXCSR_OM | MXCSR_UM)) == (SIMD_MXCSR_OM | MXCSR_UM))) { \
+			sse_fp_finish(c, f, &a, kind);                              \
+		} else {                                                            \
+			union xmm ua, ub, x, y;                                     \
+			sse_vset(&ua, a0);                                          \
+			sse_vset(&ub, b);                                           \
+			sse3_lanes(op, dbl, &ua, &ub, &x, &y);                      \
+			sse_fp_finish_op(c, f, &a, kind,                            \
+					 op == H_HSUB ? SSE_OPK_SUB : SSE_OPK_ADD, &x, &y); \
+		}                                                                   \
+		sse_vset(xmm_reg(c, in), a);                                        \
+	}
+SSE3_FP(addsubps, "addsubps", SSE_RES_PS, H_ADDSUB, false)
+SSE3_FP(addsubpd, "addsubpd", SSE_RES_PD, H_ADDSUB, true)
+SSE3_FP(haddps, "haddps", SSE_RES_PS, H_HADD, false)
+SSE3_FP(haddpd, "haddpd", SSE_RES_PD, H_HADD, true)
+SSE3_FP(hsubps, "hsubps", SSE_RES_PS, H_HSUB, false)
+SSE3_FP(hsubpd, "hsubpd", SSE_RES_PD, H_HSUB, true)
 
 /* --- SSSE3 ----------------------------------------------------------- */
 
