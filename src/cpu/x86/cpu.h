@@ -175,7 +175,12 @@ struct insn {
 	uint8_t vvvv;      /* VEX.vvvv register (already un-inverted) */
 	uint8_t vex;       /* bit 0: VEX-encoded; bit 1: VEX.L */
 	uint8_t len;       /* length in bytes */
+	uint8_t flg;       /* INSN_FLG_*: effect on OSZAPC, for flag liveness */
 };
+#define INSN_FLG_OTHER 0 /* reads flags, or unknown */
+#define INSN_FLG_KILL 1  /* writes all OSZAPC without reading them */
+#define INSN_FLG_NONE 2  /* does not touch flags */
+#define INSN_FLG_INCDEC 3 /* writes all but CF, reads none */
 
 /* insn.prefix bits */
 #define PFX_66 0x01

@@ -423,6 +423,8 @@ int x86_decode(struct cpu *c, uint64_t pc, const uint8_t *code, size_t avail,
 	}
 	out->aux = d->aux;
 	out->fn = d->fn;
+	out->flg = (fl & F_WFLAGS) ? INSN_FLG_KILL : (fl & F_NOFLAGS) ? INSN_FLG_NONE
+		 : (fl & F_INCDEC) ? INSN_FLG_INCDEC : INSN_FLG_OTHER;
 	if (!(fl & F_VEX) && d->pfx == P_ANY) {
 		unsigned have = out->mem ? FPC_MEM : FPC_REG;
 		if (out->mem && code64 && asize == 8 && out->seg != SEG_FS && out->seg != SEG_GS)

@@ -49,6 +49,10 @@ enum {
 #define F_SIZE16 0x20000 /* operand size fixed at 2 (e.g. MOV Sreg) */
 #define F_SIZE32 0x40000 /* 4 unless REX.W: 8 (ignores 66, used by SSE<->GPR) */
 #define F_REPOK 0x80000  /* F2/F3 act as REP prefixes */
+#define F_WFLAGS 0x200000 /* writes all of OSZAPC and reads none (flag liveness) */
+#define F_NOFLAGS 0x400000 /* neither reads nor writes flags, and touches no memory
+			    * other than through its r/m operand */
+#define F_INCDEC 0x800000 /* writes OF/SF/ZF/AF/PF, passes CF (INC, DEC) */
 #define F_VEX 0x100000   /* VEX-encoded (BMI1/BMI2 GPR forms); pfx = VEX.pp,
 			  * map = VEX.mmmmm; insn.vvvv and insn.vex are set */
 

@@ -9,6 +9,7 @@
  * stale pointer is always safe to inspect.
  */
 #include "cpu.h"
+#include "ops.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -262,7 +263,8 @@ static struct tb *tb_build(struct cpu *c, uint64_t pc, uint32_t flags)
 		if (ends)
 			break;
 	}
-done:;
+done:
+	insn_flags_liveness(buf, n);
 	struct tb *tb = malloc(sizeof(*tb) + n * sizeof(struct insn));
 	if (!tb)
 		abort();

@@ -27,39 +27,43 @@ struct insn_fastpath {
 	insn_fn fn;
 };
 extern const struct insn_fastpath insn_fastpaths[];
+/* Rewrite a decoded TB's handlers where flag results are dead. */
+void insn_flags_liveness(struct insn *insns, unsigned n);
 
-/* Condition evaluation with the common SUB/LOGIC cases inline; cond is
- * usually a compile-time constant. */
+/* Condition evaluation with the common cases (after SUB/CMP, logic ops,
+ * INC/DEC for ZF/SF) inline; cond is usually a compile-time constant. */
 static inline int cc_eval_fast(struct cpu *c, unsigned cond)
 {
-	unsigned op = c->cc_op;
-	if (op == (CC_SUB | CC_SZ_64) || op == (CC_SUB | CC_SZ_32)) {
-		unsigned size = op == (CC_SUB | CC_SZ_64) ? 8 : 4;
-		uint64_t mask = size_mask(size);
-		uint64_t dst = c->cc_dst & mask, src = c->cc_src & mask, a = (dst + src) & mask;
-		int r;
+	unsigned op = c->cc_op & ~3u, sh = 64 - (8u << (c->cc_op & 3));
+	/* operands shifted to the top of 64 bits: unsigned and signed
+	 * comparisons then work for every size */
+	uint64_t dst = c->cc_dst << sh;
+	int r;
+	if (op == CC_SUB) {
+		uint64_t src = c->cc_src << sh, a = dst + src;
 		switch (cond >> 1) {
 		case 1: r = a < src; break;
 		case 2: r = dst == 0; break;
 		case 3: r = a <= src; break;
-		case 4: r = sext(dst, size) < 0; break;
-		case 6: r = sext(a, size) < sext(src, size); break;
-		case 7: r = sext(a, size) <= sext(src, size); break;
+		case 4: r = (int64_t)dst < 0; break;
+		case 6: r = (int64_t)a < (int64_t)src; break;
+		case 7: r = (int64_t)a <= (int64_t)src; break;
 		default: return cc_eval(c, cond);
 		}
 		return r ^ (int)(cond & 1);
 	}
-	if (op == (CC_LOGIC | CC_SZ_64) || op == (CC_LOGIC | CC_SZ_32)) {
-		unsigned size = op == (CC_LOGIC | CC_SZ_64) ? 8 : 4;
-		uint64_t dst = c->cc_dst & size_mask(size);
-		int r;
+	if (op == CC_LOGIC) {
 		switch (cond >> 1) {
 		case 0: case 1: r = 0; break;
 		case 2: case 3: r = dst == 0; break;
-		case 4: case 6: r = sext(dst, size) < 0; break;
-		case 7: r = dst == 0 || sext(dst, size) < 0; break;
+		case 4: case 6: r = (int64_t)dst < 0; break;
+		case 7: r = dst == 0 || (int64_t)dst < 0; break;
 		default: return cc_eval(c, cond);
 		}
+		return r ^ (int)(cond & 1);
+	}
+	if ((op == CC_INC || op == CC_DEC || op == CC_ADD) && ((cond >> 1) == 2 || (cond >> 1) == 4)) {
+		r = (cond >> 1) == 2 ? dst == 0 : (int64_t)dst < 0;
 		return r ^ (int)(cond & 1);
 	}
 	return cc_eval(c, cond);

@@ -242,6 +242,127 @@ static void jmp_direct(struct cpu *c, const struct insn *in)
 GEN_COND(0) GEN_COND(1) GEN_COND(2) GEN_COND(3) GEN_COND(4) GEN_COND(5) GEN_COND(6) GEN_COND(7)
 GEN_COND(8) GEN_COND(9) GEN_COND(10) GEN_COND(11) GEN_COND(12) GEN_COND(13) GEN_COND(14) GEN_COND(15)
 
+
+/* --- rotates and shifts by a constant (C1 /n ib, D1 /n) ------------- */
+
+/* aux is 0 for the imm8 count (C1) and 1 for the count of one (D1). */
+#define ROT_COUNT(in, bits) (((in)->aux == 1 ? 1u : (unsigned)(in)->imm) & ((bits) == 64 ? 63u : 31u))
+
+static inline void rot_flags(struct cpu *c, unsigned cf, unsigned of)
+{
+	uint32_t f = cc_compute(c) & ~(FL_CF | FL_OF);
+	cc_set_flags(c, f | (cf ? FL_CF : 0) | (of ? FL_OF : 0));
+}
+
+#define GEN_ROT(bits, T)                                                                   \
+	static inline T rol##bits##_val(T v, unsigned n)                                   \
+	{                                                                                  \
+		n &= bits - 1;                                                             \
+		return n ? (T)((v << n) | (v >> (bits - n))) : v;                          \
+	}                                                                                  \
+	static inline T ror##bits##_val(T v, unsigned n)                                   \
+	{                                                                                  \
+		n &= bits - 1;                                                             \
+		return n ? (T)((v >> n) | (v << (bits - n))) : v;                          \
+	}                                                                                  \
+	static void rol##bits(struct cpu *c, const struct insn *in)                        \
+	{                                                                                  \
+		unsigned n = ROT_COUNT(in, bits);                                          \
+		T r = rol##bits##_val((T)c->regs[in->rm], n);                              \
+		c->regs[in->rm] = r;                                                       \
+		if (n)                                                                     \
+			rot_flags(c, r & 1, (unsigned)(r >> (bits - 1)) ^ (r & 1));        \
+	}                                                                                  \
+	static void ror##bits(struct cpu *c, const struct insn *in)                        \
+	{                                                                                  \
+		unsigned n = ROT_COUNT(in, bits);                                          \
+		T r = ror##bits##_val((T)c->regs[in->rm], n);                              \
+		c->regs[in->rm] = r;                                                       \
+		if (n)                                                                     \
+			rot_flags(c, (unsigned)(r >> (bits - 1)),                          \
+				  (unsigned)((r >> (bits - 1)) ^ (r >> (bits - 2))) & 1);  \
+	}                                                                                  \
+	static void rol##bits##_nf(struct cpu *c, const struct insn *in)                   \
+	{                                                                                  \
+		c->regs[in->rm] = rol##bits##_val((T)c->regs[in->rm], ROT_COUNT(in, bits)); \
+	}                                                                                  \
+	static void ror##bits##_nf(struct cpu *c, const struct insn *in)                   \
+	{                                                                                  \
+		c->regs[in->rm] = ror##bits##_val((T)c->regs[in->rm], ROT_COUNT(in, bits)); \
+	}                                                                                  \
+	static void shl##bits(struct cpu *c, const struct insn *in)                        \
+	{                                                                                  \
+		unsigned n = ROT_COUNT(in, bits);                                          \
+		T v = (T)c->regs[in->rm], r = (T)(v << n);                                  \
+		c->regs[in->rm] = r;                                                       \
+		if (n)                                                                     \
+			cc_set(c, CC_SHL | cc_sz(bits / 8), r, (T)(v << (n - 1)), 0);      \
+	}                                                                                  \
+	static void shr##bits(struct cpu *c, const struct insn *in)                        \
+	{                                                                                  \
+		unsigned n = ROT_COUNT(in, bits);                                          \
+		T v = (T)c->regs[in->rm], r = (T)(v >> n);                                  \
+		c->regs[in->rm] = r;                                                       \
+		if (n)                                                                     \
+			cc_set(c, CC_SHR | cc_sz(bits / 8), r, v >> (n - 1), v >> (bits - 1)); \
+	}                                                                                  \
+	static void sar##bits(struct cpu *c, const struct insn *in)                        \
+	{                                                                                  \
+		unsigned n = ROT_COUNT(in, bits);                                          \
+		T v = (T)c->regs[in->rm];                                                  \
+		T r = (T)((int##bits##_t)v >> n);                                          \
+		c->regs[in->rm] = r;                                                       \
+		if (n)                                                                     \
+			cc_set(c, CC_SAR | cc_sz(bits / 8), r,                             \
+			       (T)((int##bits##_t)v >> (n - 1)), 0);                       \
+	}
+GEN_ROT(32, uint32_t)
+GEN_ROT(64, uint64_t)
+
+/* Flag liveness (SDM flags are architectural state, so this is only done
+ * where no instruction in between can fault and expose them): a rotate
+ * whose CF/OF are overwritten before anything reads them skips computing
+ * the flags it would merge into. */
+struct insn_nf {
+	insn_fn fn, nf;
+};
+static const struct insn_nf insn_nf_table[] = {
+	{ rol32, rol32_nf }, { rol64, rol64_nf }, { ror32, ror32_nf }, { ror64, ror64_nf },
+	{ NULL, NULL },
+};
+
+void insn_flags_liveness(struct insn *insns, unsigned n)
+{
+	/* Liveness of CF, OF and the rest (SF ZF AF PF) after insn i, walking
+	 * backwards; everything is live at the end of a TB. */
+	int lc = 1, lo = 1, lr = 1;
+	for (unsigned i = n; i-- > 0;) {
+		struct insn *in = &insns[i];
+		const struct insn_nf *t;
+		for (t = insn_nf_table; t->fn; t++)
+			if (in->fn == t->fn)
+				break;
+		if (t->fn && ROT_COUNT(in, in->opsize * 8)) {
+			/* a rotate by a non-zero constant writes CF and OF only */
+			if (!lc && !lo)
+				in->fn = t->nf;
+			lc = lo = 0;
+			continue;
+		}
+		if (in->mem) {
+			lc = lo = lr = 1; /* may fault: flags must be exact here */
+			continue;
+		}
+		switch (in->flg) {
+		case INSN_FLG_KILL: lc = lo = lr = 0; break;
+		case INSN_FLG_INCDEC: lo = lr = 0; break;
+		case INSN_FLG_NONE: break;
+		default: lc = lo = lr = 1; break;
+		}
+	}
+	(void)lr;
+}
+
 /* --- the table ------------------------------------------------------ */
 
 #define M1 MAP_1B
@@ -312,5 +433,17 @@ const struct insn_fastpath insn_fastpaths[] = {
 	COND_ROWS(0), COND_ROWS(1), COND_ROWS(2), COND_ROWS(3), COND_ROWS(4), COND_ROWS(5),
 	COND_ROWS(6), COND_ROWS(7), COND_ROWS(8), COND_ROWS(9), COND_ROWS(10), COND_ROWS(11),
 	COND_ROWS(12), COND_ROWS(13), COND_ROWS(14), COND_ROWS(15),
+	{ M1, 0xc1, 0, R | S4, rol32 }, { M1, 0xc1, 0, R | S8, rol64 },
+	{ M1, 0xc1, 1, R | S4, ror32 }, { M1, 0xc1, 1, R | S8, ror64 },
+	{ M1, 0xd1, 0, R | S4, rol32 }, { M1, 0xd1, 0, R | S8, rol64 },
+	{ M1, 0xd1, 1, R | S4, ror32 }, { M1, 0xd1, 1, R | S8, ror64 },
+	{ M1, 0xc1, 4, R | S4, shl32 }, { M1, 0xc1, 4, R | S8, shl64 },
+	{ M1, 0xc1, 6, R | S4, shl32 }, { M1, 0xc1, 6, R | S8, shl64 },
+	{ M1, 0xc1, 5, R | S4, shr32 }, { M1, 0xc1, 5, R | S8, shr64 },
+	{ M1, 0xc1, 7, R | S4, sar32 }, { M1, 0xc1, 7, R | S8, sar64 },
+	{ M1, 0xd1, 4, R | S4, shl32 }, { M1, 0xd1, 4, R | S8, shl64 },
+	{ M1, 0xd1, 6, R | S4, shl32 }, { M1, 0xd1, 6, R | S8, shl64 },
+	{ M1, 0xd1, 5, R | S4, shr32 }, { M1, 0xd1, 5, R | S8, shr64 },
+	{ M1, 0xd1, 7, R | S4, sar32 }, { M1, 0xd1, 7, R | S8, sar64 },
 	{ 0, 0, 0, 0, NULL },
 };

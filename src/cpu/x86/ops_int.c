@@ -522,17 +522,19 @@ static void op_cpuid(struct cpu *c, const struct insn *in)
 #define RM F_MODRM
 #define B F_BYTE
 
+/* ADC and SBB read CF; the other six write all of OSZAPC. */
+#define ALU_WF(n) ((n) == 2 || (n) == 3 ? 0 : F_WFLAGS)
 #define ALU_ROW(base, sfx, n)                                                        \
-	OP(M1, base + 0, RM | B | F_LOCK, alu_rm_r_##sfx, n),                        \
-	OP(M1, base + 1, RM | F_LOCK, alu_rm_r_##sfx, n),                            \
-	OP(M1, base + 2, RM | B, alu_r_rm_##sfx, n),                                 \
-	OP(M1, base + 3, RM, alu_r_rm_##sfx, n),                                     \
-	OP(M1, base + 4, B | F_IMM8, alu_a_i_##sfx, n),                              \
-	OP(M1, base + 5, F_IMMZ, alu_a_i_##sfx, n),                                  \
-	OPX(M1, 0x80, n, RM | B | F_IMM8 | F_LOCK, alu_rm_i_##sfx, n),               \
-	OPX(M1, 0x81, n, RM | F_IMMZ | F_LOCK, alu_rm_i_##sfx, n),                   \
-	OPX(M1, 0x82, n, RM | B | F_IMM8 | F_LOCK | F_NO64, alu_rm_i_##sfx, n),      \
-	OPX(M1, 0x83, n, RM | F_IMM8 | F_LOCK, alu_rm_i_##sfx, n)
+	OP(M1, base + 0, RM | B | F_LOCK | ALU_WF(n), alu_rm_r_##sfx, n),            \
+	OP(M1, base + 1, RM | F_LOCK | ALU_WF(n), alu_rm_r_##sfx, n),                \
+	OP(M1, base + 2, RM | B | ALU_WF(n), alu_r_rm_##sfx, n),                     \
+	OP(M1, base + 3, RM | ALU_WF(n), alu_r_rm_##sfx, n),                         \
+	OP(M1, base + 4, B | F_IMM8 | ALU_WF(n), alu_a_i_##sfx, n),                  \
+	OP(M1, base + 5, F_IMMZ | ALU_WF(n), alu_a_i_##sfx, n),                      \
+	OPX(M1, 0x80, n, RM | B | F_IMM8 | F_LOCK | ALU_WF(n), alu_rm_i_##sfx, n),   \
+	OPX(M1, 0x81, n, RM | F_IMMZ | F_LOCK | ALU_WF(n), alu_rm_i_##sfx, n),       \
+	OPX(M1, 0x82, n, RM | B | F_IMM8 | F_LOCK | F_NO64 | ALU_WF(n), alu_rm_i_##sfx, n), \
+	OPX(M1, 0x83, n, RM | F_IMM8 | F_LOCK | ALU_WF(n), alu_rm_i_##sfx, n)
 
 #define R8(op, fl, fn) \
 	OP(M1, op + 0, fl, fn, 0), OP(M1, op + 1, fl, fn, 0), OP(M1, op + 2, fl, fn, 0), \
@@ -548,27 +550,27 @@ static void op_cpuid(struct cpu *c, const struct insn *in)
 const struct opdesc ops_int[] = {
 	ALU_ROW(0x00, add, 0), ALU_ROW(0x08, or, 1), ALU_ROW(0x10, adc, 2), ALU_ROW(0x18, sbb, 3),
 	ALU_ROW(0x20, and, 4), ALU_ROW(0x28, sub, 5), ALU_ROW(0x30, xor, 6), ALU_ROW(0x38, cmp, 7),
-	R8(0x40, F_NO64, inc_r),
-	R8(0x48, F_NO64, dec_r),
+	R8(0x40, F_NO64 | F_INCDEC, inc_r),
+	R8(0x48, F_NO64 | F_INCDEC, dec_r),
 	R8(0x50, F_DEF64, push_r),
 	R8(0x58, F_DEF64, pop_r),
-	OP(M1, 0x63, RM | F_ONLY64, movsxd, 0),
+	OP(M1, 0x63, RM | F_ONLY64 | F_NOFLAGS, movsxd, 0),
 	OP(M1, 0x68, F_DEF64 | F_IMMZ, push_i, 0),
 	OP(M1, 0x6a, F_DEF64 | F_IMM8, push_i, 0),
 	C16(M1, 0x70, F_IMM8 | F_REL | F_TERM | F_FORCE64, jcc_rel),
-	OP(M1, 0x84, RM | B, test_rm_r, 0),
-	OP(M1, 0x85, RM, test_rm_r, 0),
+	OP(M1, 0x84, RM | B | F_WFLAGS, test_rm_r, 0),
+	OP(M1, 0x85, RM | F_WFLAGS, test_rm_r, 0),
 	OP(M1, 0x86, RM | B | F_LOCK, xchg_r_rm, 0),
 	OP(M1, 0x87, RM | F_LOCK, xchg_r_rm, 0),
-	OP(M1, 0x88, RM | B, mov_rm_r, 0),
-	OP(M1, 0x89, RM, mov_rm_r, 0),
-	OP(M1, 0x8a, RM | B, mov_r_rm, 0),
-	OP(M1, 0x8b, RM, mov_r_rm, 0),
-	OP(M1, 0x8d, RM, lea, 0),
+	OP(M1, 0x88, RM | B | F_NOFLAGS, mov_rm_r, 0),
+	OP(M1, 0x89, RM | F_NOFLAGS, mov_rm_r, 0),
+	OP(M1, 0x8a, RM | B | F_NOFLAGS, mov_r_rm, 0),
+	OP(M1, 0x8b, RM | F_NOFLAGS, mov_r_rm, 0),
+	OP(M1, 0x8d, RM | F_NOFLAGS, lea, 0),
 	OPX(M1, 0x8f, 0, RM | F_DEF64, pop_rm, 0),
 	R8(0x90, 0, xchg_a_r),
-	OP(M1, 0x98, 0, cbw, 0),
-	OP(M1, 0x99, 0, cwd, 0),
+	OP(M1, 0x98, F_NOFLAGS, cbw, 0),
+	OP(M1, 0x99, F_NOFLAGS, cwd, 0),
 	OP(M1, 0x9c, F_DEF64, pushf, 0),
 	OP(M1, 0x9d, F_DEF64 | F_TERM, popf, 0),
 	OP(M1, 0x9e, 0, sahf, 0),
@@ -577,14 +579,14 @@ const struct opdesc ops_int[] = {
 	OP(M1, 0xa1, F_MOFFS, mov_a_moffs, 0),
 	OP(M1, 0xa2, B | F_MOFFS, mov_moffs_a, 0),
 	OP(M1, 0xa3, F_MOFFS, mov_moffs_a, 0),
-	OP(M1, 0xa8, B | F_IMM8, test_a_i, 0),
-	OP(M1, 0xa9, F_IMMZ, test_a_i, 0),
-	R8(0xb0, B | F_IMM8U, mov_r_i),
-	R8(0xb8, F_IMMV, mov_r_i),
+	OP(M1, 0xa8, B | F_IMM8 | F_WFLAGS, test_a_i, 0),
+	OP(M1, 0xa9, F_IMMZ | F_WFLAGS, test_a_i, 0),
+	R8(0xb0, B | F_IMM8U | F_NOFLAGS, mov_r_i),
+	R8(0xb8, F_IMMV | F_NOFLAGS, mov_r_i),
 	OP(M1, 0xc2, F_FORCE64 | F_IMM16 | F_TERM, ret_imm, 0),
 	OP(M1, 0xc3, F_FORCE64 | F_TERM, ret, 0),
-	OPX(M1, 0xc6, 0, RM | B | F_IMM8U, mov_rm_i, 0),
-	OPX(M1, 0xc7, 0, RM | F_IMMZ, mov_rm_i, 0),
+	OPX(M1, 0xc6, 0, RM | B | F_IMM8U | F_NOFLAGS, mov_rm_i, 0),
+	OPX(M1, 0xc7, 0, RM | F_IMMZ | F_NOFLAGS, mov_rm_i, 0),
 	OP(M1, 0xc8, F_DEF64 | F_ENTER, enter, 0),
 	OP(M1, 0xc9, F_DEF64, leave, 0),
 	OP(M1, 0xcc, F_TERM, op_int3, 0),
@@ -602,10 +604,10 @@ const struct opdesc ops_int[] = {
 	OP(M1, 0xf9, 0, stc, 0),
 	OP(M1, 0xfc, 0, cld, 0),
 	OP(M1, 0xfd, 0, std_, 0),
-	OPX(M1, 0xfe, 0, RM | B | F_LOCK, inc_rm, 0),
-	OPX(M1, 0xfe, 1, RM | B | F_LOCK, dec_rm, 0),
-	OPX(M1, 0xff, 0, RM | F_LOCK, inc_rm, 0),
-	OPX(M1, 0xff, 1, RM | F_LOCK, dec_rm, 0),
+	OPX(M1, 0xfe, 0, RM | B | F_LOCK | F_INCDEC, inc_rm, 0),
+	OPX(M1, 0xfe, 1, RM | B | F_LOCK | F_INCDEC, dec_rm, 0),
+	OPX(M1, 0xff, 0, RM | F_LOCK | F_INCDEC, inc_rm, 0),
+	OPX(M1, 0xff, 1, RM | F_LOCK | F_INCDEC, dec_rm, 0),
 	OPX(M1, 0xff, 2, RM | F_FORCE64 | F_TERM, call_rm, 0),
 	OPX(M1, 0xff, 4, RM | F_FORCE64 | F_TERM, jmp_rm, 0),
 	OPX(M1, 0xff, 6, RM | F_DEF64, push_rm, 0),
@@ -618,14 +620,14 @@ const struct opdesc ops_int[] = {
 	OPX(M0F, 0x18, 6, RM, nop, 0), OPX(M0F, 0x18, 7, RM, nop, 0),
 	OP(M0F, 0x19, RM, nop, 0), OP(M0F, 0x1a, RM, nop, 0), OP(M0F, 0x1b, RM, nop, 0),
 	OP(M0F, 0x1c, RM, nop, 0), OP(M0F, 0x1d, RM, nop, 0), OP(M0F, 0x1e, RM, nop, 0),
-	OP(M0F, 0x1f, RM, nop, 0),
+	OP(M0F, 0x1f, RM | F_NOFLAGS, nop, 0),
 	C16(M0F, 0x40, RM, cmovcc),
 	C16(M0F, 0x80, F_REL | F_TERM | F_FORCE64, jcc_rel),
 	C16(M0F, 0x90, RM | B, setcc),
 	OP(M0F, 0xa2, 0, op_cpuid, 0),
-	OP(M0F, 0xb6, RM, movx, 1),
-	OP(M0F, 0xb7, RM, movx, 2),
-	OP(M0F, 0xbe, RM, movx, 0x81),
-	OP(M0F, 0xbf, RM, movx, 0x82),
+	OP(M0F, 0xb6, RM | F_NOFLAGS, movx, 1),
+	OP(M0F, 0xb7, RM | F_NOFLAGS, movx, 2),
+	OP(M0F, 0xbe, RM | F_NOFLAGS, movx, 0x81),
+	OP(M0F, 0xbf, RM | F_NOFLAGS, movx, 0x82),
 	{ 0 },
 };

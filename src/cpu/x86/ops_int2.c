@@ -526,7 +526,7 @@ const struct opdesc ops_int2[] = {
 	/* group 3 */
 	OPX(M1, 0xf6, 0, RM | B | F_IMM8, test_rm_imm, 0),
 	OPX(M1, 0xf6, 1, RM | B | F_IMM8, test_rm_imm, 0),
-	OPX(M1, 0xf6, 2, RM | B | F_LOCK, not_rm, 0),
+	OPX(M1, 0xf6, 2, RM | B | F_LOCK | F_NOFLAGS, not_rm, 0),
 	OPX(M1, 0xf6, 3, RM | B | F_LOCK, neg_rm, 0),
 	OPX(M1, 0xf6, 4, RM | B, mul_rm, 0),
 	OPX(M1, 0xf6, 5, RM | B, imul_rm, 0),
@@ -534,7 +534,7 @@ const struct opdesc ops_int2[] = {
 	OPX(M1, 0xf6, 7, RM | B, idiv_rm, 0),
 	OPX(M1, 0xf7, 0, RM | F_IMMZ, test_rm_imm, 0),
 	OPX(M1, 0xf7, 1, RM | F_IMMZ, test_rm_imm, 0),
-	OPX(M1, 0xf7, 2, RM | F_LOCK, not_rm, 0),
+	OPX(M1, 0xf7, 2, RM | F_LOCK | F_NOFLAGS, not_rm, 0),
 	OPX(M1, 0xf7, 3, RM | F_LOCK, neg_rm, 0),
 	OPX(M1, 0xf7, 4, RM, mul_rm, 0),
 	OPX(M1, 0xf7, 5, RM, imul_rm, 0),
