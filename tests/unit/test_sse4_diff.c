@@ -408,7 +408,8 @@ int main(int argc, char **argv)
 	sigaction(SIGFPE, &sa, NULL);
 	const char *only = argc > 1 && strcmp(argv[1], "all") ? argv[1] : NULL;
 	unsigned mult = argc > 2 ? (unsigned)atoi(argv[2]) : 1;
-	struct st *in = aligned_alloc(64, sizeof(struct st) * 3);
+	static struct st states[3];
+	struct st *in = &states[0];
 	struct st *nat = in + 1, *emu = in + 2;
 	for (size_t ti = 0; ti < sizeof(tests) / sizeof(tests[0]); ti++) {
 		const struct tinsn *t = &tests[ti];
@@ -466,7 +467,6 @@ int main(int argc, char **argv)
 		}
 		tap_ok(bad == 0, "%s: %u of %u runs differ (%u #XM)", t->name, bad, runs, nfault);
 	}
-	free(in);
 	harness_fini(&h);
 	return tap_done();
 }

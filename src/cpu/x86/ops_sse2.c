@@ -173,19 +173,21 @@ static void v_pmaddubsw(union xmm *d, const union xmm *s, unsigned n, unsigned i
 	}
 }
 
-#define PSIGN(name, field)                                                        \
+/* PSIGNx: negate (wrapping: -INT_MIN stays INT_MIN), zero or keep d by
+ * the sign of s. */
+#define PSIGN(name, sfield, ufield)                                               \
 	static void name(union xmm *d, const union xmm *s, unsigned n, unsigned imm) \
 	{                                                                         \
-		for (unsigned i = 0; i < n / sizeof(d->field[0]); i++) {          \
-			if (s->field[i] < 0)                                      \
-				d->field[i] = -d->field[i];                       \
-			else if (s->field[i] == 0)                                \
-				d->field[i] = 0;                                  \
+		for (unsigned i = 0; i < n / sizeof(d->sfield[0]); i++) {         \
+			if (s->sfield[i] < 0)                                     \
+				d->ufield[i] = 0u - d->ufield[i];                 \
+			else if (s->sfield[i] == 0)                               \
+				d->ufield[i] = 0;                                 \
 		}                                                                 \
 	}
-PSIGN(v_psignb, sb)
-PSIGN(v_psignw, sw)
-PSIGN(v_psignd, sl)
+PSIGN(v_psignb, sb, b)
+PSIGN(v_psignw, sw, w)
+PSIGN(v_psignd, sl, l)
 
 /* PABSx d, s: d = |s| (the result is unsigned: |INT_MIN| = INT_MIN bits). */
 #define PABS(name, sfield, ufield)                                                \
