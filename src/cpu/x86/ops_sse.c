@@ -208,14 +208,28 @@ static void movmskpd(struct cpu *c, const struct insn *in)
 	c->regs[in->reg] = (uint32_t)_mm_movemask_pd(_mm_castsi128_pd(sse_vget(&c->xmm[in->rm & 15])));
 }
 
+/* Probe one byte for writing without changing it (a locked add of 0 is
+ * safe against other threads writing the same byte). */
+static void maskmov_probe(struct cpu *c, uint64_t lin)
+{
+	__atomic_fetch_add((uint8_t *)cpu_mem(c, lin, 1, 1), 0, __ATOMIC_RELAXED);
+}
+
 /* MASKMOVQ mm1, mm2 / MASKMOVDQU xmm1, xmm2: store the bytes of the first
  * operand whose mask byte (second operand) has its top bit set to
- * DS:rDI (segment overridable, address-size masked).  Bytes with a clear
- * mask are not accessed. */
+ * DS:rDI (segment overridable, address-size masked).  Whether bytes with
+ * a clear mask can fault is implementation dependent (SDM vol. 2
+ * MASKMOVDQU); the hosts we compare with check the whole operand, so
+ * probe its first byte and the first byte of a second page it reaches,
+ * which also reports the fault address the hardware reports. */
 static void maskmov_bytes(struct cpu *c, const struct insn *in, const uint8_t *data,
 			  const uint8_t *mask, unsigned n)
 {
 	uint64_t off = c->regs[R_RDI] & in->amask;
+	uint64_t lin = seg_lin(c, in->seg, off);
+	maskmov_probe(c, lin);
+	if ((lin & 4095) + n > 4096)
+		maskmov_probe(c, (lin | 4095) + 1);
 	for (unsigned i = 0; i < n; i++)
 		if (mask[i] & 0x80)
 			st8(c, seg_lin(c, in->seg, (off + i) & in->amask), data[i]);
