@@ -195,23 +195,44 @@ static int elf_machine_ok(struct user_proc *p, const struct elf_img *e)
 	return e->is64 && e->machine == EM_X86_64;
 }
 
-int user_exec_is_ours(struct user_proc *p, const char *path)
+int user_exec_arch(struct user_proc *p, const char *path, int depth)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	uint8_t buf[64];
-	ssize_t n = read(fd, buf, sizeof(buf));
+	uint8_t buf[256];
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
-	if (n >= 2 && buf[0] == '#' && buf[1] == '!')
-		return 1;
+	if (n >= 2 && buf[0] == '#' && buf[1] == '!') {
+		/* a script runs under the emulator of its interpreter */
+		if (depth > 2)
+			return 0;
+		buf[n] = 0;
+		char *s = (char *)buf + 2;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		size_t l = strcspn(s, " \t\r\n");
+		s[l] = 0;
+		if (!*s)
+			return 0;
+		char full[PATH_MAX];
+		prefix_path(p, s, full, sizeof(full));
+		return user_exec_arch(p, full, depth + 1);
+	}
 	if (n < 20 || memcmp(buf, ELFMAG, SELFMAG))
 		return 0;
 	uint16_t mach;
 	memcpy(&mach, buf + 18, 2);
-	if (p->abi32)
-		return buf[EI_CLASS] == ELFCLASS32 && mach == EM_386;
-	return buf[EI_CLASS] == ELFCLASS64 && mach == EM_X86_64;
+	if (buf[EI_CLASS] == ELFCLASS32 && mach == EM_386)
+		return 32;
+	if (buf[EI_CLASS] == ELFCLASS64 && mach == EM_X86_64)
+		return 64;
+	return 0;
+}
+
+int user_exec_is_ours(struct user_proc *p, const char *path)
+{
+	return user_exec_arch(p, path, 0) == (p->abi32 ? 32 : 64);
 }
 
 uint64_t user_setup_stack(struct user_proc *p, uint64_t top, char **argv, char **envp,

@@ -476,7 +476,7 @@ static const uint8_t *user_code_page(struct cpu *c, uint64_t page)
 	return ret;
 }
 
-const struct cpu_env_ops user_env_ops = { user_code_page, NULL };
+const struct cpu_env_ops user_env_ops = { user_code_page, NULL, user_load_seg };
 
 /* --- /proc/self/maps ------------------------------------------------- */
 

@@ -249,20 +249,8 @@ static void free_strv(char **v)
 /* The other user-mode emulator next to ours (lemu-i386 <-> lemu-x86_64). */
 static int sibling_emulator(struct user_proc *p, const char *path, char *out, size_t sz)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	unsigned char h[20];
-	ssize_t n = read(fd, h, sizeof(h));
-	close(fd);
-	if (n < 20 || memcmp(h, "\177ELF", 4))
-		return 0;
-	uint16_t mach = (uint16_t)(h[18] | h[19] << 8);
-	const char *want = NULL;
-	if (h[4] == 1 && mach == 3)
-		want = "lemu-i386";
-	else if (h[4] == 2 && mach == 62)
-		want = "lemu-x86_64";
+	int arch = user_exec_arch(p, path, 0);
+	const char *want = arch == 32 ? "lemu-i386" : arch == 64 ? "lemu-x86_64" : NULL;
 	if (!want)
 		return 0;
 	const char *slash = strrchr(p->self_exe, '/');

@@ -253,6 +253,9 @@ int user_load_program(struct user_proc *p, struct cpu *c, const char *path, char
 /* Classify a file for execve: 1 = runnable under this emulator (ELF of our
  * machine or #! script), 0 = leave to the kernel. */
 int user_exec_is_ours(struct user_proc *p, const char *path);
+/* 64 or 32 for an x86-64 / i386 ELF (or a #! script whose interpreter is
+ * one), 0 otherwise. */
+int user_exec_arch(struct user_proc *p, const char *path, int depth);
 /* Build the initial stack; returns the initial sp (also for tests). */
 uint64_t user_setup_stack(struct user_proc *p, uint64_t top, char **argv, char **envp,
 			  const uint64_t *auxv_pairs, size_t npairs, const char *execfn,
