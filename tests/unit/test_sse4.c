@@ -6,6 +6,7 @@
  */
 #include "harness.h"
 #include "cpu/x86/ops.h"
+#include "cpu/x86/ops_simd.h"
 
 #include <stdio.h>
 
@@ -345,6 +346,79 @@ static void test_pclmul(void)
 	tap_ok(r == -1 && c->xmm[1].q[0] == 0 && c->xmm[1].q[1] == 1ull << 62, "pclmulqdq x^63*x^63");
 }
 
+/* The software ROUNDxx/DPPx (used on hosts without SSE4.1) against the
+ * host instructions, every imm8, every rounding mode with and without
+ * DAZ/FTZ, special and random inputs, all exceptions masked. */
+static void test_sse41_soft(void)
+{
+	static const uint32_t fsp[] = { 0, 0x80000000, 0x3f800000, 0xbfc00000, 0x3f000000, 0xbf000000,
+					0x3effffff, 0x3f7fffff, 0x4b000000, 0xcaffffff, 0x4b7fffff,
+					0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0xffa00000,
+					0x00000001, 0x807fffff, 0x00800000, 0x7f7fffff, 0x40490fdb,
+					0xc0490fdb, 0x1f800000, 0x5f800000 };
+	static const uint64_t dsp[] = { 0, 0x8000000000000000ull, 0x3ff8000000000000ull,
+					0xbfe0000000000000ull, 0x3fdfffffffffffffull,
+					0x4330000000000000ull, 0xc32fffffffffffffull,
+					0x7ff0000000000000ull, 0x7ff8000000000000ull,
+					0x7ff0000000000001ull, 1, 0x800fffffffffffffull,
+					0x0010000000000000ull, 0x7fefffffffffffffull,
+					0x400921fb54442d18ull, 0x1ff0000000000000ull };
+	static const uint8_t opc[6] = { 0x08, 0x09, 0x0a, 0x0b, 0x40, 0x41 };
+	static const char *names[6] = { "roundps", "roundpd", "roundss", "roundsd", "dpps", "dppd" };
+	uint64_t rs = 12345;
+	for (unsigned op = 0; op < 6; op++) {
+		unsigned bad = 0, runs = 0;
+		for (unsigned imm = 0; imm < 256; imm++) {
+			uint8_t code[7] = { 0x66, 0x0f, 0x3a, opc[op], 0xca, (uint8_t)imm, 0xcc };
+			memcpy(h.mem + HARNESS_CODE, code, sizeof(code));
+			tb_invalidate_range(c->tbc, HARNESS_CODE, 16);
+			unsigned nin = op < 4 ? 12 : 6;
+			for (unsigned k = 0; k < nin * 8; k++) {
+				union xmm d, s;
+				for (unsigned i = 0; i < 4; i++) {
+					rs ^= rs << 13, rs ^= rs >> 7, rs ^= rs << 17;
+					bool rnd = (rs >> 60) < 4;
+					if (op & 1) {
+						if (i < 2)
+							d.q[i] = rnd ? rs : dsp[(rs >> 8) % 16];
+						if (i < 2)
+							s.q[i] = rnd ? rs * 3 : dsp[(rs >> 16) % 16];
+					} else {
+						d.l[i] = rnd ? (uint32_t)rs : fsp[(rs >> 8) % 24];
+						s.l[i] = rnd ? (uint32_t)(rs >> 32) : fsp[(rs >> 16) % 24];
+					}
+				}
+				uint32_t csr = 0x1f80 | ((k & 3) << 13) | ((k & 4) ? 0x8040 : 0);
+				union xmm d0 = d;
+				c->xmm[1] = d;
+				c->xmm[2] = s;
+				c->mxcsr = csr;
+				c->rip = HARNESS_CODE;
+				c->regs[R_RSP] = HARNESS_STACK_TOP;
+				int e;
+				do
+					e = cpu_exec(c);
+				while (e != EXIT_INT && e != EXIT_EXCEPTION);
+				union xmm hw = c->xmm[1];
+				uint32_t hcsr = c->mxcsr;
+				c->mxcsr = csr;
+				sse41fp_soft(c, op, imm, &d, &s);
+				runs++;
+				if (e != EXIT_INT || memcmp(&d, &hw, 16) || c->mxcsr != hcsr) {
+					if (bad++ < 3)
+						printf("# %s imm=%02x csr=%04x d=%016llx%016llx s=%016llx%016llx: hw %016llx%016llx/%04x soft %016llx%016llx/%04x\n",
+						       names[op], imm, csr, (unsigned long long)d0.q[1], (unsigned long long)d0.q[0], (unsigned long long)s.q[1],
+						       (unsigned long long)s.q[0], (unsigned long long)hw.q[1],
+						       (unsigned long long)hw.q[0], hcsr, (unsigned long long)d.q[1],
+						       (unsigned long long)d.q[0], c->mxcsr);
+				}
+			}
+		}
+		tap_ok(bad == 0, "%s software path = host: %u of %u differ", names[op], bad, runs);
+	}
+	c->mxcsr = 0x1f80;
+}
+
 /* Decoding in 32-bit mode: the same encodings, no REX. */
 static void test_mode32(void)
 {
@@ -380,6 +454,7 @@ int main(void)
 	test_sse42();
 	test_aes();
 	test_pclmul();
+	test_sse41_soft();
 	test_mode32();
 	harness_fini(&h);
 	return tap_done();

@@ -31,4 +31,10 @@ static inline uint16_t simd_satu16(int32_t v)
 		*d = r;                                                   \
 	}
 
+/* ops_sse41fp.c: ROUNDxx (op 0-3) / DPPS (4) / DPPD (5) without host
+ * SSE4.1 instructions; exported for the unit test. */
+struct cpu;
+union xmm;
+void sse41fp_soft(struct cpu *c, unsigned op, unsigned imm, union xmm *d, const union xmm *s);
+
 #endif

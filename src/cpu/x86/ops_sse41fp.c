@@ -6,12 +6,16 @@
  * precision exception" bits of ROUNDxx, DAZ/FTZ and the exception flags
  * then match the hardware exactly.  The immediate must be a literal in
  * the host instruction, hence the generated switches.
+ *
+ * SSE4.1 is not part of the x86_64 baseline: on a host without it
+ * (checked with __builtin_cpu_supports) the same results come from
+ * sse41fp_soft(), ROUNDxx in integer arithmetic and DPPx as the SSE2
+ * steps of its definition; test_sse4 checks it against the host.
  */
 #include "decode.h"
 #include "ops.h"
 #include "ops_simd.h"
 #include "sse_fp.h"
-
 
 /* One host instruction `text` with imm8 `n` on a (dst, in/out) and b. */
 #define IMM_CASE(text, n)                                                              \
@@ -49,20 +53,104 @@ static inline __m128i round_host(struct cpu *c, unsigned kind, unsigned imm, __m
 	return a;
 }
 
+static inline bool host_has_sse41(void)
+{
+	return __builtin_cpu_supports("sse4.1");
+}
+
+/* One lane of ROUNDxx in integer arithmetic (SDM vol. 2 ROUNDPS): `mode`
+ * 0 nearest-even, 1 down, 2 up, 3 toward zero.  SNaN -> IE and quieted;
+ * DAZ turns a denormal into a signed zero; PE when the result differs. */
+static uint64_t round_lane(uint64_t u, bool dbl, unsigned mode, bool daz, uint32_t *f)
+{
+	unsigned mb = dbl ? 52 : 23, bias = dbl ? 1023 : 127;
+	uint64_t sign = dbl ? 1ull << 63 : 1ull << 31;
+	uint64_t fracmask = (1ull << mb) - 1, mag = u & (sign - 1);
+	unsigned exp = (unsigned)(mag >> mb);
+	if (exp == (dbl ? 0x7ffu : 0xffu)) {
+		if ((mag & fracmask) && !(mag & (1ull << (mb - 1)))) {
+			*f |= MXCSR_IE;
+			u |= 1ull << (mb - 1);
+		}
+		return u;
+	}
+	if (exp == 0 && daz)
+		return u & sign;
+	if (mag == 0 || exp >= bias + mb)
+		return u;
+	bool neg = (u & sign) != 0, up;
+	uint64_t r;
+	*f |= MXCSR_PE; /* cleared below when exact */
+	if (exp < bias) {
+		/* |x| < 1: the result is 0 or 1; 0.5 ties to even (0) */
+		switch (mode) {
+		case 0: up = exp == bias - 1 && (mag & fracmask); break;
+		case 1: up = neg; break;
+		case 2: up = !neg; break;
+		default: up = false; break;
+		}
+		r = up ? (uint64_t)bias << mb : 0;
+	} else {
+		unsigned fb = bias + mb - exp; /* fraction bits, 1..mb */
+		uint64_t mask = (1ull << fb) - 1, rem = mag & mask, half = 1ull << (fb - 1);
+		r = mag & ~mask;
+		if (!rem)
+			*f &= ~MXCSR_PE;
+		switch (mode) {
+		case 0: up = rem > half || (rem == half && ((r >> fb) & 1)); break;
+		case 1: up = neg && rem; break;
+		case 2: up = !neg && rem; break;
+		default: up = false; break;
+		}
+		if (up)
+			r += 1ull << fb; /* a carry into the exponent is right */
+	}
+	return (u & sign) | r;
+}
+
+static void round_soft(struct cpu *c, unsigned k, unsigned imm, union xmm *d, const union xmm *s,
+		       uint32_t *fl)
+{
+	unsigned mode = (imm & 4) ? (c->mxcsr & MXCSR_RC) >> MXCSR_RC_SHIFT : imm & 3;
+	bool daz = (c->mxcsr & MXCSR_DAZ) != 0, dbl = k & 1;
+	unsigned n = k >= 2 ? 1 : dbl ? 2 : 4;
+	uint32_t f = 0, pe_all = 0;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t lf = 0;
+		if (dbl)
+			d->q[i] = round_lane(s->q[i], true, mode, daz, &lf);
+		else
+			d->l[i] = (uint32_t)round_lane(s->l[i], false, mode, daz, &lf);
+		f |= lf & ~MXCSR_PE;
+		pe_all |= lf & MXCSR_PE;
+	}
+	if (!(imm & 8))
+		f |= pe_all;
+	*fl = f;
+}
+
 /* aux: 0 ROUNDPS, 1 ROUNDPD, 2 ROUNDSS, 3 ROUNDSD.  The packed forms
  * take an aligned m128; the scalar ones m32/m64 with no alignment check
  * and merge into the destination's upper lanes. */
+static const uint8_t round_kinds[4] = { SSE_RES_PS, SSE_RES_PD, SSE_RES_SS, SSE_RES_SD };
 static void op_round(struct cpu *c, const struct insn *in)
 {
 	static const uint8_t bytes[4] = { 16, 16, 4, 8 };
-	static const uint8_t kinds[4] = { SSE_RES_PS, SSE_RES_PD, SSE_RES_SS, SSE_RES_SD };
 	unsigned k = in->aux;
 	union xmm t;
-	__m128i b = sse_vget(xmm_rm(c, in, &t, bytes[k], k < 2));
-	__m128i a = sse_vget(xmm_reg(c, in));
+	const union xmm *src = xmm_rm(c, in, &t, bytes[k], k < 2);
 	uint32_t f;
+	if (unlikely(!host_has_sse41())) {
+		union xmm r = *xmm_reg(c, in), sv = *src;
+		round_soft(c, k, (unsigned)in->imm, &r, &sv, &f);
+		sse_fp_finish(c, f, &r, round_kinds[k]);
+		*xmm_reg(c, in) = r;
+		return;
+	}
+	__m128i b = sse_vget(src);
+	__m128i a = sse_vget(xmm_reg(c, in));
 	a = round_host(c, k, (unsigned)in->imm, a, b, &f);
-	sse_fp_finish(c, f, &a, kinds[k]);
+	sse_fp_finish(c, f, &a, round_kinds[k]);
 	sse_vset(xmm_reg(c, in), a);
 }
 
@@ -155,10 +243,13 @@ static __m128i dpp_step(struct cpu *c, int op, bool dbl, __m128i x, __m128i y, u
 	return r;
 }
 
-__attribute__((noinline, cold)) static void dpp_steps(struct cpu *c, __m128i a0, __m128i b,
-						      unsigned imm, bool dbl)
+/* Returns the dot product (broadcast to the lanes imm[3:0] selects) and
+ * the flags of all steps in *acc, or raises #XM at the first step with an
+ * unmasked exception. */
+__attribute__((noinline, cold)) static union xmm dpp_steps(struct cpu *c, __m128i a0, __m128i b,
+							   unsigned imm, bool dbl, uint32_t *pacc)
 {
-	union xmm x, y, t, u;
+	union xmm x, y, t, u, res = { 0 };
 	uint32_t acc = 0;
 	sse_vset(&x, a0);
 	sse_vset(&y, b);
@@ -170,27 +261,38 @@ __attribute__((noinline, cold)) static void dpp_steps(struct cpu *c, __m128i a0,
 			memset(&y.b[i * es], 0, es);
 		}
 	sse_vset(&t, dpp_step(c, DPP_MUL, dbl, sse_vget(&x), sse_vget(&y), &acc));
-	memset(&x, 0, sizeof(x));
-	memset(&y, 0, sizeof(y));
+	/* The sums run in every lane, as a butterfly whose operand order
+	 * decides which NaN propagates (measured on hardware, beyond what
+	 * the SDM pseudocode says): DPPD lane j = t[j] + t[j^1]; DPPS lane
+	 * j = u[j] + u[j^2] with u[j] = t[j^1] + t[j]. */
 	if (dbl) {
-		x.q[0] = t.q[0], y.q[0] = t.q[1];
-		dpp_step(c, DPP_ADD, dbl, sse_vget(&x), sse_vget(&y), &acc);
-	} else {
-		x.l[0] = t.l[0], y.l[0] = t.l[1];
-		x.l[1] = t.l[2], y.l[1] = t.l[3];
+		x.q[0] = t.q[0], x.q[1] = t.q[1];
+		y.q[0] = t.q[1], y.q[1] = t.q[0];
 		sse_vset(&u, dpp_step(c, DPP_ADD, dbl, sse_vget(&x), sse_vget(&y), &acc));
-		memset(&x, 0, sizeof(x));
-		memset(&y, 0, sizeof(y));
-		x.l[0] = u.l[0], y.l[0] = u.l[1];
-		dpp_step(c, DPP_ADD, dbl, sse_vget(&x), sse_vget(&y), &acc);
+		for (unsigned i = 0; i < 2; i++)
+			if ((imm >> i) & 1)
+				res.q[i] = u.q[i];
+	} else {
+		for (unsigned i = 0; i < 4; i++)
+			x.l[i] = t.l[i ^ 1];
+		sse_vset(&u, dpp_step(c, DPP_ADD, dbl, sse_vget(&x), sse_vget(&t), &acc));
+		for (unsigned i = 0; i < 4; i++)
+			y.l[i] = u.l[i ^ 2];
+		sse_vset(&t, dpp_step(c, DPP_ADD, dbl, sse_vget(&u), sse_vget(&y), &acc));
+		for (unsigned i = 0; i < 4; i++)
+			if ((imm >> i) & 1)
+				res.l[i] = t.l[i];
 	}
+	*pacc = acc;
+	return res;
 }
 
 static void dpp_finish(struct cpu *c, uint32_t f, const __m128i *res, __m128i a0, __m128i b,
 		       unsigned imm, bool dbl)
 {
+	uint32_t acc;
 	if (unlikely((c->mxcsr & MXCSR_MASKS) != MXCSR_MASKS))
-		dpp_steps(c, a0, b, imm, dbl); /* raises #XM if the hardware would */
+		dpp_steps(c, a0, b, imm, dbl, &acc); /* raises #XM if the hardware would */
 	sse_fp_finish(c, f, res, dbl ? SSE_RES_PD : SSE_RES_PS);
 }
 
@@ -202,6 +304,12 @@ static void op_dpps(struct cpu *c, const struct insn *in)
 	__m128i b = sse_vget(xmm_rm(c, in, &t, 16, true));
 	__m128i a0 = sse_vget(xmm_reg(c, in)), a = a0;
 	uint32_t f = 0;
+	if (unlikely(!host_has_sse41())) {
+		union xmm r = dpp_steps(c, a0, b, (unsigned)in->imm, false, &f);
+		sse_fp_finish(c, f, &r, SSE_RES_PS);
+		*xmm_reg(c, in) = r;
+		return;
+	}
 	switch (in->imm & 0xff) {
 		IMM_CASE64("dpps", 0)
 		IMM_CASE64("dpps", 64)
@@ -219,6 +327,12 @@ static void op_dppd(struct cpu *c, const struct insn *in)
 	__m128i b = sse_vget(xmm_rm(c, in, &t, 16, true));
 	__m128i a0 = sse_vget(xmm_reg(c, in)), a = a0;
 	uint32_t f = 0;
+	if (unlikely(!host_has_sse41())) {
+		union xmm r = dpp_steps(c, a0, b, (unsigned)in->imm, true, &f);
+		sse_fp_finish(c, f, &r, SSE_RES_PD);
+		*xmm_reg(c, in) = r;
+		return;
+	}
 	switch (in->imm & 0x33) {
 		IMM_CASE4("dppd", 0x00)
 		IMM_CASE4("dppd", 0x10)
@@ -227,6 +341,23 @@ static void op_dppd(struct cpu *c, const struct insn *in)
 	}
 	dpp_finish(c, f, &a, a0, b, (unsigned)in->imm, true);
 	sse_vset(xmm_reg(c, in), a);
+}
+
+/* The software path, for test_sse4's comparison with the host: op 0-3
+ * ROUNDPS/PD/SS/SD, 4 DPPS, 5 DPPD on d (in/out) and s, merging the flags
+ * into c->mxcsr (an unmasked exception raises, as the handlers do). */
+void sse41fp_soft(struct cpu *c, unsigned op, unsigned imm, union xmm *d, const union xmm *s)
+{
+	uint32_t f;
+	union xmm r = *d;
+	if (op < 4) {
+		round_soft(c, op, imm, &r, s, &f);
+		sse_fp_finish(c, f, &r, round_kinds[op]);
+	} else {
+		r = dpp_steps(c, sse_vget(d), sse_vget(s), imm, op == 5, &f);
+		sse_fp_finish(c, f, &r, op == 5 ? SSE_RES_PD : SSE_RES_PS);
+	}
+	*d = r;
 }
 
 #define SSE41 FEAT(FW_1_ECX, 19)
