@@ -194,7 +194,9 @@ struct insn {
 /* Translation block: straight-line decoded code ending in a control
  * transfer, a TB-ending instruction, a page end or TB_MAX_INSNS. */
 #define TB_MAX_INSNS 128
+typedef void (*tb_code_fn)(struct cpu *c);
 struct tb {
+	tb_code_fn code;   /* call-threaded routine, or NULL to interpret */
 	uint64_t pc;       /* linear address of the first instruction */
 	uint64_t end_pc;   /* fall-through address after the last one */
 	uint64_t page[2];  /* code pages covered (page[1] = ~0 if one page) */

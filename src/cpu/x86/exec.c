@@ -10,6 +10,7 @@
  */
 #include "cpu.h"
 #include "ops.h"
+#include "tbgen.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -28,6 +29,7 @@ struct tb_cache {
 	struct tb *retired;               /* chains through hash_next */
 	size_t count;
 	volatile unsigned generation;     /* bumped on every invalidation */
+	struct tbgen *gen;
 };
 
 __thread struct cpu *cpu_current;
@@ -35,8 +37,11 @@ __thread struct cpu *cpu_current;
 struct tb_cache *tb_cache_new(void)
 {
 	struct tb_cache *t = calloc(1, sizeof(*t));
-	if (t)
+	if (t) {
 		pthread_mutex_init(&t->lock, NULL);
+		if (!getenv("LEMU_NO_TBGEN"))
+			t->gen = tbgen_new();
+	}
 	return t;
 }
 
@@ -56,6 +61,7 @@ void tb_cache_free(struct tb_cache *t)
 	for (unsigned i = 0; i < TB_HASH_SIZE; i++)
 		free_chain(t->hash[i]);
 	free_chain(t->retired);
+	tbgen_free(t->gen);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
 }
@@ -293,6 +299,7 @@ static struct tb *tb_find_slow(struct cpu *c, uint64_t pc, uint32_t flags)
 	pthread_mutex_unlock(&t->lock);
 
 	struct tb *tb = tb_build(c, pc, flags);
+	tb->code = tbgen_emit(t->gen, tb, c);
 
 	pthread_mutex_lock(&t->lock);
 	if (t->generation != gen) {
@@ -357,13 +364,16 @@ int cpu_exec(struct cpu *c_arg)
 				prev->link[0] = tb;
 		}
 		c->rip = tb->end_pc;
-		const struct insn *in = tb->insns, *end = in + tb->n;
-		do {
-			c->cur = in;
-			in->fn(c, in);
-		} while (++in < end);
+		if (likely(tb->code != NULL)) {
+			tb->code(c);
+		} else {
+			const struct insn *in = tb->insns, *end = in + tb->n;
+			do {
+				c->cur = in;
+				in->fn(c, in);
+			} while (++in < end);
+		}
 		c->cur = NULL;
-		c->icount += tb->n;
 		if (unlikely(c->exit_reason)) {
 			int r = c->exit_reason;
 			c->exit_reason = 0;

@@ -27,6 +27,20 @@ struct insn_fastpath {
 	insn_fn fn;
 };
 extern const struct insn_fastpath insn_fastpaths[];
+/*
+ * Handlers that tbgen.c may replace by inline host code, with what it
+ * needs to know to do so.  `op` is OPK_* for ALU kinds (add sub and or xor
+ * cmp test = 0..6), 0 = ROL / 1 = ROR for TPL_ROT_NF, TLD_* for loads;
+ * dir = 1 when the destination is ModRM.rm.
+ */
+enum { TPL_MOV_RR = 1, TPL_MOV_RI, TPL_XOR_ZERO, TPL_LEA, TPL_LOAD, TPL_STORE, TPL_ALU_RR,
+       TPL_ALU_RM, TPL_ALU_RI, TPL_ROT_NF };
+enum { TLD_64, TLD_32, TLD_ZX8, TLD_ZX16, TLD_SX8_32, TLD_SX8_64, TLD_SX32 };
+struct insn_template {
+	insn_fn fn;
+	uint8_t kind, op, size, dir;
+};
+extern const struct insn_template insn_templates[];
 /* Rewrite a decoded TB's handlers where flag results are dead. */
 void insn_flags_liveness(struct insn *insns, unsigned n);
 

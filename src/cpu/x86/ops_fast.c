@@ -363,6 +363,40 @@ void insn_flags_liveness(struct insn *insns, unsigned n)
 	(void)lr;
 }
 
+
+/* --- inline templates for the call-threaded generator (tbgen.c) ---- */
+
+#define T(fn, kind, op, size, dir) { fn, kind, op, size, dir }
+#define T_RR(name, k) T(name##_64, TPL_ALU_RR, k, 8, 0), T(name##_32, TPL_ALU_RR, k, 4, 0)
+#define T_RMR(name, k) T(name##_64, TPL_ALU_RR, k, 8, 1), T(name##_32, TPL_ALU_RR, k, 4, 1)
+#define T_RM(name, k) T(name##_64, TPL_ALU_RM, k, 8, 0), T(name##_32, TPL_ALU_RM, k, 4, 0)
+#define T_RI(name, k) T(name##_64, TPL_ALU_RI, k, 8, 0), T(name##_32, TPL_ALU_RI, k, 4, 0)
+
+const struct insn_template insn_templates[] = {
+	T(mov_r64_r64, TPL_MOV_RR, 0, 8, 0), T(mov_r32_r32, TPL_MOV_RR, 0, 4, 0),
+	T(mov_r64_r64_rev, TPL_MOV_RR, 0, 8, 1), T(mov_r32_r32_rev, TPL_MOV_RR, 0, 4, 1),
+	T(mov_r64_i, TPL_MOV_RI, 0, 8, 0), T(mov_r32_i, TPL_MOV_RI, 0, 4, 0),
+	T(xor_zero, TPL_XOR_ZERO, 0, 0, 0),
+	T(lea_flat64, TPL_LEA, 0, 8, 0), T(lea_flat32, TPL_LEA, 0, 4, 0),
+	T(mov_r64_mflat, TPL_LOAD, TLD_64, 8, 0), T(mov_r32_mflat, TPL_LOAD, TLD_32, 4, 0),
+	T(movzx8_mflat, TPL_LOAD, TLD_ZX8, 4, 0), T(movzx16_mflat, TPL_LOAD, TLD_ZX16, 4, 0),
+	T(movsx8_32_mflat, TPL_LOAD, TLD_SX8_32, 4, 0), T(movsx8_64_mflat, TPL_LOAD, TLD_SX8_64, 8, 0),
+	T(movsxd_mflat, TPL_LOAD, TLD_SX32, 8, 0),
+	T(mov_mflat_r64, TPL_STORE, 0, 8, 0), T(mov_mflat_r32, TPL_STORE, 0, 4, 0),
+	T_RMR(add_rm_r, OPK_ADD), T_RMR(sub_rm_r, OPK_SUB), T_RMR(and_rm_r, OPK_AND),
+	T_RMR(or_rm_r, OPK_OR), T_RMR(xor_rm_r, OPK_XOR), T_RMR(cmp_rm_r, OPK_CMP),
+	T_RMR(test_rm_r, OPK_TEST),
+	T_RR(add_r_rm, OPK_ADD), T_RR(sub_r_rm, OPK_SUB), T_RR(and_r_rm, OPK_AND),
+	T_RR(or_r_rm, OPK_OR), T_RR(xor_r_rm, OPK_XOR), T_RR(cmp_r_rm, OPK_CMP),
+	T_RM(add_r_m, OPK_ADD), T_RM(sub_r_m, OPK_SUB), T_RM(and_r_m, OPK_AND),
+	T_RM(or_r_m, OPK_OR), T_RM(xor_r_m, OPK_XOR), T_RM(cmp_r_m, OPK_CMP),
+	T_RI(add_r_i, OPK_ADD), T_RI(sub_r_i, OPK_SUB), T_RI(and_r_i, OPK_AND),
+	T_RI(or_r_i, OPK_OR), T_RI(xor_r_i, OPK_XOR), T_RI(cmp_r_i, OPK_CMP),
+	T(rol32_nf, TPL_ROT_NF, 0, 4, 0), T(rol64_nf, TPL_ROT_NF, 0, 8, 0),
+	T(ror32_nf, TPL_ROT_NF, 1, 4, 0), T(ror64_nf, TPL_ROT_NF, 1, 8, 0),
+	{ NULL, 0, 0, 0, 0 },
+};
+
 /* --- the table ------------------------------------------------------ */
 
 #define M1 MAP_1B

@@ -1,0 +1,360 @@
+/*
+ * Call threading: for every TB, emit a short host routine that calls the
+ * TB's handlers one after the other with direct CALL instructions, instead
+ * of the interpreter loop's indirect call per instruction.  The decoded
+ * form (struct insn) is unchanged; this removes the dispatch loop and its
+ * hard-to-predict indirect branch.  It is the first step towards the
+ * dynamic translator, which will replace the calls by inline host code.
+ *
+ * x86-64 hosts only; anywhere else (or when executable memory cannot be
+ * had) tbgen_emit() returns NULL and cpu_exec() interprets the TB.
+ *
+ * Code memory is never reused: a TB's routine may still be running on
+ * another thread when the TB is invalidated, exactly as the TB itself is
+ * kept on the retire list.  Past TBGEN_MAX_BYTES, new TBs are interpreted.
+ */
+#include "tbgen.h"
+
+#include "ops.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define TBGEN_CHUNK (32u << 20)
+#define TBGEN_MAX_BYTES (512ull << 20)
+
+struct tbgen {
+	pthread_mutex_t lock;
+	uint8_t *chunk, *pos, *end;
+	size_t total;
+	int disabled;
+	int no_inline; /* LEMU_TBGEN=calls: call every handler (debugging) */
+};
+
+struct tbgen *tbgen_new(void)
+{
+	struct tbgen *g = calloc(1, sizeof(*g));
+	if (g) {
+		pthread_mutex_init(&g->lock, NULL);
+		const char *e = getenv("LEMU_TBGEN");
+		g->no_inline = e && !strcmp(e, "calls");
+	}
+	return g;
+}
+
+void tbgen_free(struct tbgen *g)
+{
+	/* Code chunks are deliberately not unmapped: see the header comment.
+	 * Only the bookkeeping goes (used at process exit and by tests). */
+	if (!g)
+		return;
+	pthread_mutex_destroy(&g->lock);
+	free(g);
+}
+
+#if defined(__x86_64__)
+
+static int new_chunk(struct tbgen *g)
+{
+	if (g->total + TBGEN_CHUNK > TBGEN_MAX_BYTES)
+		return -1;
+	/* Prefer memory within +-2 GiB of the handlers so calls are rel32. */
+	uintptr_t text = (uintptr_t)&tbgen_emit;
+	void *hint = (void *)((text & ~((uintptr_t)(1u << 20) - 1)) - (512u << 20) - g->total);
+	void *p = mmap(hint, TBGEN_CHUNK, PROT_READ | PROT_WRITE | PROT_EXEC,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	g->chunk = g->pos = p;
+	g->end = g->chunk + TBGEN_CHUNK;
+	g->total += TBGEN_CHUNK;
+	return 0;
+}
+
+static inline void put8(uint8_t **p, uint8_t v) { *(*p)++ = v; }
+static inline void put32(uint8_t **p, uint32_t v) { memcpy(*p, &v, 4); *p += 4; }
+static inline void put64(uint8_t **p, uint64_t v) { memcpy(*p, &v, 8); *p += 8; }
+
+/* Worst case per insn: an inline template (a memory access with a 64-bit
+ * displacement and the lazy-flag stores) is below 96 bytes. */
+#define PER_INSN 96
+#define OVERHEAD 16
+
+enum { RAX = 0, RCX = 1, RDX = 2 };
+
+static inline uint32_t reg_off(unsigned r)
+{
+	return (uint32_t)(offsetof(struct cpu, regs) + 8 * r);
+}
+
+/* mov r64/r32 <- [rbx + off] */
+static void ld_cpu(uint8_t **p, unsigned host, uint32_t off, unsigned size)
+{
+	if (size == 8)
+		put8(p, 0x48);
+	put8(p, 0x8b);
+	put8(p, (uint8_t)(0x80 | (host << 3) | 3));
+	put32(p, off);
+}
+/* mov [rbx + off] <- r64 */
+static void st_cpu(uint8_t **p, unsigned host, uint32_t off)
+{
+	put8(p, 0x48);
+	put8(p, 0x89);
+	put8(p, (uint8_t)(0x80 | (host << 3) | 3));
+	put32(p, off);
+}
+/* mov dword [rbx + off], imm32 */
+static void st_cpu_imm32(uint8_t **p, uint32_t off, uint32_t v)
+{
+	put8(p, 0xc7);
+	put8(p, 0x83);
+	put32(p, off);
+	put32(p, v);
+}
+/* mov qword [rbx + off], simm32 */
+static void st_cpu_simm64(uint8_t **p, uint32_t off, int32_t v)
+{
+	put8(p, 0x48);
+	put8(p, 0xc7);
+	put8(p, 0x83);
+	put32(p, off);
+	put32(p, (uint32_t)v);
+}
+/* c->cur = in, so a fault in the following access is precise */
+static void set_cur(uint8_t **p, const struct insn *in)
+{
+	put8(p, 0x48); put8(p, 0xbe); put64(p, (uint64_t)(uintptr_t)in); /* mov rsi, in */
+	st_cpu(p, 6, (uint32_t)offsetof(struct cpu, cur));
+}
+/* rax = host address of the flat memory operand */
+static void emit_ea(uint8_t **p, const struct insn *in, uint64_t guest_base)
+{
+	ld_cpu(p, RAX, reg_off(in->base), 8);
+	if (in->index != R_NONE) {
+		ld_cpu(p, RCX, reg_off(in->index), 8);
+		/* lea rax, [rax + rcx*scale] */
+		put8(p, 0x48); put8(p, 0x8d); put8(p, 0x04);
+		put8(p, (uint8_t)((in->scale << 6) | (RCX << 3) | RAX));
+	}
+	uint64_t d = (uint64_t)in->disp + guest_base;
+	if ((int64_t)d == (int32_t)d) {
+		if (d) {
+			put8(p, 0x48); put8(p, 0x05); put32(p, (uint32_t)d); /* add rax, simm32 */
+		}
+	} else {
+		put8(p, 0x48); put8(p, 0xba); put64(p, d);               /* mov rdx, imm64 */
+		put8(p, 0x48); put8(p, 0x01); put8(p, 0xd0);             /* add rax, rdx */
+	}
+}
+/* rax <op>= rcx at size; op is OPK_* (cmp computes like sub, test like and) */
+static void alu_rr(uint8_t **p, unsigned op, unsigned size)
+{
+	static const uint8_t opc[7] = { 0x01, 0x29, 0x21, 0x09, 0x31, 0x29, 0x21 };
+	if (size == 8)
+		put8(p, 0x48);
+	put8(p, opc[op]);
+	put8(p, 0xc8);
+}
+/* rax <op>= simm32 */
+static void alu_ri(uint8_t **p, unsigned op, unsigned size, uint32_t imm)
+{
+	static const uint8_t ext[7] = { 0, 5, 4, 1, 6, 5, 4 };
+	if (size == 8)
+		put8(p, 0x48);
+	put8(p, 0x81);
+	put8(p, (uint8_t)(0xc0 | (ext[op] << 3)));
+	put32(p, imm);
+}
+/* lazy flags after an ALU op: cc_dst = rax, cc_src = rcx (add/sub/cmp) */
+static void alu_flags(uint8_t **p, unsigned op, unsigned size, int src_in_rcx, int32_t src_imm)
+{
+	unsigned sz = cc_sz(size);
+	int logic = op == 2 || op == 3 || op == 4 || op == 6;
+	st_cpu(p, RAX, (uint32_t)offsetof(struct cpu, cc_dst));
+	if (!logic) {
+		if (src_in_rcx)
+			st_cpu(p, RCX, (uint32_t)offsetof(struct cpu, cc_src));
+		else
+			st_cpu_simm64(p, (uint32_t)offsetof(struct cpu, cc_src), src_imm);
+	}
+	uint32_t ccop = (op == 0 ? CC_ADD : logic ? CC_LOGIC : CC_SUB) | sz;
+	st_cpu_imm32(p, (uint32_t)offsetof(struct cpu, cc_op), ccop);
+}
+
+static const struct insn_template *template_for(insn_fn fn)
+{
+	for (const struct insn_template *t = insn_templates; t->fn; t++)
+		if (t->fn == fn)
+			return t;
+	return NULL;
+}
+
+/* Inline code for in, or 0 if it has no template here. */
+static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *c)
+{
+	const struct insn_template *t = template_for(in->fn);
+	if (!t)
+		return 0;
+	uint8_t *p = *pp;
+	unsigned sz = t->size;
+	int mem_ok = c->mem_direct;
+	switch (t->kind) {
+	case TPL_MOV_RR: {
+		unsigned dst = t->dir ? in->rm : in->reg, src = t->dir ? in->reg : in->rm;
+		ld_cpu(&p, RAX, reg_off(src), sz); /* 32-bit load zero-extends */
+		st_cpu(&p, RAX, reg_off(dst));
+		break;
+	}
+	case TPL_MOV_RI: {
+		uint64_t v = sz == 8 ? in->imm : (uint32_t)in->imm;
+		if ((int64_t)v == (int32_t)v) {
+			st_cpu_simm64(&p, reg_off(in->reg), (int32_t)v);
+		} else {
+			put8(&p, 0x48); put8(&p, 0xb8); put64(&p, v);
+			st_cpu(&p, RAX, reg_off(in->reg));
+		}
+		break;
+	}
+	case TPL_XOR_ZERO:
+		st_cpu_simm64(&p, reg_off(in->reg), 0);
+		st_cpu_simm64(&p, (uint32_t)offsetof(struct cpu, cc_dst), 0);
+		st_cpu_imm32(&p, (uint32_t)offsetof(struct cpu, cc_op), CC_LOGIC | cc_sz(in->opsize));
+		break;
+	case TPL_LEA:
+		emit_ea(&p, in, 0);
+		if (sz == 4) {
+			put8(&p, 0x89); put8(&p, 0xc0); /* mov eax, eax: zero-extend */
+		}
+		st_cpu(&p, RAX, reg_off(in->reg));
+		break;
+	case TPL_LOAD:
+		if (!mem_ok)
+			return 0;
+		set_cur(&p, in);
+		emit_ea(&p, in, c->guest_base);
+		switch (t->op) {
+		case TLD_64: put8(&p, 0x48); put8(&p, 0x8b); put8(&p, 0x00); break;
+		case TLD_32: put8(&p, 0x8b); put8(&p, 0x00); break;
+		case TLD_ZX8: put8(&p, 0x0f); put8(&p, 0xb6); put8(&p, 0x00); break;
+		case TLD_ZX16: put8(&p, 0x0f); put8(&p, 0xb7); put8(&p, 0x00); break;
+		case TLD_SX8_32: put8(&p, 0x0f); put8(&p, 0xbe); put8(&p, 0x00); break;
+		case TLD_SX8_64: put8(&p, 0x48); put8(&p, 0x0f); put8(&p, 0xbe); put8(&p, 0x00); break;
+		default: put8(&p, 0x48); put8(&p, 0x63); put8(&p, 0x00); break;
+		}
+		st_cpu(&p, RAX, reg_off(in->reg));
+		break;
+	case TPL_STORE:
+		if (!mem_ok)
+			return 0;
+		set_cur(&p, in);
+		emit_ea(&p, in, c->guest_base);
+		ld_cpu(&p, RCX, reg_off(in->reg), 8);
+		if (sz == 8)
+			put8(&p, 0x48);
+		put8(&p, 0x89); put8(&p, 0x08); /* mov [rax], rcx/ecx */
+		break;
+	case TPL_ALU_RR: {
+		unsigned dst = t->dir ? in->rm : in->reg, src = t->dir ? in->reg : in->rm;
+		ld_cpu(&p, RAX, reg_off(dst), sz);
+		ld_cpu(&p, RCX, reg_off(src), sz);
+		alu_rr(&p, t->op, sz);
+		if (t->op != 5 && t->op != 6)
+			st_cpu(&p, RAX, reg_off(dst));
+		alu_flags(&p, t->op, sz, 1, 0);
+		break;
+	}
+	case TPL_ALU_RM:
+		if (!mem_ok)
+			return 0;
+		set_cur(&p, in);
+		emit_ea(&p, in, c->guest_base);
+		if (sz == 8)
+			put8(&p, 0x48);
+		put8(&p, 0x8b); put8(&p, 0x08); /* mov rcx/ecx, [rax] */
+		ld_cpu(&p, RAX, reg_off(in->reg), sz);
+		alu_rr(&p, t->op, sz);
+		if (t->op != 5 && t->op != 6)
+			st_cpu(&p, RAX, reg_off(in->reg));
+		alu_flags(&p, t->op, sz, 1, 0);
+		break;
+	case TPL_ALU_RI:
+		if ((int64_t)in->imm != (int32_t)in->imm && sz == 8)
+			return 0;
+		ld_cpu(&p, RAX, reg_off(in->rm), sz);
+		alu_ri(&p, t->op, sz, (uint32_t)in->imm);
+		if (t->op != 5 && t->op != 6)
+			st_cpu(&p, RAX, reg_off(in->rm));
+		alu_flags(&p, t->op, sz, 0, (int32_t)in->imm);
+		break;
+	case TPL_ROT_NF: {
+		unsigned n = (in->aux == 1 ? 1u : (unsigned)in->imm) & (sz == 8 ? 63u : 31u);
+		ld_cpu(&p, RAX, reg_off(in->rm), sz);
+		if (sz == 8)
+			put8(&p, 0x48);
+		put8(&p, 0xc1); put8(&p, t->op ? 0xc8 : 0xc0); put8(&p, (uint8_t)n);
+		st_cpu(&p, RAX, reg_off(in->rm));
+		break;
+	}
+	default:
+		return 0;
+	}
+	*pp = p;
+	return 1;
+}
+
+tb_code_fn tbgen_emit(struct tbgen *g, struct tb *tb, const struct cpu *c)
+{
+	if (!g || g->disabled)
+		return NULL;
+	size_t need = OVERHEAD + (size_t)tb->n * PER_INSN;
+	pthread_mutex_lock(&g->lock);
+	if (!g->chunk || (size_t)(g->end - g->pos) < need) {
+		if (new_chunk(g)) {
+			g->disabled = 1;
+			pthread_mutex_unlock(&g->lock);
+			return NULL;
+		}
+	}
+	uint8_t *start = g->pos, *p = start;
+	put8(&p, 0x53);                                 /* push rbx */
+	put8(&p, 0x48); put8(&p, 0x89); put8(&p, 0xfb); /* mov rbx, rdi */
+	for (uint32_t i = 0; i < tb->n; i++) {
+		const struct insn *in = &tb->insns[i];
+		if (!g->no_inline && emit_template(&p, in, c))
+			continue;
+		set_cur(&p, in);
+		put8(&p, 0x48); put8(&p, 0x89); put8(&p, 0xdf); /* mov rdi, rbx */
+		intptr_t rel = (intptr_t)(uintptr_t)in->fn - (intptr_t)(uintptr_t)(p + 5);
+		if (rel == (int32_t)rel) {
+			put8(&p, 0xe8);
+			put32(&p, (uint32_t)(int32_t)rel);      /* call rel32 */
+		} else {
+			put8(&p, 0x48); put8(&p, 0xb8);
+			put64(&p, (uint64_t)(uintptr_t)in->fn); /* mov rax, fn */
+			put8(&p, 0xff); put8(&p, 0xd0);         /* call rax */
+		}
+	}
+	put8(&p, 0x5b); /* pop rbx */
+	put8(&p, 0xc3); /* ret */
+	g->pos = (uint8_t *)(((uintptr_t)p + 15) & ~(uintptr_t)15);
+	pthread_mutex_unlock(&g->lock);
+	/* x86 keeps instruction fetch coherent with stores on the same core;
+	 * other threads only reach this code through the TB hash, published
+	 * under the tb_cache mutex after this point. */
+	return (tb_code_fn)(void *)start;
+}
+
+#else
+
+tb_code_fn tbgen_emit(struct tbgen *g, struct tb *tb, const struct cpu *c)
+{
+	(void)g;
+	(void)tb;
+	(void)c;
+	return NULL;
+}
+
+#endif
