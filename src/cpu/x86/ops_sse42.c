@@ -15,15 +15,46 @@
 #include "ops.h"
 #include "ops_simd.h"
 
-/* Element i of x for imm[1:0] (bit 0 = words, bit 1 = signed). */
-static inline int32_t str_elem(const union xmm *x, unsigned i, unsigned fmt)
+#include <emmintrin.h>
+
+/*
+ * The element compares run on the host's SSE2 (baseline on the x86_64
+ * hosts lemu's CPU core requires, see sse_fp.h): one PCMPEQ/PCMPGT of an
+ * src1 element broadcast against all of src2 gives a whole row of
+ * BoolRes as a bit mask.  Signed/unsigned only matters for the ranges
+ * compares (bias by the sign bit for unsigned).
+ */
+struct str_ops {
+	bool words;
+	unsigned ub, full; /* element count, its bit mask */
+	__m128i bias;      /* XORed into both sides of a signed compare */
+};
+
+/* One bit per element from a byte mask of a compare result. */
+static inline unsigned str_mask(const struct str_ops *o, __m128i v)
 {
-	switch (fmt & 3) {
-	case 0: return x->b[i];
-	case 1: return x->w[i];
-	case 2: return x->sb[i];
-	default: return x->sw[i];
-	}
+	unsigned m = (unsigned)_mm_movemask_epi8(v);
+	if (!o->words)
+		return m;
+	m &= 0x5555; /* both bytes of a word agree: keep the even ones */
+	m = (m | (m >> 1)) & 0x3333;
+	m = (m | (m >> 2)) & 0x0f0f;
+	return (m | (m >> 4)) & 0x00ff;
+}
+static inline __m128i str_bcast(const struct str_ops *o, const union xmm *x, unsigned i)
+{
+	return o->words ? _mm_set1_epi16((short)x->w[i]) : _mm_set1_epi8((char)x->b[i]);
+}
+static inline unsigned str_eq(const struct str_ops *o, __m128i a, __m128i b)
+{
+	return str_mask(o, o->words ? _mm_cmpeq_epi16(a, b) : _mm_cmpeq_epi8(a, b));
+}
+/* Bits where a > b (signed after the bias). */
+static inline unsigned str_gt(const struct str_ops *o, __m128i a, __m128i b)
+{
+	a = _mm_xor_si128(a, o->bias);
+	b = _mm_xor_si128(b, o->bias);
+	return str_mask(o, o->words ? _mm_cmpgt_epi16(a, b) : _mm_cmpgt_epi8(a, b));
 }
 
 /* Explicit length: absolute value of the signed register, saturated to
@@ -36,87 +67,72 @@ static inline unsigned str_len_explicit(uint64_t reg, bool w64, unsigned ub)
 }
 
 /* Implicit length: index of the first zero element, or ub. */
-static inline unsigned str_len_implicit(const union xmm *x, unsigned fmt, unsigned ub)
+static inline unsigned str_len_implicit(const struct str_ops *o, __m128i x)
 {
-	for (unsigned i = 0; i < ub; i++)
-		if (!str_elem(x, i, fmt))
-			return i;
-	return ub;
+	unsigned z = str_eq(o, x, _mm_setzero_si128());
+	return z ? (unsigned)__builtin_ctz(z) : o->ub;
 }
 
 /* IntRes1 for the aggregation imm[3:2] (SDM §4.1.5, with the forced
  * results for invalid elements of table 4-7). */
-static unsigned str_aggregate(const union xmm *a, unsigned la, const union xmm *b, unsigned lb,
-			      unsigned imm, unsigned ub)
+static unsigned str_aggregate(const struct str_ops *o, const union xmm *a, unsigned la,
+			      __m128i vb, unsigned lb, unsigned imm)
 {
-	unsigned fmt = imm & 3, res = 0;
-	int32_t ea[16], eb[16];
-	for (unsigned i = 0; i < ub; i++) {
-		ea[i] = str_elem(a, i, fmt);
-		eb[i] = str_elem(b, i, fmt);
-	}
+	unsigned valid_b = (1u << lb) - 1, res = 0;
 	switch ((imm >> 2) & 3) {
 	case 0: /* equal any: is src2[j] one of the valid src1 elements? */
-		for (unsigned j = 0; j < lb; j++)
-			for (unsigned i = 0; i < la; i++)
-				if (ea[i] == eb[j]) {
-					res |= 1u << j;
-					break;
-				}
-		break;
+		for (unsigned i = 0; i < la; i++)
+			res |= str_eq(o, str_bcast(o, a, i), vb);
+		return res & valid_b;
 	case 1: /* ranges: src1[i] <= src2[j] <= src1[i+1] for an even i */
-		for (unsigned j = 0; j < lb; j++)
-			for (unsigned i = 0; i + 1 < la; i += 2)
-				if (eb[j] >= ea[i] && eb[j] <= ea[i + 1]) {
-					res |= 1u << j;
-					break;
-				}
-		break;
-	case 2: /* equal each: both invalid -> true, one invalid -> false */
-		for (unsigned j = 0; j < ub; j++) {
-			bool r;
-			if (j < la && j < lb)
-				r = ea[j] == eb[j];
-			else
-				r = j >= la && j >= lb;
-			res |= (unsigned)r << j;
+		for (unsigned i = 0; i + 1 < la; i += 2) {
+			unsigned ge = ~str_gt(o, str_bcast(o, a, i), vb);
+			unsigned le = ~str_gt(o, vb, str_bcast(o, a, i + 1));
+			res |= ge & le;
 		}
-		break;
-	default: /* equal ordered: does src1 occur in src2 starting at j?
-		  * src1 invalid -> true; src1 valid, src2 invalid -> false */
-		for (unsigned j = 0; j < ub; j++) {
-			bool r = true;
-			for (unsigned i = 0; i + j < ub && r; i++) {
-				if (i >= la)
-					break;
-				if (i + j >= lb || ea[i] != eb[i + j])
-					r = false;
-			}
-			res |= (unsigned)r << j;
-		}
-		break;
+		return res & valid_b;
+	case 2: { /* equal each: both invalid -> true, one invalid -> false */
+		unsigned valid_a = (1u << la) - 1;
+		unsigned eq = str_eq(o, _mm_loadu_si128((const __m128i *)a), vb);
+		return ((eq & valid_a & valid_b) | (~valid_a & ~valid_b)) & o->full;
 	}
-	return res;
+	default: /* equal ordered: does src1 occur in src2 starting at j?
+		  * Row i must match at j + i; past the register's end there
+		  * is nothing to check (true); src1 invalid -> true; src1
+		  * valid, src2 invalid -> false. */
+		res = o->full;
+		for (unsigned i = 0; i < la; i++) {
+			unsigned row = str_eq(o, str_bcast(o, a, i), vb) & valid_b;
+			unsigned beyond = o->full & ~((1u << (o->ub - i)) - 1);
+			res &= (row >> i) | beyond;
+		}
+		return res;
+	}
 }
 
 /* 66 0F 3A 60 PCMPESTRM, 61 PCMPESTRI, 62 PCMPISTRM, 63 PCMPISTRI. */
 static void pcmpstr(struct cpu *c, const struct insn *in)
 {
 	union xmm t;
-	union xmm b = *xmm_rm(c, in, &t, 16, false);
+	__m128i vb = _mm_loadu_si128((const __m128i *)xmm_rm(c, in, &t, 16, false));
 	const union xmm *a = xmm_reg(c, in);
 	unsigned imm = (unsigned)in->imm, fmt = imm & 3;
-	unsigned ub = (fmt & 1) ? 8 : 16, full = (1u << ub) - 1;
-	unsigned la, lb;
+	struct str_ops o;
+	o.words = fmt & 1;
+	o.ub = o.words ? 8 : 16;
+	o.full = (1u << o.ub) - 1;
+	o.bias = (fmt & 2) ? _mm_setzero_si128()
+			   : (o.words ? _mm_set1_epi16((short)0x8000) : _mm_set1_epi8((char)0x80));
+	unsigned ub = o.ub, full = o.full, la, lb;
 	if (!(in->op & 2)) {
 		bool w64 = (in->prefix & PFX_REX_W) != 0;
 		la = str_len_explicit(c->regs[R_RAX], w64, ub);
 		lb = str_len_explicit(c->regs[R_RDX], w64, ub);
 	} else {
-		la = str_len_implicit(a, fmt, ub);
-		lb = str_len_implicit(&b, fmt, ub);
+		la = str_len_implicit(&o, _mm_loadu_si128((const __m128i *)a));
+		lb = str_len_implicit(&o, vb);
 	}
-	unsigned r1 = str_aggregate(a, la, &b, lb, imm, ub), r2;
+	unsigned r1 = str_aggregate(&o, a, la, vb, lb, imm), r2;
 	switch ((imm >> 4) & 3) {
 	case 1: r2 = ~r1 & full; break;                  /* negative */
 	case 3: r2 = r1 ^ ((1u << lb) - 1); break;        /* masked negative */
