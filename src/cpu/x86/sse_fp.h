@@ -14,7 +14,8 @@
  *   3. executes the instruction on register operands only (never guest
  *      memory, so nothing in the block can fault),
  *   4. stores the resulting MXCSR (its low 6 bits are the flags raised),
- *   5. restores the host MXCSR.
+ *   5. restores the host MXCSR
+ * (with the usual guest MXCSR no switch is needed at all: SSE_FP_ASM).
  * Doing all of it in one asm statement is what stops the compiler from
  * moving the arithmetic across the MXCSR switch.
  *
@@ -77,22 +78,55 @@ static inline uint32_t sse_fp_host_csr(const struct cpu *c)
 
 /*
  * Run `text` (one or more host SSE instructions) under the guest MXCSR;
- * `flags` receives the MXCSR after the operation (its low 6 bits are the
- * exception flags raised).  `outs` and `ins` are parenthesised asm operand
- * lists with named operands; `ins` must not be empty.  Operands must be
- * registers ("x", "r"), never guest memory.
+ * `flags` receives the MXCSR after the operation: its low 6 bits hold the
+ * exception flags raised by the operation -- and, on the fast path below,
+ * possibly flags the guest MXCSR already had, which merging leaves
+ * unchanged.  `outs` and `ins` are parenthesised asm operand lists with
+ * named operands; `ins` must not be empty.  Operands must be registers
+ * ("x", "r"), never guest memory, and `text` must not define the local
+ * label 1.
+ *
+ * Fast path: LDMXCSR costs tens of nanoseconds on the hosts we run on, and
+ * two per operation made FP-heavy guests crawl.  When the guest's control
+ * bits equal the host default (round to nearest, no FTZ/DAZ, everything
+ * masked -- nearly every program), the host MXCSR needs no switch: the
+ * operation runs directly if the host's flags are a subset of the guest's
+ * (after one LDMXCSR of the guest value otherwise), and afterwards the
+ * host MXCSR holds the guest's sticky flags, which nothing in lemu reads.
+ * The host's control bits are never changed.  Any other guest MXCSR takes
+ * the full save/switch/restore path.
  */
+#define SSE_FP_HOST_DEFAULT 0x1f80u
 #define SSE_FP_ASM(c, flags, text, outs, ins)                                      \
 	do {                                                                       \
-		uint32_t sse_g_ = sse_fp_host_csr(c), sse_h_ = 0;                  \
-		__asm__ volatile("stmxcsr %[sse_h]\n\t"                            \
-				 "ldmxcsr %[sse_g]\n\t" text "\n\t"                 \
-				 "stmxcsr %[sse_f]\n\t"                              \
-				 "ldmxcsr %[sse_h]"                                  \
-				 : [sse_f] "=m"(flags), [sse_h] "+m"(sse_h_),        \
-				   SSE_FP_ARGS outs                                  \
-				 : [sse_g] "m"(sse_g_), SSE_FP_ARGS ins              \
-				 : "cc", "memory");                                  \
+		uint32_t sse_m_ = (c)->mxcsr;                                      \
+		if (likely((sse_m_ & ~MXCSR_FLAGS) == SSE_FP_HOST_DEFAULT)) {      \
+			uint32_t sse_t_, sse_nf_ = ~(sse_m_ & MXCSR_FLAGS);        \
+			__asm__ volatile("stmxcsr %[sse_f]\n\t"                    \
+					 "mov %[sse_f], %[sse_t]\n\t"              \
+					 "and %[sse_nf], %[sse_t]\n\t"             \
+					 "cmp %[sse_d], %[sse_t]\n\t"              \
+					 "je 1f\n\t"                               \
+					 "ldmxcsr %[sse_w]\n"                       \
+					 "1:\n\t" text "\n\t"                      \
+					 "stmxcsr %[sse_f]"                          \
+					 : [sse_f] "=m"(flags), [sse_t] "=&r"(sse_t_), \
+					   SSE_FP_ARGS outs                          \
+					 : [sse_nf] "r"(sse_nf_),                    \
+					   [sse_d] "i"(SSE_FP_HOST_DEFAULT),         \
+					   [sse_w] "m"(sse_m_), SSE_FP_ARGS ins      \
+					 : "cc", "memory");                          \
+		} else {                                                           \
+			uint32_t sse_g_ = sse_fp_host_csr(c), sse_h_ = 0;          \
+			__asm__ volatile("stmxcsr %[sse_h]\n\t"                    \
+					 "ldmxcsr %[sse_g]\n\t" text "\n\t"         \
+					 "stmxcsr %[sse_f]\n\t"                     \
+					 "ldmxcsr %[sse_h]"                          \
+					 : [sse_f] "=m"(flags), [sse_h] "+m"(sse_h_), \
+					   SSE_FP_ARGS outs                          \
+					 : [sse_g] "m"(sse_g_), SSE_FP_ARGS ins      \
+					 : "cc", "memory");                          \
+		}                                                                  \
 	} while (0)
 
 /* Two-operand form "insn src, dst" on 16-byte vectors. */
