@@ -134,14 +134,6 @@ static void host_signal_handler(int sig, siginfo_t *si, void *puc)
 	record_signal(cpu_thread(c), sig, si, puc);
 }
 
-/* Replaces the handler of the insn following a store into its own code
- * page: decode again from here. */
-static void op_smc_restart(struct cpu *c, const struct insn *in)
-{
-	c->cur = in;
-	cpu_restart_insn(c);
-}
-
 static void host_fault_handler(int sig, siginfo_t *si, void *puc)
 {
 	ucontext_t *uc = puc;
@@ -162,15 +154,16 @@ static void host_fault_handler(int sig, siginfo_t *si, void *puc)
 				const struct insn *in = c->cur;
 				/* The store is retried and now succeeds.  If the
 				 * running TB is on the modified page, the insns
-				 * after the store may be stale: the next one is
-				 * redirected to re-translate from its address.
+				 * after the store may be stale: c->tb_break makes
+				 * the TB stop after this instruction, so the next
+				 * one is translated again from its address.
 				 * (Restarting the store itself would re-protect
 				 * the page and fault forever.)  During a TB,
 				 * c->rip holds the TB's end address. */
 				if (in && in->next_rip != c->rip &&
 				    (PAGE_DOWN(in->rip) == PAGE_DOWN(ga) ||
 				     PAGE_DOWN(in->next_rip - 1) == PAGE_DOWN(ga)))
-					((struct insn *)in)[1].fn = op_smc_restart;
+					c->tb_break = 1;
 				return; /* retry the write */
 			}
 		}

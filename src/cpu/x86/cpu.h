@@ -288,6 +288,9 @@ struct cpu {
 	const struct insn *cur; /* insn being executed (precise faults) */
 	sigjmp_buf jmp_env;
 	volatile int exit_request;
+	/* Set (from a fault handler) when a store just modified code of the
+	 * running TB: the TB stops after the current instruction. */
+	volatile uint8_t tb_break;
 	int exit_reason;
 	int exc_vector;
 	uint32_t exc_error;

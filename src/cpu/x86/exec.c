@@ -371,9 +371,15 @@ int cpu_exec(struct cpu *c_arg)
 			do {
 				c->cur = in;
 				in->fn(c, in);
+				if (unlikely(c->tb_break) && in + 1 < end) {
+					c->tb_break = 0;
+					c->rip = in->next_rip;
+					break;
+				}
 			} while (++in < end);
 		}
 		c->cur = NULL;
+		c->tb_break = 0;
 		if (unlikely(c->exit_reason)) {
 			int r = c->exit_reason;
 			c->exit_reason = 0;

@@ -79,7 +79,7 @@ static inline void put64(uint8_t **p, uint64_t v) { memcpy(*p, &v, 8); *p += 8; 
 
 /* Worst case per insn: an inline template (a memory access with a 64-bit
  * displacement and the lazy-flag stores) is below 96 bytes. */
-#define PER_INSN 96
+#define PER_INSN 160
 #define OVERHEAD 16
 
 enum { RAX = 0, RCX = 1, RDX = 2 };
@@ -190,6 +190,22 @@ static const struct insn_template *template_for(insn_fn fn)
 		if (t->fn == fn)
 			return t;
 	return NULL;
+}
+
+/* After an instruction that may store to guest memory (and is not the
+ * TB's last): if the store hit this TB's own code, c->tb_break is set by
+ * the fault handler; leave with rip = the next instruction. */
+static void emit_break_check(uint8_t **p, const struct insn *in)
+{
+	put8(p, 0x80); put8(p, 0xbb); put32(p, (uint32_t)offsetof(struct cpu, tb_break));
+	put8(p, 0x00);                                      /* cmp byte [rbx+tb_break], 0 */
+	put8(p, 0x74); put8(p, 10 + 7 + 7 + 2);             /* je over the exit */
+	put8(p, 0x48); put8(p, 0xb8); put64(p, in->next_rip); /* mov rax, next_rip */
+	st_cpu(p, RAX, (uint32_t)offsetof(struct cpu, rip));
+	put8(p, 0xc6); put8(p, 0x83); put32(p, (uint32_t)offsetof(struct cpu, tb_break));
+	put8(p, 0x00);                                      /* mov byte [rbx+tb_break], 0 */
+	put8(p, 0x5b);                                      /* pop rbx */
+	put8(p, 0xc3);                                      /* ret */
 }
 
 /* Inline code for in, or 0 if it has no template here. */
@@ -323,8 +339,13 @@ tb_code_fn tbgen_emit(struct tbgen *g, struct tb *tb, const struct cpu *c)
 	put8(&p, 0x48); put8(&p, 0x89); put8(&p, 0xfb); /* mov rbx, rdi */
 	for (uint32_t i = 0; i < tb->n; i++) {
 		const struct insn *in = &tb->insns[i];
-		if (!g->no_inline && emit_template(&p, in, c))
+		int last = i + 1 == tb->n;
+		if (!g->no_inline && emit_template(&p, in, c)) {
+			const struct insn_template *t = template_for(in->fn);
+			if (t->kind == TPL_STORE && !last)
+				emit_break_check(&p, in);
 			continue;
+		}
 		set_cur(&p, in);
 		put8(&p, 0x48); put8(&p, 0x89); put8(&p, 0xdf); /* mov rdi, rbx */
 		intptr_t rel = (intptr_t)(uintptr_t)in->fn - (intptr_t)(uintptr_t)(p + 5);
@@ -336,6 +357,8 @@ tb_code_fn tbgen_emit(struct tbgen *g, struct tb *tb, const struct cpu *c)
 			put64(&p, (uint64_t)(uintptr_t)in->fn); /* mov rax, fn */
 			put8(&p, 0xff); put8(&p, 0xd0);         /* call rax */
 		}
+		if (!last)
+			emit_break_check(&p, in);
 	}
 	put8(&p, 0x5b); /* pop rbx */
 	put8(&p, 0xc3); /* ret */
