@@ -57,19 +57,6 @@ static inline uint8_t gf_xtime(uint8_t a)
 {
 	return (uint8_t)((a << 1) ^ ((a & 0x80) ? 0x1b : 0));
 }
-/* General GF(2^8) product (FIPS-197 §4.2). */
-static inline uint8_t gf_mul(uint8_t a, uint8_t b)
-{
-	uint8_t r = 0;
-	while (b) {
-		if (b & 1)
-			r ^= a;
-		a = gf_xtime(a);
-		b >>= 1;
-	}
-	return r;
-}
-
 /* ShiftRows: row r rotates left by r, s'[r][c] = s[r][(c + r) % 4]. */
 static void aes_shift_rows(union xmm *s)
 {
@@ -104,16 +91,25 @@ static void aes_mix_columns(union xmm *s)
 		p[3] = (gf_xtime(a0) ^ a0) ^ a1 ^ a2 ^ gf_xtime(a3);
 	}
 }
-/* InvMixColumns: times {0b}x^3 + {0d}x^2 + {09}x + {0e}. */
+/* InvMixColumns: times {0b}x^3 + {0d}x^2 + {09}x + {0e}; the products
+ * from the powers {02}, {04}, {08} of each byte: {09} = {08}+{01},
+ * {0b} = {08}+{02}+{01}, {0d} = {08}+{04}+{01}, {0e} = {08}+{04}+{02}. */
 static void aes_inv_mix_columns(union xmm *s)
 {
 	for (unsigned c = 0; c < 4; c++) {
 		uint8_t *p = &s->b[4 * c];
-		uint8_t a0 = p[0], a1 = p[1], a2 = p[2], a3 = p[3];
-		p[0] = gf_mul(a0, 14) ^ gf_mul(a1, 11) ^ gf_mul(a2, 13) ^ gf_mul(a3, 9);
-		p[1] = gf_mul(a0, 9) ^ gf_mul(a1, 14) ^ gf_mul(a2, 11) ^ gf_mul(a3, 13);
-		p[2] = gf_mul(a0, 13) ^ gf_mul(a1, 9) ^ gf_mul(a2, 14) ^ gf_mul(a3, 11);
-		p[3] = gf_mul(a0, 11) ^ gf_mul(a1, 13) ^ gf_mul(a2, 9) ^ gf_mul(a3, 14);
+		uint8_t m9[4], m11[4], m13[4], m14[4];
+		for (unsigned i = 0; i < 4; i++) {
+			uint8_t a = p[i], a2 = gf_xtime(a), a4 = gf_xtime(a2), a8 = gf_xtime(a4);
+			m9[i] = a8 ^ a;
+			m11[i] = a8 ^ a2 ^ a;
+			m13[i] = a8 ^ a4 ^ a;
+			m14[i] = a8 ^ a4 ^ a2;
+		}
+		p[0] = m14[0] ^ m11[1] ^ m13[2] ^ m9[3];
+		p[1] = m9[0] ^ m14[1] ^ m11[2] ^ m13[3];
+		p[2] = m13[0] ^ m9[1] ^ m14[2] ^ m11[3];
+		p[3] = m11[0] ^ m13[1] ^ m9[2] ^ m14[3];
 	}
 }
 
