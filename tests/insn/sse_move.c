@@ -160,6 +160,27 @@ int main(void)
 		printf("movmskps r64: %x\n", ps);
 	}
 #endif
+#ifdef __x86_64__
+	{
+		/* REX.R/REX.B: xmm8-15; MMX registers ignore REX.B */
+		v128 r[3];
+		uint64_t q;
+		__asm__ volatile("movdqa %[a], %%xmm9\n\tmovdqa %[b], %%xmm14\n\t"
+				 "paddd %%xmm14, %%xmm9\n\tpshufd $0x1b, %%xmm9, %%xmm12\n\t"
+				 "movdqa %%xmm9, %[r0]\n\tmovdqa %%xmm12, %[r1]\n\t"
+				 "movq %%xmm12, %%r10\n\tmovq %%r10, %%xmm15\n\tmovdqa %%xmm15, %[r2]\n\t"
+				 "movq %[a], %%mm2\n\t"
+				 ".byte 0x41, 0x0f, 0x6f, 0xca\n\t" /* movq mm1, mm2 with REX.B */
+				 "movq %%mm1, %[q]\n\temms"
+				 : [r0] "=m"(r[0]), [r1] "=m"(r[1]), [r2] "=m"(r[2]), [q] "=m"(q)
+				 : [a] "m"(A), [b] "m"(B)
+				 : "xmm9", "xmm12", "xmm14", "xmm15", "r10", "mm1", "mm2");
+		show("xmm9 paddd", &r[0]);
+		show("xmm12 pshufd", &r[1]);
+		show("xmm15 movq r10", &r[2]);
+		printf("movq mm1, mm2 rex.b: %016llx\n", (unsigned long long)q);
+	}
+#endif
 	/* mask extraction */
 	{
 		static const uint64_t pats[][2] = {
