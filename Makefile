@@ -60,7 +60,7 @@ bench:
 
 format:
 	@bash $(DEPS) format
-	find src tools tests/unit -name '*.[ch]' -print0 | xargs -0 -r clang-format -i
+	find $(wildcard src tools tests/unit) -name '*.[ch]' -print0 | xargs -0 -r clang-format -i
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
