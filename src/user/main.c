@@ -398,6 +398,10 @@ int main(int argc, char **argv)
 	c->mem_direct = true;
 	c->env = &user_env_ops;
 	c->opaque = t;
+	c->log_flags = ((p->log_mask & LOG_IN_ASM) ? CPU_LOG_IN_ASM : 0) |
+		       ((p->log_mask & LOG_EXEC) ? CPU_LOG_EXEC : 0) |
+		       ((p->log_mask & LOG_CPU) ? CPU_LOG_CPU : 0);
+	c->logfile = p->log;
 	p->tbc = tb_cache_new();
 	c->tbc = p->tbc;
 	t->tid = (int)gettid();

@@ -306,6 +306,10 @@ struct cpu {
 	struct tb_cache *tbc;
 	struct tb *jmp_cache[JMP_CACHE_SIZE];
 
+	/* -d logging (cpu_log.c): CPU_LOG_* items, written to logfile */
+	unsigned log_flags;
+	void *logfile; /* FILE *; stderr when NULL */
+
 	uint64_t rng_state; /* RDRAND fallback state */
 	uint64_t icount;    /* statistics; not exact */
 };
@@ -529,7 +533,16 @@ void cpu_update_mode(struct cpu *c); /* recompute tb_flags, lin_mask */
 void cpu_set_seg_base(struct cpu *c, int seg, uint64_t base);
 int cpu_exec(struct cpu *c); /* runs until an exit; returns enum cpu_exit */
 
-/* TB cache (tb.c) */
+/* -d items the core itself logs (cpu_log.c). */
+#define CPU_LOG_IN_ASM 1 /* disassembly of each new TB */
+#define CPU_LOG_EXEC 2   /* a line per executed TB */
+#define CPU_LOG_CPU 4    /* registers before each executed TB */
+struct tb;
+void cpu_log_tb_in_asm(struct cpu *c, const struct tb *tb);
+void cpu_log_tb_exec(struct cpu *c, const struct tb *tb);
+void cpu_dump_state(struct cpu *c, void *file);
+
+/* TB cache (exec.c) */
 struct tb_cache *tb_cache_new(void);
 void tb_cache_free(struct tb_cache *tbc);
 /* Invalidate all TBs overlapping [start, start+len); returns count. */

@@ -300,6 +300,8 @@ static struct tb *tb_find_slow(struct cpu *c, uint64_t pc, uint32_t flags)
 
 	struct tb *tb = tb_build(c, pc, flags);
 	tb->code = tbgen_emit(t->gen, tb, c);
+	if (unlikely(c->log_flags & CPU_LOG_IN_ASM))
+		cpu_log_tb_in_asm(c, tb);
 
 	pthread_mutex_lock(&t->lock);
 	if (t->generation != gen) {
@@ -363,6 +365,8 @@ int cpu_exec(struct cpu *c_arg)
 			if (prev && !prev->invalid)
 				prev->link[0] = tb;
 		}
+		if (unlikely(c->log_flags & (CPU_LOG_EXEC | CPU_LOG_CPU)))
+			cpu_log_tb_exec(c, tb);
 		c->rip = tb->end_pc;
 		if (likely(tb->code != NULL)) {
 			tb->code(c);
