@@ -78,6 +78,13 @@ int main(void)
 					    : : "S"(buf) : "xmm0", "memory"));
 	TRY("lock pcmpistri", __asm__ volatile(".byte 0xf0, 0x66, 0x0f, 0x3a, 0x63, 0x06, 0x00"
 					       : : "S"(buf) : "ecx", "xmm0", "cc", "memory"));
+	/* F2/F3 with a 66-only opcode: #UD (F2/F3 is the mandatory prefix) */
+	TRY("f3 66 pshufb", __asm__ volatile(".byte 0xf3, 0x66, 0x0f, 0x38, 0x00, 0xc1" : : : "xmm0"));
+	TRY("66 f2 pcmpistri", __asm__ volatile(".byte 0x66, 0xf2, 0x0f, 0x3a, 0x63, 0xc1, 0x00"
+						: : : "ecx", "cc"));
+	TRY("f3 66 haddpd", __asm__ volatile(".byte 0xf3, 0x66, 0x0f, 0x7c, 0xc1" : : : "xmm0"));
+	TRY("66 f2 haddps", __asm__ volatile(".byte 0x66, 0xf2, 0x0f, 0x7c, 0xc1" : : : "xmm0"));
+	TRY("f2 66 aesenc", __asm__ volatile(".byte 0xf2, 0x66, 0x0f, 0x38, 0xdc, 0xc1" : : : "xmm0"));
 	/* LDDQU and MOVNTDQA register forms: #UD */
 	TRY("lddqu xmm, xmm", __asm__ volatile(".byte 0xf2, 0x0f, 0xf0, 0xc1" : : : "xmm0"));
 	TRY("movntdqa xmm, xmm", __asm__ volatile(".byte 0x66, 0x0f, 0x38, 0x2a, 0xc1" : : : "xmm0"));

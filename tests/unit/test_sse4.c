@@ -346,6 +346,24 @@ static void test_pclmul(void)
 	tap_ok(r == -1 && c->xmm[1].q[0] == 0 && c->xmm[1].q[1] == 1ull << 62, "pclmulqdq x^63*x^63");
 }
 
+/* F2/F3 with a 66-only opcode: F2/F3 is the mandatory prefix, 66 is
+ * ignored, so the encoding is undefined. */
+static void test_prefixes(void)
+{
+	int r = RUN(0xf3, 0x66, 0x0f, 0x38, 0x00, 0xca);
+	tap_ok(r == EXC_UD, "F3 66 0F 38 00 (pshufb) -> #UD");
+	r = RUN(0x66, 0xf2, 0x0f, 0x3a, 0x63, 0xca, 0x00);
+	tap_ok(r == EXC_UD, "66 F2 0F 3A 63 (pcmpistri) -> #UD");
+	r = RUN(0xf3, 0x66, 0x0f, 0x7c, 0xca);
+	tap_ok(r == EXC_UD, "F3 66 0F 7C -> #UD");
+	r = RUN(0x66, 0xf2, 0x0f, 0x7c, 0xca);
+	tap_ok(r == -1, "66 F2 0F 7C is HADDPS");
+	r = RUN(0xf3, 0x0f, 0x38, 0x00, 0xc1);
+	tap_ok(r == EXC_UD, "F3 0F 38 00 (pshufb mm) -> #UD");
+	r = RUN(0xf0, 0x66, 0x0f, 0x38, 0x00, 0x0e);
+	tap_ok(r == EXC_UD, "LOCK pshufb -> #UD");
+}
+
 /* The software ROUNDxx/DPPx (used on hosts without SSE4.1) against the
  * host instructions, every imm8, every rounding mode with and without
  * DAZ/FTZ, special and random inputs, all exceptions masked. */
@@ -454,6 +472,7 @@ int main(void)
 	test_sse42();
 	test_aes();
 	test_pclmul();
+	test_prefixes();
 	test_sse41_soft();
 	test_mode32();
 	harness_fini(&h);

@@ -252,6 +252,18 @@ SSSE3_OP(palignr)
 	OPF(MAP_0F38, op, P_NONE, -1, M_ANY, 0, 0, SSSE3, RM, op_##fn),           \
 	OPF(MAP_0F38, op, P_66, -1, M_ANY, 0, 0, SSSE3, RM, op_##fn)
 
+/*
+ * F2/F3 with a 66-prefixed SSE opcode: the last of F2/F3 is the mandatory
+ * prefix and 66 is ignored, so these encodings are undefined (#UD on
+ * hardware) rather than the 66 form the decoder falls back to.  Listed
+ * for every 66-only opcode of this group and of ops_sse41/ops_sse42/
+ * ops_aes (0F 38 F0/F1 F2 are CRC32, not ours).
+ */
+#define UD_REP(map, op)                                                                   \
+	OPF(map, op, P_F2, -1, M_ANY, 0, 0, 0, RM, op_ud),                                \
+	OPF(map, op, P_F3, -1, M_ANY, 0, 0, 0, RM, op_ud)
+#define UD_REP4(map, op) UD_REP(map, op), UD_REP(map, op + 1), UD_REP(map, op + 2), UD_REP(map, op + 3)
+
 const struct opdesc ops_sse2[] = {
 	/* SSE3 */
 	OPF(MAP_0F, 0x12, P_F3, -1, M_ANY, 0, 0, SSE3, RM, movs_dup),
@@ -282,5 +294,21 @@ const struct opdesc ops_sse2[] = {
 	SSSE3_PAIR(0x1e, pabsd),
 	OPF(MAP_0F3A, 0x0f, P_NONE, -1, M_ANY, 0, 0, SSSE3, RM | F_IMM8U, op_palignr),
 	OPF(MAP_0F3A, 0x0f, P_66, -1, M_ANY, 0, 0, SSSE3, RM | F_IMM8U, op_palignr),
+	/* F2/F3 + 66 forms */
+	OPF(MAP_0F, 0x7c, P_F3, -1, M_ANY, 0, 0, 0, RM, op_ud),
+	OPF(MAP_0F, 0x7d, P_F3, -1, M_ANY, 0, 0, 0, RM, op_ud),
+	OPF(MAP_0F, 0xd0, P_F3, -1, M_ANY, 0, 0, 0, RM, op_ud),
+	UD_REP4(MAP_0F38, 0x00), UD_REP4(MAP_0F38, 0x04), UD_REP4(MAP_0F38, 0x08),
+	UD_REP(MAP_0F38, 0x10), UD_REP(MAP_0F38, 0x14), UD_REP(MAP_0F38, 0x15),
+	UD_REP(MAP_0F38, 0x17), UD_REP(MAP_0F38, 0x1c), UD_REP(MAP_0F38, 0x1d),
+	UD_REP(MAP_0F38, 0x1e), UD_REP4(MAP_0F38, 0x20), UD_REP(MAP_0F38, 0x24),
+	UD_REP(MAP_0F38, 0x25), UD_REP4(MAP_0F38, 0x28), UD_REP4(MAP_0F38, 0x30),
+	UD_REP(MAP_0F38, 0x34), UD_REP(MAP_0F38, 0x35), UD_REP(MAP_0F38, 0x37),
+	UD_REP4(MAP_0F38, 0x38), UD_REP4(MAP_0F38, 0x3c), UD_REP(MAP_0F38, 0x40),
+	UD_REP(MAP_0F38, 0x41), UD_REP4(MAP_0F38, 0xdb), UD_REP(MAP_0F38, 0xdf),
+	UD_REP4(MAP_0F3A, 0x08), UD_REP4(MAP_0F3A, 0x0c), UD_REP4(MAP_0F3A, 0x14),
+	UD_REP(MAP_0F3A, 0x20), UD_REP(MAP_0F3A, 0x21), UD_REP(MAP_0F3A, 0x22),
+	UD_REP(MAP_0F3A, 0x40), UD_REP(MAP_0F3A, 0x41), UD_REP(MAP_0F3A, 0x42),
+	UD_REP(MAP_0F3A, 0x44), UD_REP4(MAP_0F3A, 0x60), UD_REP(MAP_0F3A, 0xdf),
 	{ 0 },
 };
