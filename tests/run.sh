@@ -125,9 +125,11 @@ run_pair() {
 		return
 	fi
 
+	# Each run is wrapped in { ...; } 2>/dev/null so that bash's own "Segmentation fault"
+	# notes about a crashing program stay out of the output; the program's stderr is kept.
 	mkdir -p "$scratch"
 	{ (cd "$scratch" && exec env -i "${CLEAN_ENV[@]}" HOME="$scratch" E= "${CASE_ENV[@]}" \
-		timeout -k 5 "$TIMEOUT" "$@") </dev/null >"$d/native.out" 2>"$d/native.err"; } 2>/dev/null # no "Segmentation fault" notes from bash
+		timeout -k 5 "$TIMEOUT" "$@") </dev/null >"$d/native.out" 2>"$d/native.err"; } 2>/dev/null
 	rn=$?
 	if [ $rn = 77 ] && [ "$kind" = env ]; then
 		result SKIP "$name" "$(sed -n 's/^SKIP: //p' "$d/native.err" | head -n1)"
@@ -139,10 +141,10 @@ run_pair() {
 	mkdir -p "$scratch"
 	if [ "$kind" = prefix ]; then
 		{ (cd "$scratch" && exec env -i "${CLEAN_ENV[@]}" HOME="$scratch" \
-			timeout -k 5 "$TIMEOUT" $emu "$@") </dev/null >"$d/emu.out" 2>"$d/emu.err"; } 2>/dev/null # no "Segmentation fault" notes from bash
+			timeout -k 5 "$TIMEOUT" $emu "$@") </dev/null >"$d/emu.out" 2>"$d/emu.err"; } 2>/dev/null
 	else
 		{ (cd "$scratch" && exec env -i "${CLEAN_ENV[@]}" HOME="$scratch" E="$emu" "${CASE_ENV[@]}" \
-			timeout -k 5 "$TIMEOUT" "$@") </dev/null >"$d/emu.out" 2>"$d/emu.err"; } 2>/dev/null # no "Segmentation fault" notes from bash
+			timeout -k 5 "$TIMEOUT" "$@") </dev/null >"$d/emu.out" 2>"$d/emu.err"; } 2>/dev/null
 	fi
 	re=$?
 
@@ -358,7 +360,7 @@ job_check() {
 		return
 	fi
 	{ (cd "$d/scratch" && exec env -i "${CLEAN_ENV[@]}" HOME="$d/scratch" E="$emu" "${CASE_ENV[@]}" \
-		timeout -k 5 "$TIMEOUT" bash "$f" run "$c") </dev/null >"$d/log" 2>&1; } 2>/dev/null # no "Segmentation fault" notes from bash
+		timeout -k 5 "$TIMEOUT" bash "$f" run "$c") </dev/null >"$d/log" 2>&1; } 2>/dev/null
 	rc=$?
 	case $rc in
 	0) result PASS "$name"; rm -rf "$d" ;;
