@@ -80,8 +80,8 @@ static void x87_state(const char *name, uint16_t tw_before)
 	} while (0)
 
 #define FAULT(name, text)                                                                      \
-	TRY(name, __asm__ volatile(text : : "r"(buf + 1), "r"(buf + 8), "r"(buf)               \
-				   : "xmm1", "mm1", "memory"))
+	TRY(name, __asm__ volatile(text : : "r"(buf + 1), "r"(buf + 8), "r"(buf), "D"(buf + 3)  \
+				   : "xmm1", "xmm2", "mm1", "eax", "memory"))
 
 int main(void)
 {
@@ -262,6 +262,21 @@ int main(void)
 	FAULT("punpcklbw misaligned", "punpcklbw (%0), %%xmm1");
 	FAULT("punpcklbw mmx misaligned", "punpcklbw (%0), %%mm1\n\temms");
 	FAULT("cvtpi2ps misaligned", "cvtpi2ps (%0), %%xmm1\n\temms");
+	FAULT("cvtpd2pi misaligned", "cvtpd2pi (%1), %%mm1\n\temms");
+	FAULT("cvttpd2pi misaligned", "cvttpd2pi (%1), %%mm1\n\temms");
+	FAULT("cvtps2pi misaligned", "cvtps2pi (%0), %%mm1\n\temms");
+	FAULT("cvtpi2pd misaligned", "cvtpi2pd (%0), %%xmm1\n\temms");
+	FAULT("pshufw misaligned", "pshufw $1, (%0), %%mm1\n\temms");
+	FAULT("shufps misaligned", "shufps $1, (%1), %%xmm1");
+	FAULT("unpcklps misaligned", "unpcklps (%1), %%xmm1");
+	FAULT("ucomisd misaligned", "ucomisd (%0), %%xmm1");
+	FAULT("sqrtsd misaligned", "sqrtsd (%0), %%xmm1");
+	FAULT("cmpps misaligned", "cmpps $1, (%1), %%xmm1");
+	FAULT("cvtsi2ss misaligned", "cvtsi2ssl (%0), %%xmm1");
+	FAULT("cvttsd2si misaligned", "cvttsd2si (%0), %%eax");
+	FAULT("movhps misaligned", "movhps (%0), %%xmm1");
+	FAULT("movmskpd ok", "movmskpd %%xmm1, %%eax");
+	FAULT("maskmovdqu misaligned", "pxor %%xmm2, %%xmm2\n\tmaskmovdqu %%xmm2, %%xmm1");
 
 	/* invalid forms */
 	FAULT("lock addps", ".byte 0xf0, 0x0f, 0x58, 0x0a");
