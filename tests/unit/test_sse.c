@@ -90,10 +90,10 @@ static void test_rounding(void)
 		r = RUN(0xf3, 0x0f, 0x5e, 0xca);
 		tap_ok(r == -1 && C->xmm[1].l[0] == mthird[m], "divss -1/3 round %s: %08x", rc[m],
 		       C->xmm[1].l[0]);
-		set_ps(1, 0x40200000, 0, 0, 0); /* 2.5 */
-		r = RUN(0xf3, 0x0f, 0x2d, 0xc1);     /* cvtss2si eax, xmm1 */
-		tap_ok(r == -1 && (int32_t)C->regs[R_RAX] == half[m], "cvtss2si 2.5 round %s: %d", rc[m],
-		       (int32_t)C->regs[R_RAX]);
+		set_ps(1, 0x40200000, 0, 0, 0);  /* 2.5 */
+		r = RUN(0xf3, 0x0f, 0x2d, 0xc1); /* cvtss2si eax, xmm1 */
+		tap_ok(r == -1 && (int32_t)C->regs[R_RAX] == half[m], "cvtss2si 2.5 round %s: %d",
+		       rc[m], (int32_t)C->regs[R_RAX]);
 		set_ps(1, 0xc0200000, 0, 0, 0);
 		r = RUN(0xf3, 0x0f, 0x2d, 0xc1);
 		tap_ok(r == -1 && (int32_t)C->regs[R_RAX] == mhalf[m], "cvtss2si -2.5 round %s: %d",
@@ -118,7 +118,8 @@ static void test_rounding(void)
 	set_ps(1, 0x00000001, 0, 0, 0);
 	set_ps(2, 0, 0, 0, 0);
 	r = RUN(0xf3, 0x0f, 0x58, 0xca);
-	tap_ok(r == -1 && C->xmm[1].l[0] == 0 && (C->mxcsr & 0x3f) == 0, "addss with DAZ: 0, no DE");
+	tap_ok(r == -1 && C->xmm[1].l[0] == 0 && (C->mxcsr & 0x3f) == 0,
+	       "addss with DAZ: 0, no DE");
 	C->mxcsr = 0x1f80;
 	set_ps(1, 0x00000001, 0, 0, 0);
 	r = RUN(0xf3, 0x0f, 0x58, 0xca);
@@ -148,7 +149,8 @@ static void test_rounding(void)
 	set_ps(1, 0x3f800000, 0, 0, 0);
 	set_ps(2, 0x3f800000, 0, 0, 0);
 	r = RUN(0xf3, 0x0f, 0x58, 0xca);
-	tap_ok(r == -1 && C->mxcsr == 0x1f80, "host flags are not merged into the guest (%x)", C->mxcsr);
+	tap_ok(r == -1 && C->mxcsr == 0x1f80, "host flags are not merged into the guest (%x)",
+	       C->mxcsr);
 	__asm__ volatile("ldmxcsr %0" : : "m"(before));
 }
 
@@ -160,12 +162,13 @@ static void test_xm(void)
 	set_ps(2, 0, 0, 0, 0);
 	int r = RUN(0xf3, 0x0f, 0x5e, 0xca);
 	tap_ok(r == EXC_XM && C->xmm[1].l[0] == 0x3f800000 && C->mxcsr == (0x1d80 | 4) &&
-		       C->rip == HARNESS_CODE,
+	               C->rip == HARNESS_CODE,
 	       "divss 1/0 ZM clear: #XM, dest unchanged, ZE (mxcsr %x)", C->mxcsr);
 	/* masked: inf */
 	C->mxcsr = 0x1f80;
 	r = RUN(0xf3, 0x0f, 0x5e, 0xca);
-	tap_ok(r == -1 && C->xmm[1].l[0] == 0x7f800000 && C->mxcsr == 0x1f84, "divss 1/0 masked: inf, ZE");
+	tap_ok(r == -1 && C->xmm[1].l[0] == 0x7f800000 && C->mxcsr == 0x1f84,
+	       "divss 1/0 masked: inf, ZE");
 	/* pre-computation exception hides post-computation ones */
 	C->mxcsr = 0x1f80 & ~(0x200 | 0x1000);
 	set_ps(1, 0x3f800000, 0x3f800000, 0, 0);
@@ -178,16 +181,19 @@ static void test_xm(void)
 	set_ps(1, 0x7f7fffff, 0, 0, 0);
 	set_ps(2, 0x7f7fffff, 0, 0, 0);
 	r = RUN(0xf3, 0x0f, 0x58, 0xca);
-	tap_ok(r == EXC_XM && (C->mxcsr & 0x3f) == 8, "addss max+max OM clear: OE only (%x)", C->mxcsr);
+	tap_ok(r == EXC_XM && (C->mxcsr & 0x3f) == 8, "addss max+max OM clear: OE only (%x)",
+	       C->mxcsr);
 	C->mxcsr = 0x1f80 & ~0x400;
 	r = RUN(0xf3, 0x0f, 0x59, 0xca);
-	tap_ok(r == EXC_XM && (C->mxcsr & 0x3f) == 0x28, "mulss max*max OM clear: OE|PE (%x)", C->mxcsr);
+	tap_ok(r == EXC_XM && (C->mxcsr & 0x3f) == 0x28, "mulss max*max OM clear: OE|PE (%x)",
+	       C->mxcsr);
 	/* unmasked underflow with an exact tiny result */
 	C->mxcsr = 0x1f80 & ~0x800;
 	set_ps(1, 0x00800000, 0, 0, 0);
 	set_ps(2, 0x3f000000, 0, 0, 0);
 	r = RUN(0xf3, 0x0f, 0x59, 0xca);
-	tap_ok(r == EXC_XM && (C->mxcsr & 0x3f) == 0x10, "mulss exact tiny UM clear: UE (%x)", C->mxcsr);
+	tap_ok(r == EXC_XM && (C->mxcsr & 0x3f) == 0x10, "mulss exact tiny UM clear: UE (%x)",
+	       C->mxcsr);
 	/* CR4.OSXMMEXCPT clear: #UD instead */
 	uint64_t cr4 = C->cr4;
 	C->cr4 &= ~(1ull << 10);
@@ -226,7 +232,8 @@ static void test_mmx_state(void)
 	C->ftop = 3;
 	C->regs[R_RSI] = 0x7fff0000;
 	r = RUN(0x0f, 0x6f, 0x0e); /* movq mm1, [rsi] -> #PF */
-	tap_ok(r == EXC_PF && C->ftop == 3 && C->ftag == 0, "faulting MMX load: x87 state unchanged");
+	tap_ok(r == EXC_PF && C->ftop == 3 && C->ftag == 0,
+	       "faulting MMX load: x87 state unchanged");
 	/* movd mm1, eax; movq2dq xmm1, mm1 */
 	C->regs[R_RAX] = 0xffffffff89abcdefull;
 	r = RUN(0x0f, 0x6e, 0xc8, 0xf3, 0x0f, 0xd6, 0xc9);
@@ -268,8 +275,8 @@ static void test_mode32(void)
 	/* pxor xmm0,xmm0; movdqa xmm1,[esi+16]; pcmpeqb xmm1,xmm0; pmovmskb eax,xmm1;
 	 * movdqu xmm2,[esi+1]; movd ecx, xmm2 */
 	static const uint8_t code[] = { 0x66, 0x0f, 0xef, 0xc0, 0x66, 0x0f, 0x6f, 0x4e, 0x10,
-					0x66, 0x0f, 0x74, 0xc8, 0x66, 0x0f, 0xd7, 0xc1, 0xf3, 0x0f,
-					0x6f, 0x56, 0x01, 0x66, 0x0f, 0x7e, 0xd1, 0xcc };
+		                        0x66, 0x0f, 0x74, 0xc8, 0x66, 0x0f, 0xd7, 0xc1, 0xf3,
+		                        0x0f, 0x6f, 0x56, 0x01, 0x66, 0x0f, 0x7e, 0xd1, 0xcc };
 	int r = harness_run(&h32, code, sizeof(code));
 	tap_ok(r == -1 && c->regs[R_RAX] == 0x8 && (uint32_t)c->regs[R_RCX] == 0x6f6c6c65,
 	       "32-bit: pcmpeqb/pmovmskb/movdqu/movd (eax=%llx ecx=%llx)",

@@ -201,11 +201,13 @@ static void movnti(struct cpu *c, const struct insn *in)
 /* MOVMSKPS / MOVMSKPD r32, xmm: sign bits, zero-extended into the GPR. */
 static void movmskps(struct cpu *c, const struct insn *in)
 {
-	c->regs[in->reg] = (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(sse_vget(&c->xmm[in->rm & 15])));
+	c->regs[in->reg] =
+	        (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(sse_vget(&c->xmm[in->rm & 15])));
 }
 static void movmskpd(struct cpu *c, const struct insn *in)
 {
-	c->regs[in->reg] = (uint32_t)_mm_movemask_pd(_mm_castsi128_pd(sse_vget(&c->xmm[in->rm & 15])));
+	c->regs[in->reg] =
+	        (uint32_t)_mm_movemask_pd(_mm_castsi128_pd(sse_vget(&c->xmm[in->rm & 15])));
 }
 
 /* Probe one byte for writing without changing it (a locked add of 0 is
@@ -223,7 +225,7 @@ static void maskmov_probe(struct cpu *c, uint64_t lin)
  * probe its first byte and the first byte of a second page it reaches,
  * which also reports the fault address the hardware reports. */
 static void maskmov_bytes(struct cpu *c, const struct insn *in, const uint8_t *data,
-			  const uint8_t *mask, unsigned n)
+                          const uint8_t *mask, unsigned n)
 {
 	uint64_t off = c->regs[R_RDI] & in->amask;
 	uint64_t lin = seg_lin(c, in->seg, off);
@@ -266,15 +268,58 @@ static void emms(struct cpu *c, const struct insn *in)
 #define UD_REP4(op) UD_REP(op), UD_REP(op + 1), UD_REP(op + 2), UD_REP(op + 3)
 
 const struct opdesc ops_sse[] = {
-	UD_REP(0x13), UD_REP(0x14), UD_REP(0x15), UD_REP(0x17), UD_REP(0x28), UD_REP(0x29),
-	UD_REP(0x2b), UD_REP(0x2e), UD_REP(0x2f), UD_REP(0x50), UD_REP4(0x54), UD_F2(0x5b),
-	UD_REP4(0x60), UD_REP4(0x64), UD_REP4(0x68), UD_REP(0x6c), UD_REP(0x6d), UD_REP(0x6e),
-	UD_F2(0x6f), UD_REP(0x71), UD_REP(0x72), UD_REP(0x73), UD_REP(0x74), UD_REP(0x75),
-	UD_REP(0x76), UD_F2(0x7e), UD_F2(0x7f), UD_REP(0xc4), UD_REP(0xc5), UD_REP(0xc6),
-	UD_REP(0xd1), UD_REP(0xd2), UD_REP(0xd3), UD_REP(0xd4), UD_REP(0xd5), UD_REP(0xd7),
-	UD_REP4(0xd8), UD_REP4(0xdc), UD_REP4(0xe0), UD_REP(0xe4), UD_REP(0xe5), UD_REP(0xe7),
-	UD_REP4(0xe8), UD_REP4(0xec), UD_REP4(0xf1), UD_REP(0xf5), UD_REP(0xf6), UD_REP(0xf7),
-	UD_REP4(0xf8), UD_REP(0xfc), UD_REP(0xfd), UD_REP(0xfe),
+	UD_REP(0x13),
+	UD_REP(0x14),
+	UD_REP(0x15),
+	UD_REP(0x17),
+	UD_REP(0x28),
+	UD_REP(0x29),
+	UD_REP(0x2b),
+	UD_REP(0x2e),
+	UD_REP(0x2f),
+	UD_REP(0x50),
+	UD_REP4(0x54),
+	UD_F2(0x5b),
+	UD_REP4(0x60),
+	UD_REP4(0x64),
+	UD_REP4(0x68),
+	UD_REP(0x6c),
+	UD_REP(0x6d),
+	UD_REP(0x6e),
+	UD_F2(0x6f),
+	UD_REP(0x71),
+	UD_REP(0x72),
+	UD_REP(0x73),
+	UD_REP(0x74),
+	UD_REP(0x75),
+	UD_REP(0x76),
+	UD_F2(0x7e),
+	UD_F2(0x7f),
+	UD_REP(0xc4),
+	UD_REP(0xc5),
+	UD_REP(0xc6),
+	UD_REP(0xd1),
+	UD_REP(0xd2),
+	UD_REP(0xd3),
+	UD_REP(0xd4),
+	UD_REP(0xd5),
+	UD_REP(0xd7),
+	UD_REP4(0xd8),
+	UD_REP4(0xdc),
+	UD_REP4(0xe0),
+	UD_REP(0xe4),
+	UD_REP(0xe5),
+	UD_REP(0xe7),
+	UD_REP4(0xe8),
+	UD_REP4(0xec),
+	UD_REP4(0xf1),
+	UD_REP(0xf5),
+	UD_REP(0xf6),
+	UD_REP(0xf7),
+	UD_REP4(0xf8),
+	UD_REP(0xfc),
+	UD_REP(0xfd),
+	UD_REP(0xfe),
 
 	/* 0F 10/11: MOVUPS, MOVUPD, MOVSS, MOVSD */
 	SSE_OPR(0x10, P_NONE, FEAT_SSE, 0, movx_rr),

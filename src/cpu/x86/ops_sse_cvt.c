@@ -14,17 +14,16 @@
 
 /* xmm = convert(src) with `text` = "cvtxx %[s], %[d]"; the destination is
  * an input too so scalar forms keep its upper lanes. */
-#define CVT_X(name, mn, load, kind)                                    \
-	static void name(struct cpu *c, const struct insn *in)           \
-	{                                                                \
-		__m128i b = load;                                        \
-		__m128i a = sse_reg(c, in);                              \
-		uint32_t f;                                              \
-		SSE_FP_OP2(c, f, mn, a, b);                              \
-		sse_fp_finish_op(c, f, &a, kind,                         \
-				 kind == SSE_RES_NONE ? SSE_OPK_NONE : SSE_OPK_CVT, \
-				 &b, &b);                                \
-		sse_reg_set(c, in, a);                                   \
+#define CVT_X(name, mn, load, kind)                                                          \
+	static void name(struct cpu *c, const struct insn *in)                               \
+	{                                                                                    \
+		__m128i b = load;                                                            \
+		__m128i a = sse_reg(c, in);                                                  \
+		uint32_t f;                                                                  \
+		SSE_FP_OP2(c, f, mn, a, b);                                                  \
+		sse_fp_finish_op(c, f, &a, kind,                                             \
+		                 kind == SSE_RES_NONE ? SSE_OPK_NONE : SSE_OPK_CVT, &b, &b); \
+		sse_reg_set(c, in, a);                                                       \
 	}
 #define LD128 sse_rm128(c, in, true)
 #define LD64 sse_rm64(c, in)
@@ -42,35 +41,35 @@ CVT_X(cvtpd2dq, "cvtpd2dq", LD128, SSE_RES_NONE)
 CVT_X(cvttpd2dq, "cvttpd2dq", LD128, SSE_RES_NONE)
 
 /* CVTSI2SS/CVTSI2SD xmm, r/m32 or r/m64 (REX.W): upper lanes kept. */
-#define CVT_SI2F(name, mn)                                                          \
-	static void name(struct cpu *c, const struct insn *in)                        \
-	{                                                                             \
-		uint64_t v = op_rm_sz(c, in, in->opsize);                             \
-		__m128i a = sse_reg(c, in);                                           \
-		uint32_t f;                                                           \
-		if (in->opsize == 8)                                                  \
-			SSE_FP_ASM(c, f, mn "q %[s], %[d]", ([d] "+x"(a)), ([s] "r"(v))); \
-		else                                                                  \
+#define CVT_SI2F(name, mn)                                                                 \
+	static void name(struct cpu *c, const struct insn *in)                             \
+	{                                                                                  \
+		uint64_t v = op_rm_sz(c, in, in->opsize);                                  \
+		__m128i a = sse_reg(c, in);                                                \
+		uint32_t f;                                                                \
+		if (in->opsize == 8)                                                       \
+			SSE_FP_ASM(c, f, mn "q %[s], %[d]", ([d] "+x"(a)), ([s] "r"(v)));  \
+		else                                                                       \
 			SSE_FP_ASM(c, f, mn "l %k[s], %[d]", ([d] "+x"(a)), ([s] "r"(v))); \
-		sse_fp_finish(c, f, NULL, SSE_RES_NONE);                              \
-		sse_reg_set(c, in, a);                                                \
+		sse_fp_finish(c, f, NULL, SSE_RES_NONE);                                   \
+		sse_reg_set(c, in, a);                                                     \
 	}
 CVT_SI2F(cvtsi2ss, "cvtsi2ss")
 CVT_SI2F(cvtsi2sd, "cvtsi2sd")
 
 /* CVT(T)SS2SI / CVT(T)SD2SI r32/r64, xmm/m32 or m64. */
-#define CVT_F2SI(name, mn, load)                                                    \
-	static void name(struct cpu *c, const struct insn *in)                        \
-	{                                                                             \
-		__m128i b = load;                                                     \
-		uint64_t r;                                                           \
-		uint32_t f;                                                           \
-		if (in->opsize == 8)                                                  \
+#define CVT_F2SI(name, mn, load)                                                          \
+	static void name(struct cpu *c, const struct insn *in)                            \
+	{                                                                                 \
+		__m128i b = load;                                                         \
+		uint64_t r;                                                               \
+		uint32_t f;                                                               \
+		if (in->opsize == 8)                                                      \
 			SSE_FP_ASM(c, f, mn " %[s], %q[r]", ([r] "=r"(r)), ([s] "x"(b))); \
-		else                                                                  \
+		else                                                                      \
 			SSE_FP_ASM(c, f, mn " %[s], %k[r]", ([r] "=r"(r)), ([s] "x"(b))); \
-		sse_fp_finish(c, f, NULL, SSE_RES_NONE);                              \
-		set_reg(c, in->reg, r, in->opsize);                                   \
+		sse_fp_finish(c, f, NULL, SSE_RES_NONE);                                  \
+		set_reg(c, in->reg, r, in->opsize);                                       \
 	}
 CVT_F2SI(cvtss2si, "cvtss2si", LD32)
 CVT_F2SI(cvttss2si, "cvttss2si", LD32)
@@ -108,15 +107,15 @@ static void cvtpi2pd(struct cpu *c, const struct insn *in)
 }
 
 /* CVT(T)PS2PI mm, xmm/m64 and CVT(T)PD2PI mm, xmm/m128. */
-#define CVT_2PI(name, mn, load)                                                     \
-	static void name(struct cpu *c, const struct insn *in)                        \
-	{                                                                             \
-		__m128i b = load, r = b;                                              \
-		uint32_t f;                                                           \
-		SSE_FP_ASM(c, f, mn " %[s], %[d]", ([d] "=x"(r)), ([s] "x"(b)));    \
-		mmx_enter(c); /* even when #XM follows */                             \
-		sse_fp_finish(c, f, NULL, SSE_RES_NONE);                              \
-		mmx_set(c, in->reg, mmx_lo(r));                                       \
+#define CVT_2PI(name, mn, load)                                                  \
+	static void name(struct cpu *c, const struct insn *in)                   \
+	{                                                                        \
+		__m128i b = load, r = b;                                         \
+		uint32_t f;                                                      \
+		SSE_FP_ASM(c, f, mn " %[s], %[d]", ([d] "=x"(r)), ([s] "x"(b))); \
+		mmx_enter(c); /* even when #XM follows */                        \
+		sse_fp_finish(c, f, NULL, SSE_RES_NONE);                         \
+		mmx_set(c, in->reg, mmx_lo(r));                                  \
 	}
 /* Only the low two floats are converted: clear the rest so they raise
  * nothing. */

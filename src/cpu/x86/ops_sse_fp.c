@@ -18,22 +18,22 @@
 #define LD_SD sse_rm64(c, in)
 
 /* dst = dst OP src with the host instruction `text`. */
-#define FP_OP(name, text, load, kind, opk)                              \
-	static void name(struct cpu *c, const struct insn *in)          \
-	{                                                               \
-		__m128i b = load;                                       \
-		__m128i a0 = sse_reg(c, in), a = a0;                    \
-		uint32_t f;                                             \
-		SSE_FP_OP2(c, f, text, a, b);                           \
-		sse_fp_finish_op(c, f, &a, kind, opk, &a0, &b);         \
-		sse_reg_set(c, in, a);                                  \
+#define FP_OP(name, text, load, kind, opk)                      \
+	static void name(struct cpu *c, const struct insn *in)  \
+	{                                                       \
+		__m128i b = load;                               \
+		__m128i a0 = sse_reg(c, in), a = a0;            \
+		uint32_t f;                                     \
+		SSE_FP_OP2(c, f, text, a, b);                   \
+		sse_fp_finish_op(c, f, &a, kind, opk, &a0, &b); \
+		sse_reg_set(c, in, a);                          \
 	}
 /* The four forms of one operation; opk = SSE_OPK_NONE for results that
  * never over- or underflow (min/max). */
-#define FP_OP4(name, mn, opk)                                                             \
-	FP_OP(name##ps, #mn "ps", LD_PS, (opk) ? SSE_RES_PS : SSE_RES_NONE, opk)          \
-	FP_OP(name##pd, #mn "pd", LD_PS, (opk) ? SSE_RES_PD : SSE_RES_NONE, opk)          \
-	FP_OP(name##ss, #mn "ss", LD_SS, (opk) ? SSE_RES_SS : SSE_RES_NONE, opk)          \
+#define FP_OP4(name, mn, opk)                                                    \
+	FP_OP(name##ps, #mn "ps", LD_PS, (opk) ? SSE_RES_PS : SSE_RES_NONE, opk) \
+	FP_OP(name##pd, #mn "pd", LD_PS, (opk) ? SSE_RES_PD : SSE_RES_NONE, opk) \
+	FP_OP(name##ss, #mn "ss", LD_SS, (opk) ? SSE_RES_SS : SSE_RES_NONE, opk) \
 	FP_OP(name##sd, #mn "sd", LD_SD, (opk) ? SSE_RES_SD : SSE_RES_NONE, opk)
 
 FP_OP4(add, add, SSE_OPK_ADD)
@@ -49,19 +49,17 @@ FP_OP(rcpss, "rcpss", LD_SS, SSE_RES_NONE, SSE_OPK_NONE)
 FP_OP(rsqrtps, "rsqrtps", LD_PS, SSE_RES_NONE, SSE_OPK_NONE)
 FP_OP(rsqrtss, "rsqrtss", LD_SS, SSE_RES_NONE, SSE_OPK_NONE)
 
-#define FP_ROW(op, name)                                                \
-	SSE_OP(op, P_NONE, FEAT_SSE, 0, name##ps),                      \
-	SSE_OP(op, P_66, FEAT_SSE2, 0, name##pd),                       \
-	SSE_OP(op, P_F3, FEAT_SSE, 0, name##ss),                        \
-	SSE_OP(op, P_F2, FEAT_SSE2, 0, name##sd)
+#define FP_ROW(op, name)                                                                     \
+	SSE_OP(op, P_NONE, FEAT_SSE, 0, name##ps), SSE_OP(op, P_66, FEAT_SSE2, 0, name##pd), \
+	        SSE_OP(op, P_F3, FEAT_SSE, 0, name##ss), SSE_OP(op, P_F2, FEAT_SSE2, 0, name##sd)
 
 /* --- bitwise (no FP exceptions) ---------------------------------------- */
 
-#define FP_LOGIC(name, fn)                                              \
-	static void name(struct cpu *c, const struct insn *in)          \
-	{                                                               \
-		__m128i b = sse_rm128(c, in, true);                     \
-		sse_reg_set(c, in, fn(sse_reg(c, in), b));              \
+#define FP_LOGIC(name, fn)                                     \
+	static void name(struct cpu *c, const struct insn *in) \
+	{                                                      \
+		__m128i b = sse_rm128(c, in, true);            \
+		sse_reg_set(c, in, fn(sse_reg(c, in), b));     \
 	}
 FP_LOGIC(andps, _mm_and_si128)
 FP_LOGIC(andnps, _mm_andnot_si128)
@@ -78,24 +76,23 @@ FP_LOGIC(unpckhpd, _mm_unpackhi_epi64)
  * (EQ, LT, LE, UNORD, NEQ, NLT, NLE, ORD; SDM vol. 2 CMPPS table 3-7).
  * The predicate must be an immediate of the host instruction, hence the
  * switch. */
-#define CMP_CASE(k, mn)                                                                 \
+#define CMP_CASE(k, mn)                                                                   \
 	case k:                                                                           \
 		SSE_FP_ASM(c, f, mn " $" #k ", %[s], %[d]", ([d] "+x"(a)), ([s] "x"(b))); \
 		break;
-#define FP_CMP(name, mn, load)                                        \
-	static void name(struct cpu *c, const struct insn *in)          \
-	{                                                               \
-		__m128i b = load;                                       \
-		__m128i a = sse_reg(c, in);                             \
-		uint32_t f = 0;                                         \
-		switch (in->imm & 7) {                                  \
-			CMP_CASE(0, mn) CMP_CASE(1, mn)             \
-			CMP_CASE(2, mn) CMP_CASE(3, mn)             \
-			CMP_CASE(4, mn) CMP_CASE(5, mn)             \
-			CMP_CASE(6, mn) CMP_CASE(7, mn)             \
-		}                                                       \
-		sse_fp_finish(c, f, NULL, SSE_RES_NONE);                \
-		sse_reg_set(c, in, a);                                  \
+#define FP_CMP(name, mn, load)                                                          \
+	static void name(struct cpu *c, const struct insn *in)                          \
+	{                                                                               \
+		__m128i b = load;                                                       \
+		__m128i a = sse_reg(c, in);                                             \
+		uint32_t f = 0;                                                         \
+		switch (in->imm & 7) {                                                  \
+			CMP_CASE(0, mn)                                                 \
+			CMP_CASE(1, mn) CMP_CASE(2, mn) CMP_CASE(3, mn) CMP_CASE(4, mn) \
+			        CMP_CASE(5, mn) CMP_CASE(6, mn) CMP_CASE(7, mn)         \
+		}                                                                       \
+		sse_fp_finish(c, f, NULL, SSE_RES_NONE);                                \
+		sse_reg_set(c, in, a);                                                  \
 	}
 FP_CMP(cmpps, "cmpps", LD_PS)
 FP_CMP(cmppd, "cmppd", LD_PS)
@@ -105,18 +102,17 @@ FP_CMP(cmpsd, "cmpsd", LD_SD)
 /* COMISS/UCOMISS/COMISD/UCOMISD: ZF, PF, CF from the comparison
  * (unordered = all three set), OF, SF, AF cleared.  COMIS* signal invalid
  * on QNaN too, UCOMIS* only on SNaN -- the host instruction knows. */
-#define FP_COMI(name, mn, load)                                                     \
-	static void name(struct cpu *c, const struct insn *in)                        \
-	{                                                                             \
-		__m128i b = load;                                                     \
-		__m128i a = sse_reg(c, in);                                           \
-		uint32_t f;                                                           \
-		uint8_t zf, pf, cf;                                                   \
-		SSE_FP_ASM(c, f, mn " %[s], %[d]\n\tsetz %[z]\n\tsetp %[p]\n\tsetc %[cy]", \
-			   ([z] "=q"(zf), [p] "=q"(pf), [cy] "=q"(cf)),               \
-			   ([d] "x"(a), [s] "x"(b)));                                 \
-		sse_fp_finish(c, f, NULL, SSE_RES_NONE);                              \
-		cc_set_flags(c, (zf ? FL_ZF : 0) | (pf ? FL_PF : 0) | (cf ? FL_CF : 0)); \
+#define FP_COMI(name, mn, load)                                                                    \
+	static void name(struct cpu *c, const struct insn *in)                                     \
+	{                                                                                          \
+		__m128i b = load;                                                                  \
+		__m128i a = sse_reg(c, in);                                                        \
+		uint32_t f;                                                                        \
+		uint8_t zf, pf, cf;                                                                \
+		SSE_FP_ASM(c, f, mn " %[s], %[d]\n\tsetz %[z]\n\tsetp %[p]\n\tsetc %[cy]",         \
+		           ([z] "=q"(zf), [p] "=q"(pf), [cy] "=q"(cf)), ([d] "x"(a), [s] "x"(b))); \
+		sse_fp_finish(c, f, NULL, SSE_RES_NONE);                                           \
+		cc_set_flags(c, (zf ? FL_ZF : 0) | (pf ? FL_PF : 0) | (cf ? FL_CF : 0));           \
 	}
 FP_COMI(ucomiss, "ucomiss", LD_SS)
 FP_COMI(comiss, "comiss", LD_SS)

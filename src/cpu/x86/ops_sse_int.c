@@ -13,33 +13,31 @@
 /* Binary op `fn(a, b)` on host vectors: XMM reg, XMM mem and MMX forms.
  * MMX ops compute the 128-bit op on zero-extended values and keep the low
  * lane, which is exact for every element-wise operation. */
-#define SSE_INT2_X(name, fn)                                                       \
-	static void name##_xr(struct cpu *c, const struct insn *in)                \
-	{                                                                          \
+#define SSE_INT2_X(name, fn)                                                            \
+	static void name##_xr(struct cpu *c, const struct insn *in)                     \
+	{                                                                               \
 		sse_reg_set(c, in, fn(sse_reg(c, in), sse_vget(&c->xmm[in->rm & 15]))); \
-	}                                                                          \
-	static void name##_xm(struct cpu *c, const struct insn *in)                \
-	{                                                                          \
-		__m128i b = sse_mem128(c, in, true);                               \
-		sse_reg_set(c, in, fn(sse_reg(c, in), b));                         \
+	}                                                                               \
+	static void name##_xm(struct cpu *c, const struct insn *in)                     \
+	{                                                                               \
+		__m128i b = sse_mem128(c, in, true);                                    \
+		sse_reg_set(c, in, fn(sse_reg(c, in), b));                              \
 	}
-#define SSE_INT2(name, fn)                                                         \
-	SSE_INT2_X(name, fn)                                                       \
-	static void name##_mm(struct cpu *c, const struct insn *in)                \
-	{                                                                          \
-		uint64_t b = mmx_rm(c, in);                                        \
-		mmx_enter(c);                                                      \
+#define SSE_INT2(name, fn)                                                             \
+	SSE_INT2_X(name, fn)                                                           \
+	static void name##_mm(struct cpu *c, const struct insn *in)                    \
+	{                                                                              \
+		uint64_t b = mmx_rm(c, in);                                            \
+		mmx_enter(c);                                                          \
 		mmx_set(c, in->reg, mmx_lo(fn(mmx_v(mmx_get(c, in->reg)), mmx_v(b)))); \
 	}
 
 /* Table rows: MMX form (feature mf) + XMM register/memory forms (SSE2). */
-#define INT_ROW(op, name, mf)                                   \
-	SSE_OP(op, P_NONE, mf, 0, name##_mm),                   \
-	SSE_OPR(op, P_66, FEAT_SSE2, 0, name##_xr),             \
-	SSE_OPM(op, P_66, FEAT_SSE2, 0, name##_xm)
-#define INT_ROW_X(op, name)                                     \
-	SSE_OPR(op, P_66, FEAT_SSE2, 0, name##_xr),             \
-	SSE_OPM(op, P_66, FEAT_SSE2, 0, name##_xm)
+#define INT_ROW(op, name, mf)                                                             \
+	SSE_OP(op, P_NONE, mf, 0, name##_mm), SSE_OPR(op, P_66, FEAT_SSE2, 0, name##_xr), \
+	        SSE_OPM(op, P_66, FEAT_SSE2, 0, name##_xm)
+#define INT_ROW_X(op, name) \
+	SSE_OPR(op, P_66, FEAT_SSE2, 0, name##_xr), SSE_OPM(op, P_66, FEAT_SSE2, 0, name##_xm)
 
 /* --- arithmetic, compare, logic ---------------------------------------- */
 
@@ -98,17 +96,17 @@ SSE_INT2(psrad, _mm_sra_epi32)
 
 /* --- shifts by immediate: groups 12/13/14 (0F 71/72/73), register only - */
 
-#define SSE_SHIFTI(name, fn)                                                       \
-	static void name##_ix(struct cpu *c, const struct insn *in)                \
-	{                                                                          \
-		union xmm *d = &c->xmm[in->rm & 15];                               \
-		sse_vset(d, fn(sse_vget(d), _mm_cvtsi32_si128((int)in->imm)));     \
-	}                                                                          \
-	static void name##_im(struct cpu *c, const struct insn *in)                \
-	{                                                                          \
-		mmx_enter(c);                                                      \
-		mmx_set(c, in->rm, mmx_lo(fn(mmx_v(mmx_get(c, in->rm)),             \
-					     _mm_cvtsi32_si128((int)in->imm))));   \
+#define SSE_SHIFTI(name, fn)                                                                     \
+	static void name##_ix(struct cpu *c, const struct insn *in)                              \
+	{                                                                                        \
+		union xmm *d = &c->xmm[in->rm & 15];                                             \
+		sse_vset(d, fn(sse_vget(d), _mm_cvtsi32_si128((int)in->imm)));                   \
+	}                                                                                        \
+	static void name##_im(struct cpu *c, const struct insn *in)                              \
+	{                                                                                        \
+		mmx_enter(c);                                                                    \
+		mmx_set(c, in->rm,                                                               \
+		        mmx_lo(fn(mmx_v(mmx_get(c, in->rm)), _mm_cvtsi32_si128((int)in->imm)))); \
 	}
 SSE_SHIFTI(psrlwi, _mm_srl_epi16)
 SSE_SHIFTI(psrawi, _mm_sra_epi16)
@@ -137,9 +135,9 @@ static void pslldq(struct cpu *c, const struct insn *in)
 	memcpy(d->b, t + 16 - n, 16);
 }
 
-#define SHIFTI_ROWS(op, ext, name)                                                    \
-	OPF(M0F, op, P_NONE, ext, M_REG, 0, 0, FEAT_MMX, RM | F_IMM8U, name##_im),    \
-	OPF(M0F, op, P_66, ext, M_REG, 0, 0, FEAT_SSE2, RM | F_IMM8U, name##_ix)
+#define SHIFTI_ROWS(op, ext, name)                                                 \
+	OPF(M0F, op, P_NONE, ext, M_REG, 0, 0, FEAT_MMX, RM | F_IMM8U, name##_im), \
+	        OPF(M0F, op, P_66, ext, M_REG, 0, 0, FEAT_SSE2, RM | F_IMM8U, name##_ix)
 
 /* --- pack / unpack ------------------------------------------------------ */
 
@@ -147,43 +145,43 @@ static void pslldq(struct cpu *c, const struct insn *in)
  * forms need their own shape: pack(a:b) is the low lane of the 128-bit
  * pack of the concatenation; unpack-high of 64-bit values is the high
  * lane of the 128-bit unpack-low. */
-#define SSE_PACK(name, fn)                                                         \
-	static void name##_xr(struct cpu *c, const struct insn *in)                \
-	{                                                                          \
+#define SSE_PACK(name, fn)                                                              \
+	static void name##_xr(struct cpu *c, const struct insn *in)                     \
+	{                                                                               \
 		sse_reg_set(c, in, fn(sse_reg(c, in), sse_vget(&c->xmm[in->rm & 15]))); \
-	}                                                                          \
-	static void name##_xm(struct cpu *c, const struct insn *in)                \
-	{                                                                          \
-		__m128i b = sse_mem128(c, in, true);                               \
-		sse_reg_set(c, in, fn(sse_reg(c, in), b));                         \
-	}                                                                          \
-	static void name##_mm(struct cpu *c, const struct insn *in)                \
-	{                                                                          \
-		uint64_t b = mmx_rm(c, in);                                        \
-		mmx_enter(c);                                                      \
-		__m128i x = _mm_unpacklo_epi64(mmx_v(mmx_get(c, in->reg)), mmx_v(b)); \
-		mmx_set(c, in->reg, mmx_lo(fn(x, x)));                             \
+	}                                                                               \
+	static void name##_xm(struct cpu *c, const struct insn *in)                     \
+	{                                                                               \
+		__m128i b = sse_mem128(c, in, true);                                    \
+		sse_reg_set(c, in, fn(sse_reg(c, in), b));                              \
+	}                                                                               \
+	static void name##_mm(struct cpu *c, const struct insn *in)                     \
+	{                                                                               \
+		uint64_t b = mmx_rm(c, in);                                             \
+		mmx_enter(c);                                                           \
+		__m128i x = _mm_unpacklo_epi64(mmx_v(mmx_get(c, in->reg)), mmx_v(b));   \
+		mmx_set(c, in->reg, mmx_lo(fn(x, x)));                                  \
 	}
 SSE_PACK(packsswb, _mm_packs_epi16)
 SSE_PACK(packssdw, _mm_packs_epi32)
 SSE_PACK(packuswb, _mm_packus_epi16)
 
 /* MMX PUNPCKLxx reads only 32 bits from memory (SDM: mm/m32). */
-#define SSE_UNPCK(name, fnlo, fnhi)                                                \
-	SSE_INT2_X(name##l, fnlo)                                                  \
-	SSE_INT2_X(name##h, fnhi)                                                    \
-	static void name##l_m32(struct cpu *c, const struct insn *in)              \
-	{                                                                          \
-		uint64_t b = in->mem ? ld32(c, insn_ea(c, in)) : mmx_get(c, in->rm); \
-		mmx_enter(c);                                                      \
+#define SSE_UNPCK(name, fnlo, fnhi)                                                      \
+	SSE_INT2_X(name##l, fnlo)                                                        \
+	SSE_INT2_X(name##h, fnhi)                                                        \
+	static void name##l_m32(struct cpu *c, const struct insn *in)                    \
+	{                                                                                \
+		uint64_t b = in->mem ? ld32(c, insn_ea(c, in)) : mmx_get(c, in->rm);     \
+		mmx_enter(c);                                                            \
 		mmx_set(c, in->reg, mmx_lo(fnlo(mmx_v(mmx_get(c, in->reg)), mmx_v(b)))); \
-	}                                                                          \
-	static void name##h_m64(struct cpu *c, const struct insn *in)              \
-	{                                                                          \
-		uint64_t b = mmx_rm(c, in);                                        \
-		mmx_enter(c);                                                      \
-		__m128i r = fnlo(mmx_v(mmx_get(c, in->reg)), mmx_v(b));            \
-		mmx_set(c, in->reg, mmx_lo(_mm_unpackhi_epi64(r, r)));             \
+	}                                                                                \
+	static void name##h_m64(struct cpu *c, const struct insn *in)                    \
+	{                                                                                \
+		uint64_t b = mmx_rm(c, in);                                              \
+		mmx_enter(c);                                                            \
+		__m128i r = fnlo(mmx_v(mmx_get(c, in->reg)), mmx_v(b));                  \
+		mmx_set(c, in->reg, mmx_lo(_mm_unpackhi_epi64(r, r)));                   \
 	}
 SSE_UNPCK(punpckbw, _mm_unpacklo_epi8, _mm_unpackhi_epi8)
 SSE_UNPCK(punpckwd, _mm_unpacklo_epi16, _mm_unpackhi_epi16)
@@ -191,11 +189,9 @@ SSE_UNPCK(punpckdq, _mm_unpacklo_epi32, _mm_unpackhi_epi32)
 SSE_INT2_X(punpcklqdq, _mm_unpacklo_epi64)
 SSE_INT2_X(punpckhqdq, _mm_unpackhi_epi64)
 
-#define UNPCK_ROWS(oplo, ophi, name)                                    \
-	SSE_OP(oplo, P_NONE, FEAT_MMX, 0, name##l_m32),                 \
-	INT_ROW_X(oplo, name##l),                                       \
-	SSE_OP(ophi, P_NONE, FEAT_MMX, 0, name##h_m64),                 \
-	INT_ROW_X(ophi, name##h)
+#define UNPCK_ROWS(oplo, ophi, name)                                              \
+	SSE_OP(oplo, P_NONE, FEAT_MMX, 0, name##l_m32), INT_ROW_X(oplo, name##l), \
+	        SSE_OP(ophi, P_NONE, FEAT_MMX, 0, name##h_m64), INT_ROW_X(ophi, name##h)
 
 /* --- shuffles, insert/extract, masks ------------------------------------ */
 

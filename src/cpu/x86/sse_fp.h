@@ -97,36 +97,35 @@ static inline uint32_t sse_fp_host_csr(const struct cpu *c)
  * the full save/switch/restore path.
  */
 #define SSE_FP_HOST_DEFAULT 0x1f80u
-#define SSE_FP_ASM(c, flags, text, outs, ins)                                      \
-	do {                                                                       \
-		uint32_t sse_m_ = (c)->mxcsr;                                      \
-		if (likely((sse_m_ & ~MXCSR_FLAGS) == SSE_FP_HOST_DEFAULT)) {      \
-			uint32_t sse_t_, sse_nf_ = ~(sse_m_ & MXCSR_FLAGS);        \
-			__asm__ volatile("stmxcsr %[sse_f]\n\t"                    \
-					 "mov %[sse_f], %[sse_t]\n\t"              \
-					 "and %[sse_nf], %[sse_t]\n\t"             \
-					 "cmp %[sse_d], %[sse_t]\n\t"              \
-					 "je 1f\n\t"                               \
-					 "ldmxcsr %[sse_w]\n"                       \
-					 "1:\n\t" text "\n\t"                      \
-					 "stmxcsr %[sse_f]"                          \
-					 : [sse_f] "=m"(flags), [sse_t] "=&r"(sse_t_), \
-					   SSE_FP_ARGS outs                          \
-					 : [sse_nf] "r"(sse_nf_),                    \
-					   [sse_d] "i"(SSE_FP_HOST_DEFAULT),         \
-					   [sse_w] "m"(sse_m_), SSE_FP_ARGS ins      \
-					 : "cc", "memory");                          \
-		} else {                                                           \
-			uint32_t sse_g_ = sse_fp_host_csr(c), sse_h_ = 0;          \
-			__asm__ volatile("stmxcsr %[sse_h]\n\t"                    \
-					 "ldmxcsr %[sse_g]\n\t" text "\n\t"         \
-					 "stmxcsr %[sse_f]\n\t"                     \
-					 "ldmxcsr %[sse_h]"                          \
-					 : [sse_f] "=m"(flags), [sse_h] "+m"(sse_h_), \
-					   SSE_FP_ARGS outs                          \
-					 : [sse_g] "m"(sse_g_), SSE_FP_ARGS ins      \
-					 : "cc", "memory");                          \
-		}                                                                  \
+#define SSE_FP_ASM(c, flags, text, outs, ins)                                                  \
+	do {                                                                                   \
+		uint32_t sse_m_ = (c)->mxcsr;                                                  \
+		if (likely((sse_m_ & ~MXCSR_FLAGS) == SSE_FP_HOST_DEFAULT)) {                  \
+			uint32_t sse_t_, sse_nf_ = ~(sse_m_ & MXCSR_FLAGS);                    \
+			__asm__ volatile(                                                      \
+			        "stmxcsr %[sse_f]\n\t"                                         \
+			        "mov %[sse_f], %[sse_t]\n\t"                                   \
+			        "and %[sse_nf], %[sse_t]\n\t"                                  \
+			        "cmp %[sse_d], %[sse_t]\n\t"                                   \
+			        "je 1f\n\t"                                                    \
+			        "ldmxcsr %[sse_w]\n"                                           \
+			        "1:\n\t" text "\n\t"                                           \
+			        "stmxcsr %[sse_f]"                                             \
+			        : [sse_f] "=m"(flags), [sse_t] "=&r"(sse_t_), SSE_FP_ARGS outs \
+			        : [sse_nf] "r"(sse_nf_), [sse_d] "i"(SSE_FP_HOST_DEFAULT),     \
+			          [sse_w] "m"(sse_m_), SSE_FP_ARGS ins                         \
+			        : "cc", "memory");                                             \
+		} else {                                                                       \
+			uint32_t sse_g_ = sse_fp_host_csr(c), sse_h_ = 0;                      \
+			__asm__ volatile("stmxcsr %[sse_h]\n\t"                                \
+			                 "ldmxcsr %[sse_g]\n\t" text "\n\t"                    \
+			                 "stmxcsr %[sse_f]\n\t"                                \
+			                 "ldmxcsr %[sse_h]"                                    \
+			                 : [sse_f] "=m"(flags), [sse_h] "+m"(sse_h_),          \
+			                   SSE_FP_ARGS outs                                    \
+			                 : [sse_g] "m"(sse_g_), SSE_FP_ARGS ins                \
+			                 : "cc", "memory");                                    \
+		}                                                                              \
 	} while (0)
 
 /* Two-operand form "insn src, dst" on 16-byte vectors. */
@@ -160,18 +159,23 @@ static inline int sse_fp_has_denormal(const void *res, enum sse_res_kind kind)
 	case SSE_RES_SD:
 	case SSE_RES_PD:
 		for (int i = 0; i < (kind == SSE_RES_PD ? 2 : 1); i++)
-			if ((v.q[i] & 0x7ff0000000000000ull) == 0 && (v.q[i] & 0x000fffffffffffffull))
+			if ((v.q[i] & 0x7ff0000000000000ull) == 0 &&
+			    (v.q[i] & 0x000fffffffffffffull))
 				return 1;
 		return 0;
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
 /* The arithmetic an operation did, for recomputing the precision flag of
  * an unmasked overflow/underflow (see sse_fp_unbounded_inexact). */
 enum sse_fp_opk {
-	SSE_OPK_NONE, SSE_OPK_ADD, SSE_OPK_SUB, SSE_OPK_MUL, SSE_OPK_DIV, SSE_OPK_SQRT,
+	SSE_OPK_NONE,
+	SSE_OPK_ADD,
+	SSE_OPK_SUB,
+	SSE_OPK_MUL,
+	SSE_OPK_DIV,
+	SSE_OPK_SQRT,
 	SSE_OPK_CVT, /* double -> float (CVTSD2SS, CVTPD2PS) */
 };
 
@@ -206,8 +210,8 @@ static inline long double sse_fp_lane(const struct cpu *c, const void *v, int db
  * the exact result fits the destination's significand.  Rare path.
  */
 __attribute__((noinline, cold)) static int sse_fp_unbounded_inexact(const struct cpu *c, int opk,
-								    enum sse_res_kind kind,
-								    const void *a, const void *b)
+                                                                    enum sse_res_kind kind,
+                                                                    const void *a, const void *b)
 {
 	int dbl_out = kind == SSE_RES_SD || kind == SSE_RES_PD;
 	int dbl_in = dbl_out || opk == SSE_OPK_CVT;
@@ -235,7 +239,8 @@ __attribute__((noinline, cold)) static int sse_fp_unbounded_inexact(const struct
 		union fpreg v;
 		memset(&v, 0, sizeof(v));
 		v.ld = r;
-		if ((v.x.exp & 0x7fff) != 0x7fff && (v.x.mant & (dbl_out ? 0x7ffull : 0xffffffffffull)))
+		if ((v.x.exp & 0x7fff) != 0x7fff &&
+		    (v.x.mant & (dbl_out ? 0x7ffull : 0xffffffffffull)))
 			inexact = 1;
 	}
 	__asm__ volatile("fnclex\n\tfldcw %0" : : "m"(host_cw) : "memory");
@@ -251,9 +256,9 @@ __attribute__((noinline, cold)) static int sse_fp_unbounded_inexact(const struct
  * are set, PE as described above.  Either way the destination is not
  * written.
  */
-__attribute__((noinline, noreturn, cold)) static void sse_fp_raise(struct cpu *c, uint32_t f, int opk,
-								 enum sse_res_kind kind,
-								 const void *a, const void *b)
+__attribute__((noinline, noreturn, cold)) static void sse_fp_raise(struct cpu *c, uint32_t f,
+                                                                   int opk, enum sse_res_kind kind,
+                                                                   const void *a, const void *b)
 {
 	uint32_t pre = f & (MXCSR_IE | MXCSR_DE | MXCSR_ZE);
 	uint32_t unmasked = f & ~(c->mxcsr >> 7) & MXCSR_FLAGS;
@@ -279,7 +284,7 @@ __attribute__((noinline, noreturn, cold)) static void sse_fp_raise(struct cpu *c
  * operation cannot overflow or underflow.
  */
 static inline void sse_fp_finish_op(struct cpu *c, uint32_t csr_after, const void *res,
-				    enum sse_res_kind kind, int opk, const void *a, const void *b)
+                                    enum sse_res_kind kind, int opk, const void *a, const void *b)
 {
 	uint32_t f = csr_after & MXCSR_FLAGS;
 	if (unlikely(!(c->mxcsr & MXCSR_UM)) && kind != SSE_RES_NONE &&
@@ -290,7 +295,7 @@ static inline void sse_fp_finish_op(struct cpu *c, uint32_t csr_after, const voi
 	c->mxcsr |= f;
 }
 static inline void sse_fp_finish(struct cpu *c, uint32_t csr_after, const void *res,
-				 enum sse_res_kind kind)
+                                 enum sse_res_kind kind)
 {
 	sse_fp_finish_op(c, csr_after, res, kind, SSE_OPK_NONE, NULL, NULL);
 }
