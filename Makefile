@@ -45,7 +45,7 @@ check:
 
 # Validate the harness itself: every suite with a pass-through "emulator" that runs natively.
 check-harness:
-	@bash $(DEPS) test
+	@bash $(DEPS) test bench
 	@LEMU_X86_64=scripts/native-exec LEMU_I386=scripts/native-exec bash tests/run.sh insn user integration
 
 run:

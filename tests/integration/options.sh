@@ -49,6 +49,26 @@ t_d_help() {
 	head -n 1 out | grep -q '^Log items (comma separated):' || { head -n 3 out; fail "-d help: first line not 'Log items (comma separated):'"; }
 	grep -q '^in_asm ' out || fail "-d help does not list in_asm"
 }
+t_d_unknown() {
+	expect_rc 1 $E -d no-such-item /bin/busybox true
+}
+# -d in_asm logs each translated block as "----------------", "IN: ", then one line per
+# instruction starting with its address; the first block starts at the ELF entry point.
+t_d_in_asm() {
+	local entry
+	entry=$(readelf -h /bin/busybox | awk '/Entry point/ { print $4 }')
+	expect_rc 0 $E -d in_asm /bin/busybox echo logged
+	[ "$(cat out)" = logged ] || fail "-d in_asm changed the program's stdout"
+	grep -q '^IN: *$' err || { head -n 5 err; fail "-d in_asm: no 'IN:' block header on stderr"; }
+	grep -Eiq "^0x0*${entry#0x}:" err || { head -n 5 err; fail "-d in_asm: no line for the entry point $entry"; }
+}
+t_d_logfile() {
+	expect_rc 0 $E -d in_asm -D log.txt /bin/busybox echo logged
+	[ "$(cat out)" = logged ] || fail "-D changed the program's stdout"
+	grep -q '^IN: *$' log.txt || fail "-D log.txt: no in_asm log in the file"
+	grep -q '^IN: *$' err && fail "-D log.txt: the log also went to stderr"
+	return 0
+}
 t_env_set() {
 	expect_rc 0 $E -E LEMU_T=hello -E OTHER=x=y /bin/busybox sh -c 'echo "$LEMU_T $OTHER"'
 	[ "$(cat out)" = "hello x=y" ] || fail "-E: got '$(cat out)'"
