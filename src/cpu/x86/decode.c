@@ -102,8 +102,8 @@ static const struct opdesc *lookup(unsigned map, unsigned op, unsigned sel, int 
 	unsigned st = g_index.start[map][op], n = g_index.count[map][op];
 	unsigned tries[3], nt = 0;
 	tries[nt++] = sel;
-	if ((sel == P_F2 || sel == P_F3) && has66)
-		tries[nt++] = P_66;
+	/* No fallback from F2/F3 to a 66 form: hardware raises #UD there. */
+	(void)has66;
 	if (!vex)
 		tries[nt++] = P_ANY;
 	for (unsigned t = 0; t < nt; t++)
@@ -429,7 +429,7 @@ int x86_decode(struct cpu *c, uint64_t pc, const uint8_t *code, size_t avail,
 		unsigned have = out->mem ? FPC_MEM : FPC_REG;
 		if (out->mem && code64 && asize == 8 && out->seg != SEG_FS && out->seg != SEG_GS)
 			have |= FPC_FLAT;
-		have |= opsize == 8 ? FPC_SZ8 : opsize == 4 ? FPC_SZ4 : opsize == 1 ? FPC_SZ1 : 0;
+		have |= opsize == 8 ? FPC_SZ8 : opsize == 4 ? FPC_SZ4 : opsize == 1 ? FPC_SZ1 : FPC_SZ2;
 		if (!out->mem && out->reg == out->rm)
 			have |= FPC_SAMEREG;
 		if (!(pfx & PFX_LOCK))

@@ -20,10 +20,11 @@
 #define FPC_SZ8 0x20
 #define FPC_SAMEREG 0x40 /* register form with reg == rm */
 #define FPC_NOLOCK 0x80
+#define FPC_SZ2 0x100
 struct insn_fastpath {
 	uint8_t map, op;
 	int8_t ext;
-	uint8_t cond;
+	uint16_t cond;
 	insn_fn fn;
 };
 extern const struct insn_fastpath insn_fastpaths[];
@@ -34,8 +35,9 @@ extern const struct insn_fastpath insn_fastpaths[];
  * dir = 1 when the destination is ModRM.rm.
  */
 enum { TPL_MOV_RR = 1, TPL_MOV_RI, TPL_XOR_ZERO, TPL_LEA, TPL_LOAD, TPL_STORE, TPL_ALU_RR,
-       TPL_ALU_RM, TPL_ALU_RI, TPL_ROT_NF };
-enum { TLD_64, TLD_32, TLD_ZX8, TLD_ZX16, TLD_SX8_32, TLD_SX8_64, TLD_SX32 };
+       TPL_ALU_RM, TPL_ALU_RI, TPL_ROT_NF, TPL_CMP_MR, TPL_CMP_MI, TPL_JCC, TPL_INCDEC };
+/* TLD_R8/R16 merge into the low byte/word (reg8 numbering for bytes) */
+enum { TLD_64, TLD_32, TLD_ZX8, TLD_ZX16, TLD_SX8_32, TLD_SX8_64, TLD_SX32, TLD_R8, TLD_R16 };
 struct insn_template {
 	insn_fn fn;
 	uint8_t kind, op, size, dir;

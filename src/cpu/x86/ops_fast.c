@@ -188,6 +188,71 @@ static void test_mflat_i8(struct cpu *c, const struct insn *in)
 	cc_set(c, CC_LOGIC | CC_SZ_8, ld8(c, ea_flat(c, in)) & in->imm, 0, 0);
 }
 
+
+/* 8- and 16-bit compares and moves with flat memory (string and
+ * compression code). Byte registers use reg8/rm8 numbering. */
+static void cmp_mflat_r_8(struct cpu *c, const struct insn *in)
+{
+	uint64_t a = ld8(c, ea_flat(c, in)), b = get_reg8(c, in->reg8);
+	cc_set(c, CC_SUB | CC_SZ_8, a - b, b, 0);
+}
+static void cmp_mflat_r_16(struct cpu *c, const struct insn *in)
+{
+	uint64_t a = ld16(c, ea_flat(c, in)), b = (uint16_t)c->regs[in->reg];
+	cc_set(c, CC_SUB | CC_SZ_16, a - b, b, 0);
+}
+static void cmp_r_mflat_8(struct cpu *c, const struct insn *in)
+{
+	uint64_t b = ld8(c, ea_flat(c, in)), a = get_reg8(c, in->reg8);
+	cc_set(c, CC_SUB | CC_SZ_8, a - b, b, 0);
+}
+static void cmp_r_mflat_16(struct cpu *c, const struct insn *in)
+{
+	uint64_t b = ld16(c, ea_flat(c, in)), a = (uint16_t)c->regs[in->reg];
+	cc_set(c, CC_SUB | CC_SZ_16, a - b, b, 0);
+}
+static void cmp_mflat_i_16(struct cpu *c, const struct insn *in)
+{
+	uint64_t a = ld16(c, ea_flat(c, in));
+	cc_set(c, CC_SUB | CC_SZ_16, a - (uint16_t)in->imm, (uint16_t)in->imm, 0);
+}
+static void mov_r16_mflat(struct cpu *c, const struct insn *in)
+{
+	uint16_t v = ld16(c, ea_flat(c, in));
+	c->regs[in->reg] = (c->regs[in->reg] & ~0xffffull) | v;
+}
+static void mov_mflat_r16(struct cpu *c, const struct insn *in)
+{
+	st16(c, ea_flat(c, in), (uint16_t)c->regs[in->reg]);
+}
+static void mov_r8_mflat(struct cpu *c, const struct insn *in)
+{
+	set_reg8(c, in->reg8, ld8(c, ea_flat(c, in)));
+}
+static void mov_mflat_r8(struct cpu *c, const struct insn *in)
+{
+	st8(c, ea_flat(c, in), get_reg8(c, in->reg8));
+}
+static void mov_mflat_i8(struct cpu *c, const struct insn *in)
+{
+	st8(c, ea_flat(c, in), (uint8_t)in->imm);
+}
+
+
+/* INC/DEC of a 32/64-bit register (FF /0, FF /1): CF is preserved. */
+#define GEN_INCDEC(name, d, K, SZ, T)                                             \
+	static void name(struct cpu *c, const struct insn *in)                    \
+	{                                                                         \
+		uint64_t cf = (uint64_t)cc_cf(c);                                 \
+		T r = (T)((T)c->regs[in->rm] + (T)(d));                           \
+		c->regs[in->rm] = r;                                              \
+		cc_set(c, K | SZ, r, 1, cf ? FL_CF : 0);                          \
+	}
+GEN_INCDEC(inc_r64, 1, CC_INC, CC_SZ_64, uint64_t)
+GEN_INCDEC(dec_r64, -1, CC_DEC, CC_SZ_64, uint64_t)
+GEN_INCDEC(inc_r32, 1, CC_INC, CC_SZ_32, uint32_t)
+GEN_INCDEC(dec_r32, -1, CC_DEC, CC_SZ_32, uint32_t)
+
 /* --- stack and branches (64-bit code: SS base 0, 8-byte slots) ------- */
 
 static void push64(struct cpu *c, const struct insn *in)
@@ -392,6 +457,23 @@ const struct insn_template insn_templates[] = {
 	T_RM(or_r_m, OPK_OR), T_RM(xor_r_m, OPK_XOR), T_RM(cmp_r_m, OPK_CMP),
 	T_RI(add_r_i, OPK_ADD), T_RI(sub_r_i, OPK_SUB), T_RI(and_r_i, OPK_AND),
 	T_RI(or_r_i, OPK_OR), T_RI(xor_r_i, OPK_XOR), T_RI(cmp_r_i, OPK_CMP),
+	T(cmp_mflat_r_64, TPL_CMP_MR, 0, 8, 0), T(cmp_mflat_r_32, TPL_CMP_MR, 0, 4, 0),
+	T(cmp_mflat_r_16, TPL_CMP_MR, 0, 2, 0), T(cmp_mflat_r_8, TPL_CMP_MR, 0, 1, 0),
+	T(cmp_r_mflat_8, TPL_ALU_RM, OPK_CMP, 1, 0),
+	T(mov_r8_mflat, TPL_LOAD, TLD_R8, 1, 0), T(mov_r16_mflat, TPL_LOAD, TLD_R16, 2, 0),
+	T(mov_mflat_r8, TPL_STORE, 0, 1, 0), T(mov_mflat_r16, TPL_STORE, 0, 2, 0),
+	T(inc_r64, TPL_INCDEC, 0, 8, 0), T(inc_r32, TPL_INCDEC, 0, 4, 0),
+	T(dec_r64, TPL_INCDEC, 1, 8, 0), T(dec_r32, TPL_INCDEC, 1, 4, 0),
+	T(cmp_r_mflat_16, TPL_ALU_RM, OPK_CMP, 2, 0),
+	T(cmp_mflat_i_64, TPL_CMP_MI, 0, 8, 0), T(cmp_mflat_i_32, TPL_CMP_MI, 0, 4, 0),
+	T(cmp_mflat_i_16, TPL_CMP_MI, 0, 2, 0), T(cmp_mflat_i_8, TPL_CMP_MI, 0, 1, 0),
+	T(test_rr_same_64, TPL_ALU_RR, OPK_TEST, 8, 0), T(test_rr_same_32, TPL_ALU_RR, OPK_TEST, 4, 0),
+	T(jcc_0, TPL_JCC, 0, 0, 0), T(jcc_1, TPL_JCC, 1, 0, 0), T(jcc_2, TPL_JCC, 2, 0, 0),
+	T(jcc_3, TPL_JCC, 3, 0, 0), T(jcc_4, TPL_JCC, 4, 0, 0), T(jcc_5, TPL_JCC, 5, 0, 0),
+	T(jcc_6, TPL_JCC, 6, 0, 0), T(jcc_7, TPL_JCC, 7, 0, 0), T(jcc_8, TPL_JCC, 8, 0, 0),
+	T(jcc_9, TPL_JCC, 9, 0, 0), T(jcc_10, TPL_JCC, 10, 0, 0), T(jcc_11, TPL_JCC, 11, 0, 0),
+	T(jcc_12, TPL_JCC, 12, 0, 0), T(jcc_13, TPL_JCC, 13, 0, 0), T(jcc_14, TPL_JCC, 14, 0, 0),
+	T(jcc_15, TPL_JCC, 15, 0, 0),
 	T(rol32_nf, TPL_ROT_NF, 0, 4, 0), T(rol64_nf, TPL_ROT_NF, 0, 8, 0),
 	T(ror32_nf, TPL_ROT_NF, 1, 4, 0), T(ror64_nf, TPL_ROT_NF, 1, 8, 0),
 	{ NULL, 0, 0, 0, 0 },
@@ -456,6 +538,14 @@ const struct insn_fastpath insn_fastpaths[] = {
 	{ M1, 0x81, 7, MF | S8, cmp_mflat_i_64 }, { M1, 0x81, 7, MF | S4, cmp_mflat_i_32 },
 	{ M1, 0x80, 7, MF | FPC_SZ1, cmp_mflat_i_8 },
 	{ M1, 0x39, -1, MF | S8, cmp_mflat_r_64 }, { M1, 0x39, -1, MF | S4, cmp_mflat_r_32 },
+	{ M1, 0x39, -1, MF | FPC_SZ2, cmp_mflat_r_16 }, { M1, 0x38, -1, MF | FPC_SZ1, cmp_mflat_r_8 },
+	{ M1, 0x3b, -1, MF | FPC_SZ2, cmp_r_mflat_16 }, { M1, 0x3a, -1, MF | FPC_SZ1, cmp_r_mflat_8 },
+	{ M1, 0x81, 7, MF | FPC_SZ2, cmp_mflat_i_16 }, { M1, 0x83, 7, MF | FPC_SZ2, cmp_mflat_i_16 },
+	{ M1, 0x8b, -1, MF | FPC_SZ2, mov_r16_mflat }, { M1, 0x89, -1, MF | FPC_SZ2, mov_mflat_r16 },
+	{ M1, 0x8a, -1, MF | FPC_SZ1, mov_r8_mflat }, { M1, 0x88, -1, MF | FPC_SZ1, mov_mflat_r8 },
+	{ M1, 0xc6, 0, MF | FPC_SZ1, mov_mflat_i8 },
+	{ M1, 0xff, 0, R | S8, inc_r64 }, { M1, 0xff, 0, R | S4, inc_r32 },
+	{ M1, 0xff, 1, R | S8, dec_r64 }, { M1, 0xff, 1, R | S4, dec_r32 },
 	{ M1, 0x01, -1, MF | S8, add_mflat_r_64 },
 	{ M1, 0x83, 0, MF | S8, add_mflat_i_64 }, { M1, 0x83, 0, MF | S4, add_mflat_i_32 },
 	{ M1, 0xf6, 0, MF | FPC_SZ1, test_mflat_i8 },

@@ -83,20 +83,45 @@ static inline void put64(uint8_t **p, uint64_t v) { memcpy(*p, &v, 8); *p += 8; 
 #define OVERHEAD 16
 
 enum { RAX = 0, RCX = 1, RDX = 2 };
+#define OPK_CMP_ 5 /* OPK_* numbering of ops_fast.c: add sub and or xor cmp test */
 
 static inline uint32_t reg_off(unsigned r)
 {
 	return (uint32_t)(offsetof(struct cpu, regs) + 8 * r);
 }
+/* Byte register (reg8 numbering: AH..BH are byte 1 of RAX..RBX; the
+ * host is little-endian like the guest). */
+static inline uint32_t reg8_off(unsigned r8)
+{
+	return r8 < 16 ? reg_off(r8) : reg_off(r8 - R8_AH) + 1;
+}
 
-/* mov r64/r32 <- [rbx + off] */
+/* host reg <- [rbx + off], zero-extended from size */
 static void ld_cpu(uint8_t **p, unsigned host, uint32_t off, unsigned size)
 {
 	if (size == 8)
 		put8(p, 0x48);
-	put8(p, 0x8b);
+	if (size == 2 || size == 1) {
+		put8(p, 0x0f);
+		put8(p, size == 2 ? 0xb7 : 0xb6);
+	} else {
+		put8(p, 0x8b);
+	}
 	put8(p, (uint8_t)(0x80 | (host << 3) | 3));
 	put32(p, off);
+}
+/* host reg <- [rax], zero-extended from size */
+static void ld_mem(uint8_t **p, unsigned host, unsigned size)
+{
+	if (size == 8)
+		put8(p, 0x48);
+	if (size == 2 || size == 1) {
+		put8(p, 0x0f);
+		put8(p, size == 2 ? 0xb7 : 0xb6);
+	} else {
+		put8(p, 0x8b);
+	}
+	put8(p, (uint8_t)(host << 3)); /* [rax] */
 }
 /* mov [rbx + off] <- r64 */
 static void st_cpu(uint8_t **p, unsigned host, uint32_t off)
@@ -139,14 +164,15 @@ static void emit_ea(uint8_t **p, const struct insn *in, uint64_t guest_base)
 		put8(p, 0x48); put8(p, 0x8d); put8(p, 0x04);
 		put8(p, (uint8_t)((in->scale << 6) | (RCX << 3) | RAX));
 	}
+	/* LEA, not ADD: host flags may hold the guest's (see TPL_JCC) */
 	uint64_t d = (uint64_t)in->disp + guest_base;
 	if ((int64_t)d == (int32_t)d) {
 		if (d) {
-			put8(p, 0x48); put8(p, 0x05); put32(p, (uint32_t)d); /* add rax, simm32 */
+			put8(p, 0x48); put8(p, 0x8d); put8(p, 0x80); put32(p, (uint32_t)d); /* lea rax, [rax+d32] */
 		}
 	} else {
-		put8(p, 0x48); put8(p, 0xba); put64(p, d);               /* mov rdx, imm64 */
-		put8(p, 0x48); put8(p, 0x01); put8(p, 0xd0);             /* add rax, rdx */
+		put8(p, 0x48); put8(p, 0xba); put64(p, d);                           /* mov rdx, imm64 */
+		put8(p, 0x48); put8(p, 0x8d); put8(p, 0x04); put8(p, 0x10);          /* lea rax, [rax+rdx] */
 	}
 }
 /* rax <op>= rcx at size; op is OPK_* (cmp computes like sub, test like and) */
@@ -155,7 +181,9 @@ static void alu_rr(uint8_t **p, unsigned op, unsigned size)
 	static const uint8_t opc[7] = { 0x01, 0x29, 0x21, 0x09, 0x31, 0x29, 0x21 };
 	if (size == 8)
 		put8(p, 0x48);
-	put8(p, opc[op]);
+	else if (size == 2)
+		put8(p, 0x66);
+	put8(p, (uint8_t)(opc[op] - (size == 1))); /* 8-bit forms are one below */
 	put8(p, 0xc8);
 }
 /* rax <op>= simm32 */
@@ -209,7 +237,9 @@ static void emit_break_check(uint8_t **p, const struct insn *in)
 }
 
 /* Inline code for in, or 0 if it has no template here. */
-static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *c)
+/* *hostf: in = host flags equal the guest's (set by the last guest ALU
+ * template, same size and operation); out = still so after in. */
+static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *c, int *hostf)
 {
 	const struct insn_template *t = template_for(in->fn);
 	if (!t)
@@ -217,6 +247,7 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 	uint8_t *p = *pp;
 	unsigned sz = t->size;
 	int mem_ok = c->mem_direct;
+	int hf = *hostf;
 	switch (t->kind) {
 	case TPL_MOV_RR: {
 		unsigned dst = t->dir ? in->rm : in->reg, src = t->dir ? in->reg : in->rm;
@@ -235,6 +266,7 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 		break;
 	}
 	case TPL_XOR_ZERO:
+		hf = 0;
 		st_cpu_simm64(&p, reg_off(in->reg), 0);
 		st_cpu_simm64(&p, (uint32_t)offsetof(struct cpu, cc_dst), 0);
 		st_cpu_imm32(&p, (uint32_t)offsetof(struct cpu, cc_op), CC_LOGIC | cc_sz(in->opsize));
@@ -258,19 +290,35 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 		case TLD_ZX16: put8(&p, 0x0f); put8(&p, 0xb7); put8(&p, 0x00); break;
 		case TLD_SX8_32: put8(&p, 0x0f); put8(&p, 0xbe); put8(&p, 0x00); break;
 		case TLD_SX8_64: put8(&p, 0x48); put8(&p, 0x0f); put8(&p, 0xbe); put8(&p, 0x00); break;
+		case TLD_R8:
+			put8(&p, 0x8a); put8(&p, 0x00);                     /* mov al, [rax] */
+			put8(&p, 0x88); put8(&p, 0x83); put32(&p, reg8_off(in->reg8)); /* mov [rbx+r8], al */
+			goto loaded;
+		case TLD_R16:
+			put8(&p, 0x66); put8(&p, 0x8b); put8(&p, 0x00);     /* mov ax, [rax] */
+			put8(&p, 0x66); put8(&p, 0x89); put8(&p, 0x83); put32(&p, reg_off(in->reg));
+			goto loaded;
 		default: put8(&p, 0x48); put8(&p, 0x63); put8(&p, 0x00); break;
 		}
 		st_cpu(&p, RAX, reg_off(in->reg));
+	loaded:
 		break;
 	case TPL_STORE:
 		if (!mem_ok)
 			return 0;
 		set_cur(&p, in);
 		emit_ea(&p, in, c->guest_base);
+		if (sz == 1) {
+			put8(&p, 0x8a); put8(&p, 0x8b); put32(&p, reg8_off(in->reg8)); /* mov cl, [rbx+r8] */
+			put8(&p, 0x88); put8(&p, 0x08);                                 /* mov [rax], cl */
+			break;
+		}
 		ld_cpu(&p, RCX, reg_off(in->reg), 8);
 		if (sz == 8)
 			put8(&p, 0x48);
-		put8(&p, 0x89); put8(&p, 0x08); /* mov [rax], rcx/ecx */
+		else if (sz == 2)
+			put8(&p, 0x66);
+		put8(&p, 0x89); put8(&p, 0x08); /* mov [rax], rcx/ecx/cx */
 		break;
 	case TPL_ALU_RR: {
 		unsigned dst = t->dir ? in->rm : in->reg, src = t->dir ? in->reg : in->rm;
@@ -280,6 +328,7 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 		if (t->op != 5 && t->op != 6)
 			st_cpu(&p, RAX, reg_off(dst));
 		alu_flags(&p, t->op, sz, 1, 0);
+		hf = 1;
 		break;
 	}
 	case TPL_ALU_RM:
@@ -287,14 +336,73 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 			return 0;
 		set_cur(&p, in);
 		emit_ea(&p, in, c->guest_base);
-		if (sz == 8)
-			put8(&p, 0x48);
-		put8(&p, 0x8b); put8(&p, 0x08); /* mov rcx/ecx, [rax] */
-		ld_cpu(&p, RAX, reg_off(in->reg), sz);
+		ld_mem(&p, RCX, sz);
+		ld_cpu(&p, RAX, sz == 1 ? reg8_off(in->reg8) : reg_off(in->reg), sz);
 		alu_rr(&p, t->op, sz);
 		if (t->op != 5 && t->op != 6)
 			st_cpu(&p, RAX, reg_off(in->reg));
 		alu_flags(&p, t->op, sz, 1, 0);
+		hf = 1;
+		break;
+	case TPL_CMP_MR:
+		if (!mem_ok)
+			return 0;
+		set_cur(&p, in);
+		emit_ea(&p, in, c->guest_base);
+		ld_mem(&p, RAX, sz);
+		ld_cpu(&p, RCX, sz == 1 ? reg8_off(in->reg8) : reg_off(in->reg), sz);
+		alu_rr(&p, OPK_CMP_, sz);
+		alu_flags(&p, OPK_CMP_, sz, 1, 0);
+		hf = 1;
+		break;
+	case TPL_CMP_MI:
+		if (!mem_ok)
+			return 0;
+		set_cur(&p, in);
+		emit_ea(&p, in, c->guest_base);
+		ld_mem(&p, RAX, sz);
+		/* sub rax/eax/ax/al, imm */
+		if (sz == 8)
+			put8(&p, 0x48);
+		else if (sz == 2)
+			put8(&p, 0x66);
+		if (sz == 1) {
+			put8(&p, 0x2c); put8(&p, (uint8_t)in->imm);
+		} else if (sz == 2) {
+			put8(&p, 0x2d); put8(&p, (uint8_t)in->imm); put8(&p, (uint8_t)(in->imm >> 8));
+		} else {
+			put8(&p, 0x2d); put32(&p, (uint32_t)in->imm);
+		}
+		alu_flags(&p, OPK_CMP_, sz, 0, (int32_t)in->imm);
+		hf = 1;
+		break;
+	case TPL_INCDEC:
+		/* Only when the host CF is the guest's: then the host INC/DEC
+		 * leaves host flags equal to the guest's again. */
+		if (!hf)
+			return 0;
+		put8(&p, 0x0f); put8(&p, 0x92); put8(&p, 0xc1);          /* setc cl */
+		put8(&p, 0x0f); put8(&p, 0xb6); put8(&p, 0xc9);          /* movzx ecx, cl */
+		ld_cpu(&p, RAX, reg_off(in->rm), sz);                    /* mov: flags kept */
+		if (sz == 8)
+			put8(&p, 0x48);
+		put8(&p, 0xff); put8(&p, t->op ? 0xc8 : 0xc0);           /* dec/inc eax|rax */
+		st_cpu(&p, RAX, reg_off(in->rm));
+		st_cpu(&p, RAX, (uint32_t)offsetof(struct cpu, cc_dst));
+		st_cpu_simm64(&p, (uint32_t)offsetof(struct cpu, cc_src), 1);
+		st_cpu(&p, RCX, (uint32_t)offsetof(struct cpu, cc_src2)); /* FL_CF == 1 */
+		st_cpu_imm32(&p, (uint32_t)offsetof(struct cpu, cc_op),
+			     (t->op ? CC_DEC : CC_INC) | cc_sz(sz));
+		hf = 1;
+		break;
+	case TPL_JCC:
+		if (!hf)
+			return 0;
+		/* j!cc over: rip = target */
+		put8(&p, (uint8_t)(0x70 + (t->op ^ 1)));
+		put8(&p, 10 + 7);
+		put8(&p, 0x48); put8(&p, 0xb8); put64(&p, in->imm);
+		st_cpu(&p, RAX, (uint32_t)offsetof(struct cpu, rip));
 		break;
 	case TPL_ALU_RI:
 		if ((int64_t)in->imm != (int32_t)in->imm && sz == 8)
@@ -304,8 +412,10 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 		if (t->op != 5 && t->op != 6)
 			st_cpu(&p, RAX, reg_off(in->rm));
 		alu_flags(&p, t->op, sz, 0, (int32_t)in->imm);
+		hf = 1;
 		break;
 	case TPL_ROT_NF: {
+		hf = 0;
 		unsigned n = (in->aux == 1 ? 1u : (unsigned)in->imm) & (sz == 8 ? 63u : 31u);
 		ld_cpu(&p, RAX, reg_off(in->rm), sz);
 		if (sz == 8)
@@ -318,6 +428,7 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 		return 0;
 	}
 	*pp = p;
+	*hostf = hf;
 	return 1;
 }
 
@@ -335,17 +446,21 @@ tb_code_fn tbgen_emit(struct tbgen *g, struct tb *tb, const struct cpu *c)
 		}
 	}
 	uint8_t *start = g->pos, *p = start;
+	int hostf = 0;
 	put8(&p, 0x53);                                 /* push rbx */
 	put8(&p, 0x48); put8(&p, 0x89); put8(&p, 0xfb); /* mov rbx, rdi */
 	for (uint32_t i = 0; i < tb->n; i++) {
 		const struct insn *in = &tb->insns[i];
 		int last = i + 1 == tb->n;
-		if (!g->no_inline && emit_template(&p, in, c)) {
+		if (!g->no_inline && emit_template(&p, in, c, &hostf)) {
 			const struct insn_template *t = template_for(in->fn);
-			if (t->kind == TPL_STORE && !last)
+			if (t->kind == TPL_STORE && !last) {
 				emit_break_check(&p, in);
+				hostf = 0;
+			}
 			continue;
 		}
+		hostf = 0;
 		set_cur(&p, in);
 		put8(&p, 0x48); put8(&p, 0x89); put8(&p, 0xdf); /* mov rdi, rbx */
 		intptr_t rel = (intptr_t)(uintptr_t)in->fn - (intptr_t)(uintptr_t)(p + 5);
