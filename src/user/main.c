@@ -155,7 +155,7 @@ static int handle_opt(struct user_opts *o, struct envlist *env, const char *name
 		reexec_add(o, "-L", arg);
 	} else if (!strcmp(name, "s")) {
 		if (parse_size(arg, &v) || v == 0) {
-			fprintf(stderr, "lemu: Invalid stack size: %s\n", arg);
+			fprintf(stderr, "lemu-" TARGET_NAME ": Invalid stack size: %s\n", arg);
 			return -1;
 		}
 		o->stack_size = v;
@@ -174,7 +174,7 @@ static int handle_opt(struct user_opts *o, struct envlist *env, const char *name
 		reexec_add(o, "-r", arg);
 	} else if (!strcmp(name, "B")) {
 		if (parse_size(arg, &v) || (v & (TARGET_PAGE - 1))) {
-			fprintf(stderr, "lemu: Invalid guest base: %s\n", arg);
+			fprintf(stderr, "lemu-" TARGET_NAME ": Invalid guest base: %s\n", arg);
 			return -1;
 		}
 		o->guest_base = v;
@@ -182,7 +182,7 @@ static int handle_opt(struct user_opts *o, struct envlist *env, const char *name
 		reexec_add(o, "-B", arg);
 	} else if (!strcmp(name, "R")) {
 		if (parse_size(arg, &v)) {
-			fprintf(stderr, "lemu: Invalid reserved_va: %s\n", arg);
+			fprintf(stderr, "lemu-" TARGET_NAME ": Invalid reserved_va: %s\n", arg);
 			return -1;
 		}
 		o->reserve = PAGE_UP(v);
@@ -198,7 +198,7 @@ static int handle_opt(struct user_opts *o, struct envlist *env, const char *name
 		size_t bl;
 		long m = user_log_parse(arg, &bad, &bl);
 		if (m < 0) {
-			fprintf(stderr, "lemu: unknown log item '%.*s'\nLog items (comma separated):\n",
+			fprintf(stderr, "lemu-" TARGET_NAME ": unknown log item '%.*s'\nLog items (comma separated):\n",
 				(int)bl, bad);
 			for (const struct log_item *it = user_log_items; it->name; it++)
 				fprintf(stderr, "%-15s %s\n", it->name, it->help);
@@ -211,7 +211,7 @@ static int handle_opt(struct user_opts *o, struct envlist *env, const char *name
 		reexec_add(o, "-D", arg);
 	} else if (!strcmp(name, "p")) {
 		if (parse_size(arg, &v) || v == 0 || (v & (v - 1))) {
-			fprintf(stderr, "lemu: page size must be a power of two\n");
+			fprintf(stderr, "lemu-" TARGET_NAME ": page size must be a power of two\n");
 			return -1;
 		}
 		/* Guest pages are 4 KiB like the host's; other sizes are
@@ -220,7 +220,7 @@ static int handle_opt(struct user_opts *o, struct envlist *env, const char *name
 	} else if (!strcmp(name, "dfilter") || !strcmp(name, "seed")) {
 		/* accepted, no effect */
 	} else if (!strcmp(name, "g") || !strcmp(name, "trace") || !strcmp(name, "plugin")) {
-		fprintf(stderr, "lemu: option -%s is not supported by lemu\n", name);
+		fprintf(stderr, "lemu-" TARGET_NAME ": option -%s is not supported by lemu\n", name);
 		return -1;
 	} else {
 		(void)want_version;
@@ -311,11 +311,11 @@ int main(int argc, char **argv)
 		if (!strcmp(name, "singlestep") || !strcmp(name, "one-insn-per-tb"))
 			continue;
 		if (!opt_has_arg(name)) {
-			fprintf(stderr, "lemu: unknown option '%s'\n", a);
+			fprintf(stderr, "lemu-" TARGET_NAME ": unknown option '%s'\n", a);
 			return 1;
 		}
 		if (i >= argc) {
-			fprintf(stderr, "lemu: option '%s' requires an argument\n", a);
+			fprintf(stderr, "lemu-" TARGET_NAME ": option '%s' requires an argument\n", a);
 			return 1;
 		}
 		if (!strcmp(name, "cpu") && (!strcmp(argv[i], "help") || !strcmp(argv[i], "?"))) {
@@ -346,7 +346,7 @@ int main(int argc, char **argv)
 	if (o->log_file) {
 		p->log = fopen(o->log_file, "w");
 		if (!p->log) {
-			fprintf(stderr, "lemu: cannot open log file %s: %s\n", o->log_file, strerror(errno));
+			fprintf(stderr, "lemu-" TARGET_NAME ": cannot open log file %s: %s\n", o->log_file, strerror(errno));
 			return 1;
 		}
 		int lfd = fileno(p->log);
@@ -378,7 +378,7 @@ int main(int argc, char **argv)
 		p->guest_base = (uintptr_t)o->guest_base;
 	int r = user_mem_init(p);
 	if (r) {
-		fprintf(stderr, "lemu: Unable to reserve 0x%" PRIx64 " bytes of virtual address space at %#" PRIxPTR " (%s)\n",
+		fprintf(stderr, "lemu-" TARGET_NAME ": Unable to reserve 0x%" PRIx64 " bytes of virtual address space at %#" PRIxPTR " (%s)\n",
 			p->reserve, p->guest_base, strerror(-r));
 		return 1;
 	}
@@ -388,7 +388,7 @@ int main(int argc, char **argv)
 	struct cpu_config cfg;
 	char err[256];
 	if (cpu_config_parse(&cfg, o->cpu_spec ? o->cpu_spec : "max", err, sizeof(err))) {
-		fprintf(stderr, "lemu: %s\n", err);
+		fprintf(stderr, "lemu-" TARGET_NAME ": %s\n", err);
 		return 1;
 	}
 	p->cpu_cfg = cfg;
