@@ -192,7 +192,7 @@ static int handle_opt(struct user_opts *o, struct envlist *env, const char *name
 			printf("Log items (comma separated):\n");
 			for (const struct log_item *it = user_log_items; it->name; it++)
 				printf("%-15s %s\n", it->name, it->help);
-			exit(0);
+			exit(1); /* qemu-user exits 1 after -d help */
 		}
 		const char *bad;
 		size_t bl;
@@ -311,7 +311,7 @@ int main(int argc, char **argv)
 		if (!strcmp(name, "singlestep") || !strcmp(name, "one-insn-per-tb"))
 			continue;
 		if (!opt_has_arg(name)) {
-			fprintf(stderr, "lemu-" TARGET_NAME ": unknown option '%s'\n", a);
+			fprintf(stderr, "lemu-" TARGET_NAME ": unknown option '%s'\n", name);
 			return 1;
 		}
 		if (i >= argc) {
@@ -320,7 +320,7 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(name, "cpu") && (!strcmp(argv[i], "help") || !strcmp(argv[i], "?"))) {
 			cpu_model_list(stdout);
-			return 0;
+			return 1; /* as qemu-user */
 		}
 		int r = handle_opt(o, &env, name, argv[i], &want_version);
 		if (r < 0)
