@@ -202,6 +202,7 @@ struct tb {
 	uint64_t page[2];  /* code pages covered (page[1] = ~0 if one page) */
 	uint32_t flags;    /* TB_F_* decode-relevant CPU state */
 	uint32_t n;        /* number of insns */
+	uint32_t term;     /* the last insn ends the TB by itself (branch, fault...) */
 	struct tb *hash_next;
 	struct tb *page_next[2];
 	struct tb *link[2];      /* chained successors (taken / fall-through) */
@@ -291,6 +292,9 @@ struct cpu {
 	/* Set (from a fault handler) when a store just modified code of the
 	 * running TB: the TB stops after the current instruction. */
 	volatile uint8_t tb_break;
+	/* Set by generated code leaving a TB through a chainable exit: the
+	 * address of that exit's jump, which cpu_exec() links to the next TB. */
+	uint8_t *last_exit;
 	int exit_reason;
 	int exc_vector;
 	uint32_t exc_error;

@@ -222,6 +222,7 @@ static struct tb *tb_build(struct cpu *c, uint64_t pc, uint32_t flags)
 		n = 1;
 		goto done;
 	}
+	int term = 0;
 	while (n < TB_MAX_INSNS) {
 		int ends = 0;
 		size_t off = cur - page0;
@@ -257,6 +258,7 @@ static struct tb *tb_build(struct cpu *c, uint64_t pc, uint32_t flags)
 				page1 = page0 + CODE_PAGE;
 				n++;
 				cur += (unsigned)len;
+				term = ends;
 				break;
 			}
 		} else {
@@ -266,10 +268,15 @@ static struct tb *tb_build(struct cpu *c, uint64_t pc, uint32_t flags)
 		}
 		n++;
 		cur += (unsigned)len;
-		if (ends)
+		if (ends) {
+			term = 1;
 			break;
+		}
 	}
+	if (0) {
 done:
+		term = 1;
+	}
 	insn_flags_liveness(buf, n);
 	struct tb *tb = malloc(sizeof(*tb) + n * sizeof(struct insn));
 	if (!tb)
@@ -278,6 +285,7 @@ done:
 	tb->pc = pc;
 	tb->flags = flags;
 	tb->n = n;
+	tb->term = (uint32_t)term;
 	tb->page[0] = page0;
 	tb->page[1] = page1;
 	tb->end_pc = n ? buf[n - 1].next_rip : pc;
@@ -346,6 +354,8 @@ int cpu_exec(struct cpu *c_arg)
 	}
 	struct cpu *c = cpu_current;
 	struct tb *prev = NULL;
+	uint8_t *slot = NULL;  /* chainable exit the last TB routine left by */
+	uint32_t slot_flags = 0;
 	for (;;) {
 		if (unlikely(c->exit_request)) {
 			c->exit_request = 0;
@@ -365,11 +375,20 @@ int cpu_exec(struct cpu *c_arg)
 			if (prev && !prev->invalid)
 				prev->link[0] = tb;
 		}
+		if (slot) {
+			/* link the exit to this TB: later runs jump straight here */
+			if (tb->code && tb->flags == slot_flags && !c->log_flags)
+				tbgen_link(slot, tb);
+			slot = NULL;
+		}
 		if (unlikely(c->log_flags & (CPU_LOG_EXEC | CPU_LOG_CPU)))
 			cpu_log_tb_exec(c, tb);
 		c->rip = tb->end_pc;
 		if (likely(tb->code != NULL)) {
+			c->last_exit = NULL;
 			tb->code(c);
+			slot = c->last_exit;
+			slot_flags = tb->flags;
 		} else {
 			const struct insn *in = tb->insns, *end = in + tb->n;
 			do {

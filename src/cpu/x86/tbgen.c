@@ -80,7 +80,7 @@ static inline void put64(uint8_t **p, uint64_t v) { memcpy(*p, &v, 8); *p += 8; 
 /* Worst case per insn: an inline template (a memory access with a 64-bit
  * displacement and the lazy-flag stores) is below 96 bytes. */
 #define PER_INSN 160
-#define OVERHEAD 16
+#define OVERHEAD 192 /* entries, exits and their stubs */
 
 enum { RAX = 0, RCX = 1, RDX = 2 };
 #define OPK_CMP_ 5 /* OPK_* numbering of ops_fast.c: add sub and or xor cmp test */
@@ -432,6 +432,54 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 	return 1;
 }
 
+/* A chainable exit: "jmp rel32" whose displacement is 4-byte aligned so
+ * tbgen_link() can retarget it with one atomic store while other threads
+ * run this code.  Returns the jump's address; its stub is emitted later. */
+struct exit_slot {
+	uint8_t *jmp;
+	int set_rip;     /* the stub sets c->rip = target (inline Jcc/JMP) */
+	uint64_t target;
+};
+static uint8_t *emit_slot(uint8_t **p)
+{
+	while (((uintptr_t)*p + 1) & 3)
+		put8(p, 0x90);
+	uint8_t *j = *p;
+	put8(p, 0xe9);
+	put32(p, 0); /* fixed up to the stub */
+	return j;
+}
+static void emit_stub(uint8_t **p, struct exit_slot *s)
+{
+	int32_t rel = (int32_t)(*p - (s->jmp + 5));
+	memcpy(s->jmp + 1, &rel, 4);
+	if (s->set_rip) {
+		put8(p, 0x48); put8(p, 0xb8); put64(p, s->target);
+		st_cpu(p, RAX, (uint32_t)offsetof(struct cpu, rip));
+	}
+	put8(p, 0x48); put8(p, 0xb8); put64(p, (uint64_t)(uintptr_t)s->jmp);
+	st_cpu(p, RAX, (uint32_t)offsetof(struct cpu, last_exit));
+	put8(p, 0x5b); /* pop rbx */
+	put8(p, 0xc3); /* ret */
+}
+
+static void emit_call(uint8_t **pp, const struct insn *in)
+{
+	uint8_t *p = *pp;
+	set_cur(&p, in);
+	put8(&p, 0x48); put8(&p, 0x89); put8(&p, 0xdf); /* mov rdi, rbx */
+	intptr_t rel = (intptr_t)(uintptr_t)in->fn - (intptr_t)(uintptr_t)(p + 5);
+	if (rel == (int32_t)rel) {
+		put8(&p, 0xe8);
+		put32(&p, (uint32_t)(int32_t)rel);      /* call rel32 */
+	} else {
+		put8(&p, 0x48); put8(&p, 0xb8);
+		put64(&p, (uint64_t)(uintptr_t)in->fn); /* mov rax, fn */
+		put8(&p, 0xff); put8(&p, 0xd0);         /* call rax */
+	}
+	*pp = p;
+}
+
 tb_code_fn tbgen_emit(struct tbgen *g, struct tb *tb, const struct cpu *c)
 {
 	if (!g || g->disabled)
@@ -447,13 +495,57 @@ tb_code_fn tbgen_emit(struct tbgen *g, struct tb *tb, const struct cpu *c)
 	}
 	uint8_t *start = g->pos, *p = start;
 	int hostf = 0;
+	struct exit_slot slots[2];
+	int nslots = 0;
+
+	/* entry (from cpu_exec, c->rip already = end_pc) */
 	put8(&p, 0x53);                                 /* push rbx */
 	put8(&p, 0x48); put8(&p, 0x89); put8(&p, 0xfb); /* mov rbx, rdi */
+	put8(&p, 0xeb);                                 /* jmp body (rel8, fixed below) */
+	uint8_t *to_body = p;
+	put8(&p, 0);
+	/* chained entry, reached by a jump from another TB's exit: do what
+	 * cpu_exec does before running a TB, or go back to it */
+	if (p != start + TBGEN_CENTRY_OFF)
+		abort();
+	put8(&p, 0x83); put8(&p, 0xbb); put32(&p, (uint32_t)offsetof(struct cpu, exit_request));
+	put8(&p, 0x00);                                 /* cmp dword [rbx+exit_request], 0 */
+	put8(&p, 0x75); uint8_t *bail1 = p; put8(&p, 0);  /* jne bail */
+	put8(&p, 0x48); put8(&p, 0xb8); put64(&p, (uint64_t)(uintptr_t)&tb->invalid);
+	put8(&p, 0x83); put8(&p, 0x38); put8(&p, 0x00); /* cmp dword [rax], 0 */
+	put8(&p, 0x75); uint8_t *bail2 = p; put8(&p, 0);  /* jne bail */
+	put8(&p, 0x48); put8(&p, 0xb8); put64(&p, tb->end_pc);
+	st_cpu(&p, RAX, (uint32_t)offsetof(struct cpu, rip));
+	put8(&p, 0xeb); uint8_t *to_body2 = p; put8(&p, 0);
+	/* bail: back to cpu_exec, which will run (or rebuild) this TB */
+	*bail1 = (uint8_t)(p - (bail1 + 1));
+	*bail2 = (uint8_t)(p - (bail2 + 1));
+	put8(&p, 0x48); put8(&p, 0xb8); put64(&p, tb->pc);
+	st_cpu(&p, RAX, (uint32_t)offsetof(struct cpu, rip));
+	put8(&p, 0x5b);
+	put8(&p, 0xc3);
+	*to_body = (uint8_t)(p - (to_body + 1));
+	*to_body2 = (uint8_t)(p - (to_body2 + 1));
+
 	for (uint32_t i = 0; i < tb->n; i++) {
 		const struct insn *in = &tb->insns[i];
 		int last = i + 1 == tb->n;
-		if (!g->no_inline && emit_template(&p, in, c, &hostf)) {
-			const struct insn_template *t = template_for(in->fn);
+		const struct insn_template *t = g->no_inline ? NULL : template_for(in->fn);
+		if (last && t && t->kind == TPL_JCC && hostf) {
+			/* j!cc over the taken exit */
+			put8(&p, (uint8_t)(0x70 + (t->op ^ 1)));
+			uint8_t *over = p;
+			put8(&p, 0);
+			slots[nslots++] = (struct exit_slot){ emit_slot(&p), 1, in->imm };
+			*over = (uint8_t)(p - (over + 1));
+			slots[nslots++] = (struct exit_slot){ emit_slot(&p), 0, 0 };
+			goto exits;
+		}
+		if (last && t && t->kind == TPL_JMP) {
+			slots[nslots++] = (struct exit_slot){ emit_slot(&p), 1, in->imm };
+			goto exits;
+		}
+		if (t && t->kind != TPL_JMP && t->kind != TPL_CALL && emit_template(&p, in, c, &hostf)) {
 			if (t->kind == TPL_STORE && !last) {
 				emit_break_check(&p, in);
 				hostf = 0;
@@ -461,28 +553,55 @@ tb_code_fn tbgen_emit(struct tbgen *g, struct tb *tb, const struct cpu *c)
 			continue;
 		}
 		hostf = 0;
-		set_cur(&p, in);
-		put8(&p, 0x48); put8(&p, 0x89); put8(&p, 0xdf); /* mov rdi, rbx */
-		intptr_t rel = (intptr_t)(uintptr_t)in->fn - (intptr_t)(uintptr_t)(p + 5);
-		if (rel == (int32_t)rel) {
-			put8(&p, 0xe8);
-			put32(&p, (uint32_t)(int32_t)rel);      /* call rel32 */
-		} else {
-			put8(&p, 0x48); put8(&p, 0xb8);
-			put64(&p, (uint64_t)(uintptr_t)in->fn); /* mov rax, fn */
-			put8(&p, 0xff); put8(&p, 0xd0);         /* call rax */
-		}
-		if (!last)
+		emit_call(&p, in);
+		if (!last) {
 			emit_break_check(&p, in);
+			continue;
+		}
+		if (t && (t->kind == TPL_JMP || t->kind == TPL_CALL)) {
+			/* the handler set rip to the static target */
+			slots[nslots++] = (struct exit_slot){ emit_slot(&p), 0, 0 };
+		} else if (t && t->kind == TPL_JCC) {
+			/* cmp [rbx+rip], target; jne fall-through */
+			put8(&p, 0x48); put8(&p, 0xb8); put64(&p, in->imm);
+			put8(&p, 0x48); put8(&p, 0x39); put8(&p, 0x83);
+			put32(&p, (uint32_t)offsetof(struct cpu, rip));
+			put8(&p, 0x75);
+			uint8_t *over = p;
+			put8(&p, 0);
+			slots[nslots++] = (struct exit_slot){ emit_slot(&p), 0, 0 };
+			*over = (uint8_t)(p - (over + 1));
+			slots[nslots++] = (struct exit_slot){ emit_slot(&p), 0, 0 };
+		}
+		goto exits;
 	}
-	put8(&p, 0x5b); /* pop rbx */
-	put8(&p, 0xc3); /* ret */
+	/* the TB ran off its end (page end or size limit): rip = end_pc */
+	if (!tb->term)
+		slots[nslots++] = (struct exit_slot){ emit_slot(&p), 0, 0 };
+exits:
+	if (!nslots) {
+		put8(&p, 0x5b); /* pop rbx */
+		put8(&p, 0xc3); /* ret */
+	}
+	for (int k = 0; k < nslots; k++)
+		emit_stub(&p, &slots[k]);
+	if ((size_t)(p - start) > need)
+		abort(); /* PER_INSN underestimated: a bug, caught in testing */
 	g->pos = (uint8_t *)(((uintptr_t)p + 15) & ~(uintptr_t)15);
 	pthread_mutex_unlock(&g->lock);
 	/* x86 keeps instruction fetch coherent with stores on the same core;
 	 * other threads only reach this code through the TB hash, published
 	 * under the tb_cache mutex after this point. */
 	return (tb_code_fn)(void *)start;
+}
+
+void tbgen_link(uint8_t *slot, struct tb *next)
+{
+	uint8_t *target = (uint8_t *)(void *)next->code + TBGEN_CENTRY_OFF;
+	intptr_t rel = target - (slot + 5);
+	if (rel != (int32_t)rel || slot[0] != 0xe9)
+		return;
+	__atomic_store_n((int32_t *)(void *)(slot + 1), (int32_t)rel, __ATOMIC_RELEASE);
 }
 
 #else
@@ -493,6 +612,12 @@ tb_code_fn tbgen_emit(struct tbgen *g, struct tb *tb, const struct cpu *c)
 	(void)tb;
 	(void)c;
 	return NULL;
+}
+
+void tbgen_link(uint8_t *slot, struct tb *next)
+{
+	(void)slot;
+	(void)next;
 }
 
 #endif
