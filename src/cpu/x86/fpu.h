@@ -20,30 +20,6 @@
 
 #if !defined(__x86_64__)
 #error "lemu's x87 executes host x87 instructions: x86_64 hosts only (see fpu.h)"
-/* Handlers defined in ops_x87_arith.c and ops_x87_state.c, listed in the
- * ops_x87[] table. */
-void x87_arith_r(struct cpu *c, const struct insn *in);
-void x87_arith_m(struct cpu *c, const struct insn *in);
-void x87_com_r(struct cpu *c, const struct insn *in);
-void x87_com_m(struct cpu *c, const struct insn *in);
-void x87_compp(struct cpu *c, const struct insn *in);
-void x87_comi(struct cpu *c, const struct insn *in);
-void x87_tst(struct cpu *c, const struct insn *in);
-void x87_xam(struct cpu *c, const struct insn *in);
-void x87_unary(struct cpu *c, const struct insn *in);
-void x87_binary(struct cpu *c, const struct insn *in);
-void x87_binary_pop(struct cpu *c, const struct insn *in);
-void x87_two_results(struct cpu *c, const struct insn *in);
-void x87_fcmov(struct cpu *c, const struct insn *in);
-void x87_fxsave(struct cpu *c, const struct insn *in);
-void x87_fxrstor(struct cpu *c, const struct insn *in);
-void x87_ldmxcsr(struct cpu *c, const struct insn *in);
-void x87_stmxcsr(struct cpu *c, const struct insn *in);
-void x87_xsave(struct cpu *c, const struct insn *in);
-void x87_xrstor(struct cpu *c, const struct insn *in);
-void x87_xgetbv(struct cpu *c, const struct insn *in);
-void x87_xsetbv(struct cpu *c, const struct insn *in);
-
 #endif
 
 #include "cpu.h"

@@ -86,6 +86,43 @@ static inline int cc_eval_fast(struct cpu *c, unsigned cond)
 	return cc_eval(c, cond);
 }
 
+/* Compare-and-swap of `size` (1, 2, 4, 8) bytes at host pointer p;
+ * *expected receives the value found.  Every memory CMPXCHG and LOCKed
+ * read-modify-write goes through it (an atomic unlocked CMPXCHG is a valid
+ * implementation: the SDM says the destination is always written). */
+static inline bool cpu_cas_sized(void *p, uint64_t *expected, uint64_t desired, unsigned size)
+{
+	bool ok;
+	switch (size) {
+	case 1: {
+		uint8_t e = (uint8_t)*expected;
+		ok = __atomic_compare_exchange_n((uint8_t *)p, &e, (uint8_t)desired, 0,
+						 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+		*expected = e;
+		break;
+	}
+	case 2: {
+		uint16_t e = (uint16_t)*expected;
+		ok = __atomic_compare_exchange_n((uint16_t *)p, &e, (uint16_t)desired, 0,
+						 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+		*expected = e;
+		break;
+	}
+	case 4: {
+		uint32_t e = (uint32_t)*expected;
+		ok = __atomic_compare_exchange_n((uint32_t *)p, &e, (uint32_t)desired, 0,
+						 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+		*expected = e;
+		break;
+	}
+	default:
+		ok = __atomic_compare_exchange_n((uint64_t *)p, expected, desired, 0,
+						 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+		break;
+	}
+	return ok;
+}
+
 /* --- SSE / MMX operand access -------------------------------------- */
 
 /* XMM register named by ModRM.reg (with REX.R). */

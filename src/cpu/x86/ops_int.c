@@ -45,13 +45,8 @@ static void alu_locked(struct cpu *c, const struct insn *in, unsigned op, uint64
 		c->cc_op = CC_EFLAGS;
 		c->cc_src = cf ? FL_CF : 0;
 		r = alu_do(c, op, old, b, size);
-		bool ok;
-		switch (size) {
-		case 1: { uint8_t e = (uint8_t)old; ok = __atomic_compare_exchange_n((uint8_t *)p, &e, (uint8_t)r, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); break; }
-		case 2: { uint16_t e = (uint16_t)old; ok = __atomic_compare_exchange_n((uint16_t *)p, &e, (uint16_t)r, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); break; }
-		case 4: { uint32_t e = (uint32_t)old; ok = __atomic_compare_exchange_n((uint32_t *)p, &e, (uint32_t)r, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); break; }
-		default: { uint64_t e = old; ok = __atomic_compare_exchange_n((uint64_t *)p, &e, r, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); break; }
-		}
+		uint64_t expected = old;
+		bool ok = cpu_cas_sized(p, &expected, r, size);
 		if (ok)
 			return;
 		c->cc_op = saved_op;

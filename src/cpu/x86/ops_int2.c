@@ -187,40 +187,6 @@ static void test_rm_imm(struct cpu *c, const struct insn *in)
 	cc_set(c, CC_LOGIC | cc_sz(in->opsize), v, 0, 0);
 }
 
-/* Compare-and-swap of `size` bytes at p; returns true on success. */
-static inline bool cas_sz(void *p, uint64_t *expected, uint64_t desired, unsigned size)
-{
-	bool ok;
-	switch (size) {
-	case 1: {
-		uint8_t e = (uint8_t)*expected;
-		ok = __atomic_compare_exchange_n((uint8_t *)p, &e, (uint8_t)desired, 0,
-						 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-		*expected = e;
-		break;
-	}
-	case 2: {
-		uint16_t e = (uint16_t)*expected;
-		ok = __atomic_compare_exchange_n((uint16_t *)p, &e, (uint16_t)desired, 0,
-						 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-		*expected = e;
-		break;
-	}
-	case 4: {
-		uint32_t e = (uint32_t)*expected;
-		ok = __atomic_compare_exchange_n((uint32_t *)p, &e, (uint32_t)desired, 0,
-						 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-		*expected = e;
-		break;
-	}
-	default:
-		ok = __atomic_compare_exchange_n((uint64_t *)p, expected, desired, 0,
-						 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-		break;
-	}
-	return ok;
-}
-
 static void not_rm(struct cpu *c, const struct insn *in)
 {
 	unsigned size = in->opsize;
@@ -247,7 +213,7 @@ static void neg_rm(struct cpu *c, const struct insn *in)
 		void *p = cpu_mem(c, insn_ea(c, in), size, 1);
 		v = 0;
 		memcpy(&v, p, size); /* racy read, validated by the CAS */
-		while (!cas_sz(p, &v, -v, size))
+		while (!cpu_cas_sized(p, &v, -v, size))
 			;
 	} else {
 		struct rmw m;

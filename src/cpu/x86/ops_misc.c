@@ -9,43 +9,6 @@
 
 #include <sys/random.h>
 
-/* Compare-and-swap of `size` bytes at p; *expected receives the value
- * found.  Used for every memory CMPXCHG: the locked and unlocked forms
- * both write the destination (SDM vol. 2 "CMPXCHG"), and doing the
- * unlocked one atomically is a valid implementation of it. */
-static inline bool misc_cas(void *p, uint64_t *expected, uint64_t desired, unsigned size)
-{
-	bool ok;
-	switch (size) {
-	case 1: {
-		uint8_t e = (uint8_t)*expected;
-		ok = __atomic_compare_exchange_n((uint8_t *)p, &e, (uint8_t)desired, 0,
-						 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-		*expected = e;
-		break;
-	}
-	case 2: {
-		uint16_t e = (uint16_t)*expected;
-		ok = __atomic_compare_exchange_n((uint16_t *)p, &e, (uint16_t)desired, 0,
-						 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-		*expected = e;
-		break;
-	}
-	case 4: {
-		uint32_t e = (uint32_t)*expected;
-		ok = __atomic_compare_exchange_n((uint32_t *)p, &e, (uint32_t)desired, 0,
-						 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-		*expected = e;
-		break;
-	}
-	default:
-		ok = __atomic_compare_exchange_n((uint64_t *)p, expected, desired, 0,
-						 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-		break;
-	}
-	return ok;
-}
-
 /* --- CMPXCHG / XADD ------------------------------------------------- */
 
 /*
@@ -62,7 +25,7 @@ static void cmpxchg(struct cpu *c, const struct insn *in)
 	if (in->mem) {
 		void *p = cpu_mem(c, insn_ea(c, in), size, 1);
 		cur = acc;
-		ok = misc_cas(p, &cur, src, size);
+		ok = cpu_cas_sized(p, &cur, src, size);
 	} else {
 		unsigned r = size == 1 ? in->rm8 : in->rm;
 		cur = get_reg(c, r, size);
@@ -120,7 +83,7 @@ static void cmpxchg8b(struct cpu *c, const struct insn *in)
 		void *p = cpu_mem(c, ea, 8, 1);
 		uint64_t cur = ((uint64_t)(uint32_t)c->regs[R_RDX] << 32) | (uint32_t)c->regs[R_RAX];
 		uint64_t nv = ((uint64_t)(uint32_t)c->regs[R_RCX] << 32) | (uint32_t)c->regs[R_RBX];
-		ok = misc_cas(p, &cur, nv, 8);
+		ok = cpu_cas_sized(p, &cur, nv, 8);
 		if (!ok) {
 			set_reg(c, R_RAX, (uint32_t)cur, 4);
 			set_reg(c, R_RDX, cur >> 32, 4);
