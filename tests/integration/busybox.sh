@@ -99,6 +99,7 @@ t_mktemp_dir() { d=$(bb mktemp -d -p .) && [ -d "$d" ] && echo made; }
 t_sh_script() { bb sh "$FIX/script.sh"; }
 t_sh_pipes() { bb sh -c 'seq 1 50 | while read n; do [ $((n % 7)) = 0 ] && echo "seven $n"; done; echo $((3 * (4 + 5)))'; }
 t_sh_subshell() { bb sh -c 'x=1; (x=2; echo in $x); echo out $x; { echo grouped; } >f; cat f; echo $(( $(cat f | wc -c) + 1 ))'; }
+t_sh_jobs() { bb sh -c '(for i in 3 2 1; do (sleep 0.0$i; echo job$i) & done; wait) | sort; echo all done; seq 1 200000 | sort -n | tail -n 2'; }
 t_sh_exit() { bb sh -c 'exit 42'; }
 t_sh_trap() { bb sh -c 'trap "echo trapped" EXIT; echo body'; bb sh -c 'trap "echo usr1" USR1; kill -USR1 $$; echo after'; }
 t_test() { for e in '1 -lt 2' '5 -ge 9' '-n abc' '-z abc' "-f $FIX/text.txt" "-d $FIX/text.txt" "-x $FIX/tree/d/script.sh" 'abc = abc'; do bb test $e; echo "$e: $?"; done; }

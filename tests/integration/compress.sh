@@ -13,6 +13,7 @@ t_bzip2_d() { bzip2 -c <"$FIX/big.txt" | $E /bin/bzip2 -dc | sha256sum; bzip2 -c
 t_bzip2_small() { $E /bin/bzip2 -c -1 <"$FIX/random.bin" | bzip2 -dc | md5sum; }
 t_xz_c() { $E /usr/bin/xz -c -6 <"$FIX/big.txt" | tee z | sha256sum; xz -dc z | sha256sum; }
 t_xz_d() { xz -c <"$FIX/big.txt" | $E /usr/bin/xz -dc | sha256sum; xz -c -0 <"$FIX/random.bin" | $E /usr/bin/unxz | md5sum; }
+t_xz_threads() { $E /usr/bin/xz -T2 --block-size=100KiB -c -3 <"$FIX/big.txt" | tee z | sha256sum; xz -dc z | sha256sum; }
 t_xz_check() { $E /usr/bin/xz -c -1 --check=sha256 <"$FIX/text.txt" >z; xz -l z | tail -n 1 | awk '{print $(NF - 1)}'; $E /usr/bin/xz -t z && echo ok; }
 t_xz_lzma() { $E /usr/bin/xz --format=lzma -c <"$FIX/text.txt" | $E /usr/bin/xz -dc --format=lzma | md5sum; }
 

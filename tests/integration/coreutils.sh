@@ -8,6 +8,7 @@ t_ls_sort() { $E /bin/ls -l -S -r --time-style=long-iso "$FIX/tree/a/b"; $E /bin
 t_sort() { $E /usr/bin/sort "$FIX/words.txt" | md5sum; $E /usr/bin/sort -t, -k3,3 -k4,4nr "$FIX/table.csv"; }
 t_sort_g() { $E /usr/bin/sort -g "$FIX/floats.txt"; $E /usr/bin/sort -n -u "$FIX/numbers.txt" | head -n 20; }
 t_sort_big() { $E /usr/bin/sort -k4 -k2n "$FIX/big.txt" | sha256sum; }
+t_sort_parallel() { $E /usr/bin/sort --parallel=2 -S 200K -T . -k4n "$FIX/big.txt" | sha256sum; ls; }
 t_sha256sum() { $E /usr/bin/sha256sum "$FIX/big.txt" "$FIX/random.bin" "$FIX/text.txt"; }
 t_md5_sha1_b2() { $E /usr/bin/md5sum "$FIX/random.bin"; $E /usr/bin/sha1sum "$FIX/big.txt"; $E /usr/bin/b2sum "$FIX/text.txt"; }
 t_sha512sum() { $E /usr/bin/sha512sum "$FIX/random.bin"; $E /usr/bin/sha224sum "$FIX/big.txt"; }

@@ -39,6 +39,34 @@ try:
 except ZeroDivisionError as e:
     print("caught", e)
 sys.exit(5)'; }
+t_signals() { py 'import signal, os, time
+got = []
+signal.signal(signal.SIGUSR1, lambda s, f: got.append(s))
+signal.signal(signal.SIGALRM, lambda s, f: got.append(s))
+os.kill(os.getpid(), signal.SIGUSR1)
+signal.setitimer(signal.ITIMER_REAL, 0.05)
+time.sleep(0.5)
+print(got == [signal.SIGUSR1, signal.SIGALRM], signal.getsignal(signal.SIGINT) is signal.default_int_handler)'; }
+t_fork_pipe_select() { py 'import os, select
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.close(r); os.write(w, b"x" * 100000); os._exit(9)
+os.close(w); data = b""
+while True:
+    rl, _, _ = select.select([r], [], [], 5)
+    chunk = os.read(r, 65536)
+    if not chunk: break
+    data += chunk
+_, st = os.waitpid(pid, 0)
+print(len(data), os.WEXITSTATUS(st))'; }
+t_socketpair_mmap() { py 'import socket, mmap, threading
+a, b = socket.socketpair()
+t = threading.Thread(target=lambda: b.sendall(bytes(range(256)) * 1000)); t.start()
+n = 0
+while n < 256000: n += len(a.recv(65536))
+t.join(); print(n)
+m = mmap.mmap(-1, 1 << 20); m[12345:12350] = b"lemu!"; print(m[12340:12352], m.find(b"!"))'; }
 t_recursion() { py 'import sys; sys.setrecursionlimit(10000)
 def f(n): return 0 if n == 0 else 1 + f(n - 1)
 print(f(5000))'; }
