@@ -32,6 +32,8 @@ static int host_prot(int prot)
 	return prot & (PROT_READ | PROT_WRITE);
 }
 
+#define RESERVE_GUARD (64u << 10)
+
 int user_mem_init(struct user_proc *p)
 {
 	vma_map_init(&p->map);
@@ -43,11 +45,14 @@ int user_mem_init(struct user_proc *p)
 		hint = (void *)p->guest_base;
 		flags |= MAP_FIXED_NOREPLACE;
 	}
-	void *r = mmap(hint, p->reserve, PROT_NONE, flags, -1, 0);
+	/* A guard above the reservation: a guest access that runs past its
+	 * end (a 32-bit address wrapping at 4 GiB, an FXSAVE at the top)
+	 * faults there instead of reaching host memory. */
+	void *r = mmap(hint, p->reserve + RESERVE_GUARD, PROT_NONE, flags, -1, 0);
 	if (r == MAP_FAILED)
 		return -errno;
 	if (hint && r != hint) {
-		munmap(r, p->reserve);
+		munmap(r, p->reserve + RESERVE_GUARD);
 		return -EEXIST;
 	}
 	p->guest_base = (uintptr_t)r;

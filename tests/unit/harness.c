@@ -50,8 +50,9 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
 int harness_init(struct harness *h, int mode64)
 {
 	memset(h, 0, sizeof(*h));
-	/* Reserve 4 GiB so that stray 32-bit guest addresses fault cleanly. */
-	uint8_t *m = mmap(NULL, 1ull << 32, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	/* Reserve 4 GiB (and a guard above) so that stray 32-bit guest
+	 * addresses, and accesses running past 4 GiB, fault cleanly. */
+	uint8_t *m = mmap(NULL, (1ull << 32) + (64u << 10), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m == MAP_FAILED)
 		return -1;
 	if (mprotect(m, HARNESS_MEM_SIZE, PROT_READ | PROT_WRITE))
@@ -74,7 +75,7 @@ int harness_init(struct harness *h, int mode64)
 void harness_fini(struct harness *h)
 {
 	tb_cache_free(h->cpu.tbc);
-	munmap(h->mem, 1ull << 32);
+	munmap(h->mem, (1ull << 32) + (64u << 10));
 }
 
 int harness_run(struct harness *h, const void *code, size_t len)
@@ -93,5 +94,7 @@ int harness_run(struct harness *h, const void *code, size_t len)
 			return c->exc_vector;
 		if (r == EXIT_SYSCALL)
 			return 0x100;
+		if (r == EXIT_REQUEST)
+			return -2;
 	}
 }

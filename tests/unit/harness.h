@@ -23,7 +23,8 @@ struct harness {
 int harness_init(struct harness *h, int mode64);
 void harness_fini(struct harness *h);
 /* Copy code to HARNESS_CODE and run it until INT3 or an exception.
- * Returns -1 when INT3 was reached, otherwise the exception vector. */
+ * Returns -1 when INT3 was reached, -2 when c->exit_request stopped it,
+ * 0x100 for SYSCALL, otherwise the exception (or INT n) vector. */
 int harness_run(struct harness *h, const void *code, size_t len);
 
 /* Minimal TAP output. */
