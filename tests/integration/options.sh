@@ -62,6 +62,33 @@ t_d_in_asm() {
 	grep -q '^IN: *$' err || { head -n 5 err; fail "-d in_asm: no 'IN:' block header on stderr"; }
 	grep -Eiq "^0x0*${entry#0x}:" err || { head -n 5 err; fail "-d in_asm: no line for the entry point $entry"; }
 }
+# in_asm disassembles (capstone): the entry point's first instruction has a mnemonic
+t_d_in_asm_mnemonic() {
+	local entry first
+	entry=$(readelf -h /bin/busybox | awk '/Entry point/ { print $4 }')
+	first=$(objdump -d --start-address="$entry" --stop-address=$((entry + 16)) /bin/busybox |
+		awk -F'\t' '/^ +[0-9a-f]+:/ { split($3, m, " "); print m[1]; exit }')
+	expect_rc 0 $E -d in_asm /bin/busybox true
+	# QEMU (capstone, AT&T): "0x0040ebf0:  31 ed    xorl  %ebp, %ebp"
+	grep -Eiq "^0x0*${entry#0x}: +([0-9a-f]{2} )*[0-9a-f]{2} +${first%[bwlq]}[bwlq]? " err ||
+		{ grep -i "${entry#0x}" err | head -n 2; fail "-d in_asm: entry line does not show its bytes and '$first'"; }
+}
+# exec: QEMU's "Trace N: host [cs_base/pc/flags/cflags]" line per TB, the entry first
+t_d_exec() {
+	local entry
+	entry=$(readelf -h /bin/busybox | awk '/Entry point/ { print $4 }')
+	expect_rc 0 $E -d exec /bin/busybox true
+	head -n 1 err | grep -Eiq "^Trace 0: 0x[0-9a-f]+ \[[0-9a-f]{16}/0*${entry#0x}/[0-9a-f]{8}/[0-9a-f]{8}\]" ||
+		{ head -n 2 err; fail "-d exec: first line is not the Trace line of the entry point $entry"; }
+}
+# cpu: register dump before each TB; the first shows RIP = entry and the initial RSP
+t_d_cpu() {
+	local entry
+	entry=$(readelf -h /bin/busybox | awk '/Entry point/ { print $4 }')
+	expect_rc 0 $E -d cpu /bin/busybox true
+	grep -Eiq "^RIP=0*${entry#0x} RFL=[0-9a-f]{8} \[" err || { head -n 6 err; fail "-d cpu: no register dump at the entry point"; }
+	grep -Eq '^RAX=[0-9a-f]{16} RBX=[0-9a-f]{16} RCX=[0-9a-f]{16} RDX=[0-9a-f]{16}$' err || fail "-d cpu: no RAX..RDX line"
+}
 t_d_logfile() {
 	expect_rc 0 $E -d in_asm -D log.txt /bin/busybox echo logged
 	[ "$(cat out)" = logged ] || fail "-D changed the program's stdout"

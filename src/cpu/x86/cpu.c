@@ -290,6 +290,7 @@ void cpu_init(struct cpu *c, const struct cpu_model *model, enum cpu_start_mode 
 		c->cr0 = 0x60000010;
 		break;
 	case CPU_MODE_USER64:
+		c->eflags |= FL_IF; /* user code runs with interrupts enabled */
 		c->efer = 0x500 | 1; /* LME, LMA, SCE */
 		c->cr0 = 0x80050033;
 		c->cr4 = 0x6f0 | (1u << 18); /* PAE, PGE, OSFXSR, OSXMMEXCPT, OSXSAVE */
@@ -301,6 +302,7 @@ void cpu_init(struct cpu *c, const struct cpu_model *model, enum cpu_start_mode 
 		c->seg[SEG_DS].flags = c->seg[SEG_ES].flags = (1u << 22) | 0xf300;
 		break;
 	case CPU_MODE_USER32:
+		c->eflags |= FL_IF;
 		c->efer = 0x500 | 1;
 		c->cr0 = 0x80050033;
 		c->cr4 = 0x6f0 | (1u << 18);

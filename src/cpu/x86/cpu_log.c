@@ -44,13 +44,21 @@ void cpu_log_tb_in_asm(struct cpu *c, const struct tb *tb)
 	csh h;
 	cs_mode mode = (tb->flags & TB_F_CODE64) ? CS_MODE_64 : (tb->flags & TB_F_CODE32) ? CS_MODE_32 : CS_MODE_16;
 	int have_cs = cs_open(CS_ARCH_X86, mode, &h) == CS_ERR_OK;
+	if (have_cs)
+		cs_option(h, CS_OPT_SYNTAX, CS_OPT_SYNTAX_ATT); /* as QEMU prints it */
 #endif
 	for (uint32_t i = 0; i < tb->n; i++) {
 		const struct insn *in = &tb->insns[i];
 		uint8_t b[16];
 		size_t len = in->len ? in->len : 1;
 		size_t got = code_bytes(c, in->rip, b, len);
-		fprintf(f, "0x%016" PRIx64 ":  ", in->rip);
+		/* QEMU's layout: address, the bytes, then the instruction */
+		char hex[3 * 16 + 1];
+		size_t hl = 0;
+		for (size_t k = 0; k < got; k++)
+			hl += (size_t)snprintf(hex + hl, sizeof(hex) - hl, k ? " %02x" : "%02x", b[k]);
+		hex[hl] = 0;
+		fprintf(f, "0x%08" PRIx64 ":  %-24s ", in->rip, hex);
 #ifdef HAVE_CAPSTONE
 		cs_insn *ci = NULL;
 		if (have_cs && got == len && cs_disasm(h, b, got, in->rip, 1, &ci) == 1) {
@@ -59,9 +67,7 @@ void cpu_log_tb_in_asm(struct cpu *c, const struct tb *tb)
 			continue;
 		}
 #endif
-		for (size_t k = 0; k < got; k++)
-			fprintf(f, "%02x ", b[k]);
-		fprintf(f, "%s\n", got < len ? "(not readable)" : "");
+		fprintf(f, "%s\n", got < len ? "(not readable)" : "(bad)");
 	}
 #ifdef HAVE_CAPSTONE
 	if (have_cs)
@@ -110,8 +116,8 @@ void cpu_log_tb_exec(struct cpu *c, const struct tb *tb)
 	if (c->log_flags & CPU_LOG_CPU)
 		cpu_dump_state(c, f);
 	if (c->log_flags & CPU_LOG_EXEC) {
-		fprintf(f, "Trace 0: %p [%08x/%016" PRIx64 "/%08x/%08x] \n", (const void *)tb, 0u, tb->pc,
-			tb->flags, 0u);
+		fprintf(f, "Trace 0: %p [%016" PRIx64 "/%016" PRIx64 "/%08x/%08x] \n", (const void *)tb,
+			(uint64_t)0, tb->pc, tb->flags, 0u);
 		fflush(f);
 	}
 }
