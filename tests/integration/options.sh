@@ -89,6 +89,12 @@ t_d_cpu() {
 	grep -Eiq "^RIP=0*${entry#0x} RFL=[0-9a-f]{8} \[" err || { head -n 6 err; fail "-d cpu: no register dump at the entry point"; }
 	grep -Eq '^RAX=[0-9a-f]{16} RBX=[0-9a-f]{16} RCX=[0-9a-f]{16} RDX=[0-9a-f]{16}$' err || fail "-d cpu: no RAX..RDX line"
 }
+# an unknown system call fails with ENOSYS and is logged under -d unimp, as QEMU does
+t_d_unimp() {
+	expect_rc 0 $E -d unimp /usr/bin/perl -e 'print syscall(1000) == -1 ? "enosys $!\n" : "returned\n"'
+	[ "$(cat out)" = "enosys Function not implemented" ] || { cat out; fail "syscall 1000 did not fail with ENOSYS"; }
+	grep -q '^Unsupported syscall: 1000$' err || { cat err; fail "-d unimp: no 'Unsupported syscall: 1000' line"; }
+}
 t_d_logfile() {
 	expect_rc 0 $E -d in_asm -D log.txt /bin/busybox echo logged
 	[ "$(cat out)" = logged ] || fail "-D changed the program's stdout"
