@@ -312,15 +312,25 @@ static struct tb *tb_find_slow(struct cpu *c, uint64_t pc, uint32_t flags)
 		cpu_log_tb_in_asm(c, tb);
 
 	pthread_mutex_lock(&t->lock);
+	/* Another thread may have built the same TB meanwhile: use theirs
+	 * (our generated code, if any, is simply never run). */
+	for (struct tb *x = t->hash[h]; x; x = x->hash_next)
+		if (x->pc == pc && x->flags == flags) {
+			pthread_mutex_unlock(&t->lock);
+			free(tb);
+			return x;
+		}
 	if (t->generation != gen) {
-		/* Code may have changed while we decoded: if one of our pages
-		 * was invalidated meanwhile, decode again next time. */
-		for (struct tb *x = t->hash[h]; x; x = x->hash_next)
-			if (x->pc == pc && x->flags == flags) {
-				pthread_mutex_unlock(&t->lock);
-				free(tb);
-				return x;
-			}
+		/* Code may have been modified while we decoded it: run this
+		 * TB once (it was decoded from the bytes as they were when
+		 * execution reached them) but do not cache it. */
+		pthread_mutex_unlock(&t->lock);
+		tb->invalid = 1;
+		pthread_mutex_lock(&t->lock);
+		tb->hash_next = t->retired;
+		t->retired = tb;
+		pthread_mutex_unlock(&t->lock);
+		return tb;
 	}
 	tb->hash_next = t->hash[h];
 	t->hash[h] = tb;
@@ -377,7 +387,7 @@ int cpu_exec(struct cpu *c_arg)
 		}
 		if (slot) {
 			/* link the exit to this TB: later runs jump straight here */
-			if (tb->code && tb->flags == slot_flags && !c->log_flags)
+			if (tb->code && tb->flags == slot_flags && !tb->invalid && !c->log_flags)
 				tbgen_link(slot, tb);
 			slot = NULL;
 		}
