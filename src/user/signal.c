@@ -25,7 +25,6 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#define SIGBIT(s) (1ull << ((s) - 1))
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 /* Signals lemu itself needs unblocked on the host. */
 #define HOST_KEEP (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS))
@@ -120,6 +119,7 @@ static void record_signal(struct user_thread *t, int sig, const siginfo_t *si, v
 	t->pending_info[sig] = *si;
 	__atomic_or_fetch(&t->pending, SIGBIT(sig), __ATOMIC_SEQ_CST);
 	t->cpu.exit_request = 1;
+	user_safe_syscall_interrupt(t, sig, puc);
 	/* keep it blocked until the guest handler has been set up, so that
 	 * further instances stay queued in the host kernel */
 	ucontext_t *uc = puc;

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <string.h>
 
-#define SIGBIT(s) (1ull << ((s) - 1))
 
 static void w32(uint8_t *b, unsigned off, uint32_t v)
 {

@@ -312,7 +312,8 @@ long user_do_syscall64(struct user_thread *t, long nr, uint64_t a[6])
 			if ((m >> i) & 1 && h[i])
 				h[i] += p->guest_base;
 	}
-	return host_syscall(nr, (long)h[0], (long)h[1], (long)h[2], (long)h[3], (long)h[4], (long)h[5]);
+	return user_host_syscall_blocking(t, nr, (long)h[0], (long)h[1], (long)h[2], (long)h[3],
+					  (long)h[4], (long)h[5]);
 }
 
 void user_syscall64(struct user_thread *t)
@@ -328,6 +329,11 @@ void user_syscall64(struct user_thread *t)
 	if (p->log_mask & LOG_STRACE)
 		strace_enter(t, nr, a);
 	long r = user_do_syscall64(t, nr, a);
+	if (r == -USER_ERESTART_PRE) {
+		/* a signal to deliver first: back to the SYSCALL, RAX intact */
+		c->rip -= 2;
+		return;
+	}
 	if (r == -USER_ESIGRETURN) {
 		if (p->log_mask & LOG_STRACE)
 			strace_exit(t, nr, r);

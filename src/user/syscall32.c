@@ -146,7 +146,7 @@ static long pass_call(struct user_thread *t, const struct sys32_pass *e, const u
 			break;
 		}
 	}
-	return host_syscall(e->nr64, h[0], h[1], h[2], h[3], h[4], h[5]);
+	return user_host_syscall_blocking(t, e->nr64, h[0], h[1], h[2], h[3], h[4], h[5]);
 }
 
 static long sys32_sigaction(struct user_thread *t, int sig, uint32_t act, uint32_t oact, int rt,
@@ -221,8 +221,8 @@ static long sys32_futex(struct user_thread *t, const uint64_t *a, int time64)
 		arg4 = (long)tsp;
 	}
 	long uaddr2 = a[4] ? (long)g2h(p, (uint32_t)a[4]) : 0;
-	return host_syscall(SYS_futex, (long)g2h(p, (uint32_t)a[0]), op, (long)(uint32_t)a[2], arg4,
-			    uaddr2, (long)(uint32_t)a[5]);
+	return user_host_syscall_blocking(t, SYS_futex, (long)g2h(p, (uint32_t)a[0]), op,
+					  (long)(uint32_t)a[2], arg4, uaddr2, (long)(uint32_t)a[5]);
 }
 
 static long sys32_uname(struct user_thread *t, uint32_t buf)
@@ -440,6 +440,10 @@ void user_syscall32(struct user_thread *t)
 	if (p->log_mask & LOG_STRACE)
 		strace_enter(t, nr, a);
 	long r = user_do_syscall32(t, nr, a);
+	if (r == -USER_ERESTART_PRE) {
+		c->rip -= 2; /* back to INT 0x80: deliver the signal first */
+		return;
+	}
 	if (r == -USER_ESIGRETURN) {
 		if (p->log_mask & LOG_STRACE)
 			strace_exit(t, nr, r);

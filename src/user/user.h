@@ -178,6 +178,7 @@ struct user_thread {
 	uint64_t clear_child_tid;
 	uint64_t robust_list, robust_len;
 	uint64_t sigmask;                  /* guest blocked set, bit (sig-1) */
+	volatile int safe_intr;            /* safe_syscall.c: a deliverable signal came */
 	volatile uint64_t pending;         /* bit (sig-1) */
 	siginfo_t pending_info[TARGET_NSIG + 1];
 	uint64_t ss_sp, ss_size;           /* sigaltstack */
@@ -199,6 +200,14 @@ struct user_thread {
 
 /* Internal syscall results (never seen by the guest). */
 #define USER_ESIGRETURN 513 /* registers already set (sigreturn, execve) */
+/* A deliverable guest signal is pending before a blocking call was entered:
+ * the caller rewinds to the SYSCALL/INT 0x80 so the signal is delivered
+ * first and the call made after the handler (as the kernel does). */
+#define USER_ERESTART_PRE 4096
+/* Bit of signal s in a guest signal set. */
+#define SIGBIT(s) (1ull << ((s) - 1))
+#define USER_STR_(x) #x
+#define USER_STR(x) USER_STR_(x)
 
 /* Copy between emulator and guest memory; -EFAULT if the guest range is
  * not accessible (a host fault is caught and turned into -EFAULT). */
@@ -236,6 +245,18 @@ static inline long host_syscall(long n, long a1, long a2, long a3, long a4, long
 			 : "rcx", "r11", "memory");
 	return ret;
 }
+
+/* safe_syscall.c */
+long user_safe_syscall(volatile int *flag, long nr, long a1, long a2, long a3, long a4, long a5,
+		       long a6);
+extern const char user_safe_syscall_start[], user_safe_syscall_end[], user_safe_syscall_intr[];
+/* host_syscall() for calls that may block: returns -USER_ERESTART_PRE
+ * instead of blocking when a deliverable guest signal is pending. */
+long user_host_syscall_blocking(struct user_thread *t, long nr, long a1, long a2, long a3,
+				long a4, long a5, long a6);
+/* From a host signal handler: note a deliverable signal for a thread that
+ * may be about to block (returns 1 if it redirected the interrupted PC). */
+int user_safe_syscall_interrupt(struct user_thread *t, int sig, void *puc);
 
 /* main.c */
 void user_log(struct user_proc *p, unsigned item, const char *fmt, ...)
