@@ -13,6 +13,7 @@
 #include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -151,9 +152,89 @@ static long clone_fork(struct user_thread *t, uint64_t flags, uint64_t newsp, ui
 	return pid;
 }
 
+/*
+ * vfork and CLONE_VM|CLONE_VFORK (posix_spawn): the child is a host
+ * process sharing lemu's address space, as the guest expects (posix_spawn
+ * reports exec errors through shared memory), running a copy of the
+ * parent's vCPU on a host stack of its own.  The kernel keeps the parent
+ * thread suspended until the child execs or exits, so the child may use
+ * the parent thread's TLS (cpu_current, malloc caches); the parent puts
+ * cpu_current back when it resumes.  Other parent threads keep running:
+ * shared structures use process-private locks, which work across the two
+ * processes because they share one mm.
+ */
+#define VFORK_STACK (1u << 20)
+
+struct vfork_start {
+	struct user_thread *ct;
+	uint64_t flags, ctid;
+};
+
+static int vfork_child_main(void *arg)
+{
+	struct vfork_start *vs = arg;
+	struct user_thread *ct = vs->ct;
+	cpu_current = &ct->cpu;
+	ct->tid = (int)gettid();
+	int tid32 = ct->tid;
+	if (vs->flags & CLONE_CHILD_SETTID)
+		user_copy_out(ct, vs->ctid, &tid32, 4);
+	user_sync_host_mask(ct);
+	user_cpu_loop(ct); /* ends in execve or exit */
+}
+
+static long clone_vfork(struct user_thread *t, uint64_t flags, uint64_t newsp, uint64_t ptid,
+			uint64_t ctid)
+{
+	struct user_thread *ct = user_thread_new(t->p);
+	if (!ct)
+		return -ENOMEM;
+	void *stack = mmap(NULL, VFORK_STACK, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED) {
+		free(ct);
+		return -ENOMEM;
+	}
+	memcpy(&ct->cpu, &t->cpu, sizeof(ct->cpu));
+	ct->cpu.opaque = ct;
+	ct->cpu.exit_request = 0;
+	ct->cpu.cur = NULL;
+	ct->cpu.regs[R_RAX] = 0;
+	if (newsp)
+		ct->cpu.regs[R_RSP] = newsp;
+	ct->sigmask = t->sigmask;
+	memcpy(ct->tls, t->tls, sizeof(ct->tls));
+	ct->vfork_child = 1;
+	if (flags & CLONE_CHILD_CLEARTID)
+		ct->clear_child_tid = ctid;
+	struct vfork_start vs = { ct, flags, ctid };
+	fflush(NULL);
+	/* No host signal may run lemu's handlers in the child before its
+	 * vCPU is current. */
+	uint64_t all = ~0ull, old;
+	host_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&old, 8, 0, 0);
+	int pid = clone(vfork_child_main, (char *)stack + VFORK_STACK,
+			CLONE_VM | CLONE_VFORK | (int)(flags & CSIGNAL), &vs);
+	int e = errno;
+	cpu_current = &t->cpu; /* the child ran on this thread's TLS */
+	host_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
+	munmap(stack, VFORK_STACK);
+	free(ct);
+	if (pid < 0)
+		return -e;
+	if (flags & CLONE_PARENT_SETTID) {
+		int pid32 = pid;
+		user_copy_out(t, ptid, &pid32, 4);
+	}
+	return pid;
+}
+
 long user_clone(struct user_thread *t, uint64_t flags, uint64_t newsp, uint64_t ptid,
 		uint64_t ctid, uint64_t tls)
 {
+	if ((flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK) &&
+	    !(flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_SETTLS)))
+		return clone_vfork(t, flags, newsp, ptid, ctid);
 	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK)) {
 		const uint64_t need = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
 		if ((flags & need) != need) {
@@ -182,6 +263,8 @@ static void clear_child_tid(struct user_thread *t)
 void user_thread_exit(struct user_thread *t, int status)
 {
 	struct user_proc *p = t->p;
+	if (t->vfork_child)
+		user_exit_group(t, status); /* the only thread of its process */
 	if (__atomic_sub_fetch(&p->nthreads, 1, __ATOMIC_SEQ_CST) == 0)
 		user_exit_group(t, status);
 	clear_child_tid(t);
@@ -194,7 +277,11 @@ void user_thread_exit(struct user_thread *t, int status)
 
 void user_exit_group(struct user_thread *t, int status)
 {
-	(void)t;
+	if (t->vfork_child) {
+		/* shares the parent's memory: leave its stdio buffers alone */
+		clear_child_tid(t);
+		host_syscall(SYS_exit_group, status, 0, 0, 0, 0, 0);
+	}
 	fflush(NULL);
 	host_syscall(SYS_exit_group, status, 0, 0, 0, 0, 0);
 	_exit(status);

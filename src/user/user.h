@@ -179,6 +179,7 @@ struct user_thread {
 	uint64_t robust_list, robust_len;
 	uint64_t sigmask;                  /* guest blocked set, bit (sig-1) */
 	volatile int safe_intr;            /* safe_syscall.c: a deliverable signal came */
+	int vfork_child;                   /* a vfork child sharing the parent's memory */
 	volatile uint64_t pending;         /* bit (sig-1) */
 	siginfo_t pending_info[TARGET_NSIG + 1];
 	uint64_t ss_sp, ss_size;           /* sigaltstack */
