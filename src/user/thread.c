@@ -260,8 +260,72 @@ static void clear_child_tid(struct user_thread *t)
 		host_syscall(SYS_futex, (long)g2h(t->p, t->clear_child_tid), FUTEX_WAKE, 1, 0, 0, 0);
 }
 
+/*
+ * The kernel's exit_robust_list() for a guest thread (Linux
+ * Documentation/locking/robust-futex-ABI.rst): every futex on the thread's
+ * robust list (and the one in list_op_pending) that it still owns gets
+ * FUTEX_OWNER_DIED, and one waiter is woken, so that the next locker of a
+ * robust mutex sees EOWNERDEAD instead of waiting forever.
+ */
+#define ROBUST_LIST_LIMIT 2048
+
+static uint64_t read_uptr(struct user_thread *t, uint64_t a, int *bad)
+{
+	uint64_t v = 0;
+	if (user_copy_in(t, &v, a, t->p->abi32 ? 4 : 8))
+		*bad = 1;
+	return v;
+}
+
+static void futex_owner_died(struct user_thread *t, uint64_t uaddr)
+{
+	if (t->p->abi32)
+		uaddr &= 0xffffffffu;
+	if (uaddr & 3)
+		return;
+	uint32_t *f = g2h(t->p, uaddr);
+	uint32_t v;
+	if (user_copy_in(t, &v, uaddr, 4))
+		return;
+	for (;;) {
+		if ((v & FUTEX_TID_MASK) != (uint32_t)t->tid)
+			return;
+		uint32_t nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+		if (__atomic_compare_exchange_n(f, &v, nv, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			break;
+	}
+	if (v & FUTEX_WAITERS)
+		host_syscall(SYS_futex, (long)f, FUTEX_WAKE, 1, 0, 0, 0);
+}
+
+static void exit_robust_list(struct user_thread *t)
+{
+	uint64_t head = t->robust_list;
+	if (!head)
+		return;
+	int ws = t->p->abi32 ? 4 : 8, bad = 0;
+	uint64_t entry = read_uptr(t, head, &bad);
+	int64_t off = t->p->abi32 ? (int64_t)(int32_t)read_uptr(t, head + (uint64_t)ws, &bad)
+				  : (int64_t)read_uptr(t, head + (uint64_t)ws, &bad);
+	uint64_t pending = read_uptr(t, head + 2 * (uint64_t)ws, &bad);
+	if (bad)
+		return;
+	for (int n = 0; n < ROBUST_LIST_LIMIT && (entry & ~1ull) != head; n++) {
+		uint64_t e = entry & ~1ull; /* bit 0 marks PI futexes */
+		uint64_t next = read_uptr(t, e, &bad);
+		if (bad)
+			return;
+		if (e != (pending & ~1ull))
+			futex_owner_died(t, e + (uint64_t)off);
+		entry = next;
+	}
+	if (pending)
+		futex_owner_died(t, (pending & ~1ull) + (uint64_t)off);
+}
+
 void user_thread_exit(struct user_thread *t, int status)
 {
+	exit_robust_list(t);
 	struct user_proc *p = t->p;
 	if (t->vfork_child)
 		user_exit_group(t, status); /* the only thread of its process */
@@ -277,6 +341,7 @@ void user_thread_exit(struct user_thread *t, int status)
 
 void user_exit_group(struct user_thread *t, int status)
 {
+	exit_robust_list(t); /* process-shared robust mutexes held by this thread */
 	if (t->vfork_child) {
 		/* shares the parent's memory: leave its stdio buffers alone */
 		clear_child_tid(t);
