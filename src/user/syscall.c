@@ -328,22 +328,26 @@ void user_syscall64(struct user_thread *t)
 	c->regs[R_R11] = cpu_get_eflags(c) & ~(uint64_t)FL_RF;
 	if (p->log_mask & LOG_STRACE)
 		strace_enter(t, nr, a);
-	long r = user_do_syscall64(t, nr, a);
+	user_syscall_finish(t, nr, user_do_syscall64(t, nr, a), ~0ull);
+}
+
+void user_syscall_finish(struct user_thread *t, long nr, long r, uint64_t rax_mask)
+{
+	struct cpu *c = &t->cpu;
+	struct user_proc *p = t->p;
 	if (r == -USER_ERESTART_PRE) {
-		/* a signal to deliver first: back to the SYSCALL, RAX intact */
+		/* a signal to deliver first: back to the SYSCALL or INT 0x80
+		 * (both 2 bytes), RAX intact */
 		c->rip -= 2;
 		return;
 	}
-	if (r == -USER_ESIGRETURN) {
-		if (p->log_mask & LOG_STRACE)
-			strace_exit(t, nr, r);
-		return;
+	if (r != -USER_ESIGRETURN) {
+		if (r == -EINTR && t->pending) {
+			t->sys_interrupted = 1;
+			t->sys_nr = nr;
+		}
+		c->regs[R_RAX] = (uint64_t)r & rax_mask;
 	}
-	if (r == -EINTR && t->pending) {
-		t->sys_interrupted = 1;
-		t->sys_nr = nr;
-	}
-	c->regs[R_RAX] = (uint64_t)r;
 	if (p->log_mask & LOG_STRACE)
 		strace_exit(t, nr, r);
 }

@@ -439,21 +439,5 @@ void user_syscall32(struct user_thread *t)
 			  (uint32_t)c->regs[R_RSI], (uint32_t)c->regs[R_RDI], (uint32_t)c->regs[R_RBP] };
 	if (p->log_mask & LOG_STRACE)
 		strace_enter(t, nr, a);
-	long r = user_do_syscall32(t, nr, a);
-	if (r == -USER_ERESTART_PRE) {
-		c->rip -= 2; /* back to INT 0x80: deliver the signal first */
-		return;
-	}
-	if (r == -USER_ESIGRETURN) {
-		if (p->log_mask & LOG_STRACE)
-			strace_exit(t, nr, r);
-		return;
-	}
-	if (r == -EINTR && t->pending) {
-		t->sys_interrupted = 1;
-		t->sys_nr = nr;
-	}
-	c->regs[R_RAX] = (uint32_t)r;
-	if (p->log_mask & LOG_STRACE)
-		strace_exit(t, nr, r);
+	user_syscall_finish(t, nr, user_do_syscall32(t, nr, a), 0xffffffffull);
 }

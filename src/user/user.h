@@ -247,6 +247,9 @@ static inline long host_syscall(long n, long a1, long a2, long a3, long a4, long
 	return ret;
 }
 
+/* syscall.c: store a system call's result (or rewind for a signal) */
+void user_syscall_finish(struct user_thread *t, long nr, long r, uint64_t rax_mask);
+
 /* safe_syscall.c */
 long user_safe_syscall(volatile int *flag, long nr, long a1, long a2, long a3, long a4, long a5,
 		       long a6);

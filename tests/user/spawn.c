@@ -20,12 +20,13 @@ int main(void)
 	int r = posix_spawn(&pid, missing[0], NULL, NULL, missing, environ);
 	printf("posix_spawn of a missing program: %s\n", strerror(r));
 
+	/* flush first and print only after the child is done: the order of
+	 * the two processes' output is then fixed */
+	fflush(stdout);
 	char *echo[] = { "/bin/echo", "hello from a spawned child", NULL };
 	r = posix_spawn(&pid, echo[0], NULL, NULL, echo, environ);
-	printf("posix_spawn of echo: %s\n", strerror(r));
-	fflush(stdout);
 	waitpid(pid, &st, 0);
-	printf("echo exited with %d\n", WEXITSTATUS(st));
+	printf("posix_spawn of echo: %s, exit status %d\n", strerror(r), WEXITSTATUS(st));
 
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);

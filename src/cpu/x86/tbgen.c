@@ -84,6 +84,7 @@ static inline void put64(uint8_t **p, uint64_t v) { memcpy(*p, &v, 8); *p += 8; 
 
 enum { RAX = 0, RCX = 1, RDX = 2 };
 #define OPK_CMP_ 5 /* OPK_* numbering of ops_fast.c: add sub and or xor cmp test */
+#define OPK_TEST_ 6
 
 static inline uint32_t reg_off(unsigned r)
 {
@@ -212,6 +213,16 @@ static void alu_flags(uint8_t **p, unsigned op, unsigned size, int src_in_rcx, i
 	st_cpu_imm32(p, (uint32_t)offsetof(struct cpu, cc_op), ccop);
 }
 
+/* rax op= rcx, the result written back to [rbx+dst_off] unless the op
+ * only sets flags (cmp, test), then the lazy flags */
+static void alu_rr_flags(uint8_t **p, unsigned op, unsigned size, uint32_t dst_off)
+{
+	alu_rr(p, op, size);
+	if (op != OPK_CMP_ && op != OPK_TEST_)
+		st_cpu(p, RAX, dst_off);
+	alu_flags(p, op, size, 1, 0);
+}
+
 static const struct insn_template *template_for(insn_fn fn)
 {
 	for (const struct insn_template *t = insn_templates; t->fn; t++)
@@ -324,35 +335,23 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 		unsigned dst = t->dir ? in->rm : in->reg, src = t->dir ? in->reg : in->rm;
 		ld_cpu(&p, RAX, reg_off(dst), sz);
 		ld_cpu(&p, RCX, reg_off(src), sz);
-		alu_rr(&p, t->op, sz);
-		if (t->op != 5 && t->op != 6)
-			st_cpu(&p, RAX, reg_off(dst));
-		alu_flags(&p, t->op, sz, 1, 0);
+		alu_rr_flags(&p, t->op, sz, reg_off(dst));
 		hf = 1;
 		break;
 	}
-	case TPL_ALU_RM:
+	case TPL_ALU_RM: /* reg op= [mem] */
+	case TPL_CMP_MR: /* cmp [mem], reg */
 		if (!mem_ok)
 			return 0;
 		set_cur(&p, in);
 		emit_ea(&p, in, c->guest_base);
-		ld_mem(&p, RCX, sz);
-		ld_cpu(&p, RAX, sz == 1 ? reg8_off(in->reg8) : reg_off(in->reg), sz);
-		alu_rr(&p, t->op, sz);
-		if (t->op != 5 && t->op != 6)
-			st_cpu(&p, RAX, reg_off(in->reg));
-		alu_flags(&p, t->op, sz, 1, 0);
-		hf = 1;
-		break;
-	case TPL_CMP_MR:
-		if (!mem_ok)
-			return 0;
-		set_cur(&p, in);
-		emit_ea(&p, in, c->guest_base);
-		ld_mem(&p, RAX, sz);
-		ld_cpu(&p, RCX, sz == 1 ? reg8_off(in->reg8) : reg_off(in->reg), sz);
-		alu_rr(&p, OPK_CMP_, sz);
-		alu_flags(&p, OPK_CMP_, sz, 1, 0);
+		{
+			int mem_first = t->kind == TPL_CMP_MR;
+			uint32_t roff = sz == 1 ? reg8_off(in->reg8) : reg_off(in->reg);
+			ld_mem(&p, mem_first ? RAX : RCX, sz);
+			ld_cpu(&p, mem_first ? RCX : RAX, roff, sz);
+			alu_rr_flags(&p, mem_first ? OPK_CMP_ : t->op, sz, roff);
+		}
 		hf = 1;
 		break;
 	case TPL_CMP_MI:
@@ -409,7 +408,7 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 			return 0;
 		ld_cpu(&p, RAX, reg_off(in->rm), sz);
 		alu_ri(&p, t->op, sz, (uint32_t)in->imm);
-		if (t->op != 5 && t->op != 6)
+		if (t->op != OPK_CMP_ && t->op != OPK_TEST_)
 			st_cpu(&p, RAX, reg_off(in->rm));
 		alu_flags(&p, t->op, sz, 0, (int32_t)in->imm);
 		hf = 1;
