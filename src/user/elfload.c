@@ -84,6 +84,24 @@ static int elf_parse(const uint8_t *buf, size_t n, int fd, struct elf_img *e)
 						    s->p_filesz, s->p_memsz };
 		}
 	}
+	/* Check what the loader will map and touch: a segment whose file
+	 * part lies beyond the end of the file would fault inside lemu
+	 * (SIGBUS) instead of failing cleanly; the rest is the kernel's
+	 * own validation (binfmt_elf). */
+	struct stat st;
+	if (fstat(fd, &st))
+		return -errno;
+	for (unsigned i = 0; i < e->phnum; i++) {
+		const struct elf_phdr_any *p = &e->ph[i];
+		if (p->type != PT_LOAD && p->type != PT_INTERP)
+			continue;
+		if (p->offset + p->filesz < p->offset || p->offset + p->filesz > (uint64_t)st.st_size)
+			return -ENOEXEC;
+		if (p->type == PT_LOAD &&
+		    (p->filesz > p->memsz || p->vaddr + p->memsz < p->vaddr ||
+		     ((p->vaddr - p->offset) & (TARGET_PAGE - 1))))
+			return -EINVAL;
+	}
 	return 0;
 }
 
