@@ -416,12 +416,19 @@ static void smc_unprotect_locked(struct user_proc *p, uint64_t page)
 int user_smc_fault(struct user_proc *p, uint64_t gaddr)
 {
 	uint64_t page = PAGE_DOWN(gaddr);
-	if (!p->code.used)
-		return 0;
 	pthread_mutex_lock(&p->lock);
 	int hit = page_set_has(&p->code, page);
-	if (hit)
+	if (hit) {
 		smc_unprotect_locked(p, page);
+	} else {
+		/* Two threads storing to the same code page fault together;
+		 * the first one unprotected it, so the second finds it gone
+		 * from the set.  If the guest may write there, the fault was
+		 * ours: make sure the page is writable and retry the store. */
+		struct vma *v = vma_map_find(&p->map, page);
+		if (v && (v->prot & PROT_WRITE))
+			hit = mprotect(g2h(p, page), TARGET_PAGE, host_prot(v->prot)) == 0;
+	}
 	pthread_mutex_unlock(&p->lock);
 	return hit;
 }
