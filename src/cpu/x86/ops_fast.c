@@ -475,6 +475,7 @@ const struct insn_template insn_templates[] = {
 	T(jcc_12, TPL_JCC, 12, 0, 0), T(jcc_13, TPL_JCC, 13, 0, 0), T(jcc_14, TPL_JCC, 14, 0, 0),
 	T(jcc_15, TPL_JCC, 15, 0, 0),
 	T(jmp_direct, TPL_JMP, 0, 0, 0), T(call64, TPL_CALL, 0, 8, 0),
+	T(push64, TPL_PUSH, 0, 8, 0), T(pop64, TPL_POP, 0, 8, 0), T(ret64, TPL_RET, 0, 8, 0),
 	T(rol32_nf, TPL_ROT_NF, 0, 4, 0), T(rol64_nf, TPL_ROT_NF, 0, 8, 0),
 	T(ror32_nf, TPL_ROT_NF, 1, 4, 0), T(ror64_nf, TPL_ROT_NF, 1, 8, 0),
 	{ NULL, 0, 0, 0, 0 },

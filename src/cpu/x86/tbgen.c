@@ -258,6 +258,8 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 	uint8_t *p = *pp;
 	unsigned sz = t->size;
 	int mem_ok = c->mem_direct;
+	/* 64-bit stack slots at host address RSP (SS base is 0 in 64-bit mode) */
+	int stack_ok = c->mem_direct && c->guest_base == 0;
 	int hf = *hostf;
 	switch (t->kind) {
 	case TPL_MOV_RR: {
@@ -374,6 +376,36 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 		}
 		alu_flags(&p, OPK_CMP_, sz, 0, (int32_t)in->imm);
 		hf = 1;
+		break;
+	case TPL_PUSH:
+		if (!stack_ok)
+			return 0;
+		set_cur(&p, in);
+		ld_cpu(&p, RAX, reg_off(R_RSP), 8);
+		put8(&p, 0x48); put8(&p, 0x8d); put8(&p, 0x40); put8(&p, 0xf8); /* lea rax, [rax-8] */
+		ld_cpu(&p, RCX, reg_off(in->reg), 8);                        /* old RSP for push rsp */
+		put8(&p, 0x48); put8(&p, 0x89); put8(&p, 0x08);              /* mov [rax], rcx */
+		st_cpu(&p, RAX, reg_off(R_RSP));
+		break;
+	case TPL_POP:
+		if (!stack_ok)
+			return 0;
+		set_cur(&p, in);
+		ld_cpu(&p, RAX, reg_off(R_RSP), 8);
+		put8(&p, 0x48); put8(&p, 0x8b); put8(&p, 0x08);              /* mov rcx, [rax] */
+		put8(&p, 0x48); put8(&p, 0x8d); put8(&p, 0x40); put8(&p, 0x08); /* lea rax, [rax+8] */
+		st_cpu(&p, RAX, reg_off(R_RSP));
+		st_cpu(&p, RCX, reg_off(in->reg)); /* after RSP: pop rsp loads rsp */
+		break;
+	case TPL_RET:
+		if (!stack_ok)
+			return 0;
+		set_cur(&p, in);
+		ld_cpu(&p, RAX, reg_off(R_RSP), 8);
+		put8(&p, 0x48); put8(&p, 0x8b); put8(&p, 0x08);              /* mov rcx, [rax] */
+		put8(&p, 0x48); put8(&p, 0x8d); put8(&p, 0x40); put8(&p, 0x08); /* lea rax, [rax+8] */
+		st_cpu(&p, RAX, reg_off(R_RSP));
+		st_cpu(&p, RCX, (uint32_t)offsetof(struct cpu, rip));
 		break;
 	case TPL_INCDEC:
 		/* Only when the host CF is the guest's: then the host INC/DEC
@@ -540,12 +572,23 @@ tb_code_fn tbgen_emit(struct tbgen *g, struct tb *tb, const struct cpu *c)
 			slots[nslots++] = (struct exit_slot){ emit_slot(&p), 0, 0 };
 			goto exits;
 		}
+		if (last && t && t->kind == TPL_CALL && c->mem_direct && c->guest_base == 0) {
+			/* push the return address inline; the exit goes to the target */
+			set_cur(&p, in);
+			ld_cpu(&p, RAX, reg_off(R_RSP), 8);
+			put8(&p, 0x48); put8(&p, 0x8d); put8(&p, 0x40); put8(&p, 0xf8); /* lea rax, [rax-8] */
+			put8(&p, 0x48); put8(&p, 0xb9); put64(&p, in->next_rip);     /* mov rcx, imm64 */
+			put8(&p, 0x48); put8(&p, 0x89); put8(&p, 0x08);              /* mov [rax], rcx */
+			st_cpu(&p, RAX, reg_off(R_RSP));
+			slots[nslots++] = (struct exit_slot){ emit_slot(&p), 1, in->imm };
+			goto exits;
+		}
 		if (last && t && t->kind == TPL_JMP) {
 			slots[nslots++] = (struct exit_slot){ emit_slot(&p), 1, in->imm };
 			goto exits;
 		}
 		if (t && t->kind != TPL_JMP && t->kind != TPL_CALL && emit_template(&p, in, c, &hostf)) {
-			if (t->kind == TPL_STORE && !last) {
+			if ((t->kind == TPL_STORE || t->kind == TPL_PUSH) && !last) {
 				emit_break_check(&p, in);
 				hostf = 0;
 			}
