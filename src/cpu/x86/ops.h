@@ -37,7 +37,8 @@ extern const struct insn_fastpath insn_fastpaths[];
 enum { TPL_MOV_RR = 1, TPL_MOV_RI, TPL_XOR_ZERO, TPL_LEA, TPL_LOAD, TPL_STORE, TPL_ALU_RR,
        TPL_ALU_RM, TPL_ALU_RI, TPL_ROT_NF, TPL_CMP_MR, TPL_CMP_MI, TPL_JCC, TPL_INCDEC,
        TPL_JMP /* direct jump */, TPL_CALL /* direct call (static target) */,
-       TPL_PUSH, TPL_POP, TPL_RET /* 64-bit stack operations */ };
+       TPL_PUSH, TPL_POP, TPL_RET /* 64-bit stack operations */,
+       TPL_IND /* indirect call/jump: a handler, then a jump-cache probe */ };
 /* TLD_R8/R16 merge into the low byte/word (reg8 numbering for bytes) */
 enum { TLD_64, TLD_32, TLD_ZX8, TLD_ZX16, TLD_SX8_32, TLD_SX8_64, TLD_SX32, TLD_R8, TLD_R16 };
 struct insn_template {

@@ -285,6 +285,22 @@ static void jmp_direct(struct cpu *c, const struct insn *in)
 	c->rip = in->imm;
 }
 
+
+/* FF /2 and FF /4 in 64-bit code (operand size 8): the target is the
+ * 64-bit r/m value; generated code follows them with a jump-cache probe. */
+static void call_ind64(struct cpu *c, const struct insn *in)
+{
+	uint64_t t = op_rm(c, in);
+	uint64_t sp = c->regs[R_RSP] - 8;
+	st64(c, sp, in->next_rip);
+	c->regs[R_RSP] = sp;
+	c->rip = t;
+}
+static void jmp_ind64(struct cpu *c, const struct insn *in)
+{
+	c->rip = op_rm(c, in);
+}
+
 #define GEN_COND(n)                                                                      \
 	static void jcc_##n(struct cpu *c, const struct insn *in)                        \
 	{                                                                                \
@@ -476,6 +492,7 @@ const struct insn_template insn_templates[] = {
 	T(jcc_15, TPL_JCC, 15, 0, 0),
 	T(jmp_direct, TPL_JMP, 0, 0, 0), T(call64, TPL_CALL, 0, 8, 0),
 	T(push64, TPL_PUSH, 0, 8, 0), T(pop64, TPL_POP, 0, 8, 0), T(ret64, TPL_RET, 0, 8, 0),
+	T(call_ind64, TPL_IND, 0, 8, 0), T(jmp_ind64, TPL_IND, 0, 8, 0),
 	T(rol32_nf, TPL_ROT_NF, 0, 4, 0), T(rol64_nf, TPL_ROT_NF, 0, 8, 0),
 	T(ror32_nf, TPL_ROT_NF, 1, 4, 0), T(ror64_nf, TPL_ROT_NF, 1, 8, 0),
 	{ NULL, 0, 0, 0, 0 },
@@ -555,6 +572,7 @@ const struct insn_fastpath insn_fastpaths[] = {
 	{ M1, 0xe8, -1, S8, call64 },
 	{ M1, 0xc3, -1, S8, ret64 },
 	{ M1, 0xe9, -1, 0, jmp_direct },
+	{ M1, 0xff, 2, S8, call_ind64 }, { M1, 0xff, 4, S8, jmp_ind64 },
 	{ M1, 0xeb, -1, 0, jmp_direct },
 	COND_ROWS(0), COND_ROWS(1), COND_ROWS(2), COND_ROWS(3), COND_ROWS(4), COND_ROWS(5),
 	COND_ROWS(6), COND_ROWS(7), COND_ROWS(8), COND_ROWS(9), COND_ROWS(10), COND_ROWS(11),

@@ -31,6 +31,7 @@ struct tbgen {
 	size_t total;
 	int disabled;
 	int no_inline; /* LEMU_TBGEN=calls: call every handler (debugging) */
+	int no_chain;  /* LEMU_TBGEN=nochain: no jump-cache probes at indirect exits */
 };
 
 struct tbgen *tbgen_new(void)
@@ -40,6 +41,7 @@ struct tbgen *tbgen_new(void)
 		pthread_mutex_init(&g->lock, NULL);
 		const char *e = getenv("LEMU_TBGEN");
 		g->no_inline = e && !strcmp(e, "calls");
+		g->no_chain = e && !strcmp(e, "nochain");
 	}
 	return g;
 }
@@ -494,6 +496,43 @@ static void emit_stub(uint8_t **p, struct exit_slot *s)
 	put8(p, 0xc3); /* ret */
 }
 
+/*
+ * Leave a TB whose successor is only known at run time (RET, indirect
+ * JMP/CALL): probe the vCPU's jump cache, as cpu_exec() would, and jump
+ * straight to the successor's chained entry on a hit; otherwise return.
+ * The hash must be jc_hash() of exec.c.
+ */
+static void emit_indirect_exit(uint8_t **pp)
+{
+	uint8_t *p = *pp;
+	ld_cpu(&p, RAX, (uint32_t)offsetof(struct cpu, rip), 8);            /* rax = rip */
+	put8(&p, 0x48); put8(&p, 0x89); put8(&p, 0xc1);                      /* mov rcx, rax */
+	put8(&p, 0x48); put8(&p, 0xc1); put8(&p, 0xe9); put8(&p, JMP_CACHE_BITS); /* shr rcx, bits */
+	put8(&p, 0x48); put8(&p, 0x31); put8(&p, 0xc1);                      /* xor rcx, rax */
+	put8(&p, 0x81); put8(&p, 0xe1); put32(&p, JMP_CACHE_SIZE - 1);       /* and ecx, mask */
+	put8(&p, 0x48); put8(&p, 0x8b); put8(&p, 0x94); put8(&p, 0xcb);      /* mov rdx, [rbx+rcx*8+d32] */
+	put32(&p, (uint32_t)offsetof(struct cpu, jmp_cache));
+	put8(&p, 0x48); put8(&p, 0x85); put8(&p, 0xd2);                      /* test rdx, rdx */
+	put8(&p, 0x74); uint8_t *m1 = p; put8(&p, 0);                        /* jz miss */
+	put8(&p, 0x48); put8(&p, 0x3b); put8(&p, 0x82);                      /* cmp rax, [rdx+pc] */
+	put32(&p, (uint32_t)offsetof(struct tb, pc));
+	put8(&p, 0x75); uint8_t *m2 = p; put8(&p, 0);                        /* jne miss */
+	ld_cpu(&p, RAX, (uint32_t)offsetof(struct cpu, tb_flags), 4);        /* eax = tb_flags */
+	put8(&p, 0x3b); put8(&p, 0x82); put32(&p, (uint32_t)offsetof(struct tb, flags)); /* cmp eax, [rdx+flags] */
+	put8(&p, 0x75); uint8_t *m3 = p; put8(&p, 0);                        /* jne miss */
+	put8(&p, 0x48); put8(&p, 0x8b); put8(&p, 0x82);                      /* mov rax, [rdx+code] */
+	put32(&p, (uint32_t)offsetof(struct tb, code));
+	put8(&p, 0x48); put8(&p, 0x85); put8(&p, 0xc0);                      /* test rax, rax */
+	put8(&p, 0x74); uint8_t *m4 = p; put8(&p, 0);                        /* jz miss */
+	put8(&p, 0x48); put8(&p, 0x83); put8(&p, 0xc0); put8(&p, TBGEN_CENTRY_OFF); /* add rax, centry */
+	put8(&p, 0xff); put8(&p, 0xe0);                                      /* jmp rax */
+	*m1 = (uint8_t)(p - (m1 + 1));
+	*m2 = (uint8_t)(p - (m2 + 1));
+	*m3 = (uint8_t)(p - (m3 + 1));
+	*m4 = (uint8_t)(p - (m4 + 1));
+	*pp = p;
+}
+
 static void emit_call(uint8_t **pp, const struct insn *in)
 {
 	uint8_t *p = *pp;
@@ -592,6 +631,10 @@ tb_code_fn tbgen_emit(struct tbgen *g, struct tb *tb, const struct cpu *c)
 				emit_break_check(&p, in);
 				hostf = 0;
 			}
+			if (t->kind == TPL_RET && last && !g->no_chain && !c->log_flags) {
+				emit_indirect_exit(&p);
+				goto exits;
+			}
 			continue;
 		}
 		hostf = 0;
@@ -603,6 +646,8 @@ tb_code_fn tbgen_emit(struct tbgen *g, struct tb *tb, const struct cpu *c)
 		if (t && (t->kind == TPL_JMP || t->kind == TPL_CALL)) {
 			/* the handler set rip to the static target */
 			slots[nslots++] = (struct exit_slot){ emit_slot(&p), 0, 0 };
+		} else if (t && t->kind == TPL_IND && !g->no_chain && !c->log_flags) {
+			emit_indirect_exit(&p);
 		} else if (t && t->kind == TPL_JCC) {
 			/* cmp [rbx+rip], target; jne fall-through */
 			put8(&p, 0x48); put8(&p, 0xb8); put64(&p, in->imm);
