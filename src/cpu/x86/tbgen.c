@@ -389,16 +389,7 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 		put8(&p, 0x48); put8(&p, 0x89); put8(&p, 0x08);              /* mov [rax], rcx */
 		st_cpu(&p, RAX, reg_off(R_RSP));
 		break;
-	case TPL_POP:
-		if (!stack_ok)
-			return 0;
-		set_cur(&p, in);
-		ld_cpu(&p, RAX, reg_off(R_RSP), 8);
-		put8(&p, 0x48); put8(&p, 0x8b); put8(&p, 0x08);              /* mov rcx, [rax] */
-		put8(&p, 0x48); put8(&p, 0x8d); put8(&p, 0x40); put8(&p, 0x08); /* lea rax, [rax+8] */
-		st_cpu(&p, RAX, reg_off(R_RSP));
-		st_cpu(&p, RCX, reg_off(in->reg)); /* after RSP: pop rsp loads rsp */
-		break;
+	case TPL_POP: /* rcx = the popped value; stored after RSP: pop rsp loads rsp */
 	case TPL_RET:
 		if (!stack_ok)
 			return 0;
@@ -407,7 +398,7 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 		put8(&p, 0x48); put8(&p, 0x8b); put8(&p, 0x08);              /* mov rcx, [rax] */
 		put8(&p, 0x48); put8(&p, 0x8d); put8(&p, 0x40); put8(&p, 0x08); /* lea rax, [rax+8] */
 		st_cpu(&p, RAX, reg_off(R_RSP));
-		st_cpu(&p, RCX, (uint32_t)offsetof(struct cpu, rip));
+		st_cpu(&p, RCX, t->kind == TPL_POP ? reg_off(in->reg) : (uint32_t)offsetof(struct cpu, rip));
 		break;
 	case TPL_INCDEC:
 		/* Only when the host CF is the guest's: then the host INC/DEC
