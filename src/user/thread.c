@@ -18,6 +18,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
 struct user_thread *user_thread_new(struct user_proc *p)
 {
 	struct user_thread *t = calloc(1, sizeof(*t));
@@ -218,6 +222,11 @@ static long clone_vfork(struct user_thread *t, uint64_t flags, uint64_t newsp, u
 	int e = errno;
 	cpu_current = &t->cpu; /* the child ran on this thread's TLS */
 	host_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
+#if defined(__SANITIZE_ADDRESS__)
+	/* the child's frames left redzones in the shadow of this stack; the
+	 * guest may map memory here next (its mmap does not go through ASan) */
+	__asan_unpoison_memory_region(stack, VFORK_STACK);
+#endif
 	munmap(stack, VFORK_STACK);
 	free(ct);
 	if (pid < 0)
