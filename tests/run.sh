@@ -8,6 +8,7 @@
 #   insn         tests/insn/*.c built with gcc -O1 -static (and -m32 -static when the first line is
 #                "/* lemu-test: m32 */"), run natively and under lemu-x86_64 / lemu-i386
 #   user         tests/user/*.c built static and dynamic, 64- and 32-bit (-m32), compared the same way
+#   user-asan    the same guest programs under the ASan/UBSan build of the emulators (build-asan/)
 #   integration  tests/integration/*.sh: real Debian programs, native vs emulated (see tests/lib/case.sh)
 #
 # The comparison is exact: stdout bytes and exit status of the native run and the emulated run.
@@ -39,7 +40,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 SUITES=("$@")
-[ ${#SUITES[@]} -eq 0 ] && SUITES=(unit insn user integration)
+[ ${#SUITES[@]} -eq 0 ] && SUITES=(unit insn user user-asan integration)
 
 # Emulator paths: absolute, so they work from the scratch directories.
 abspath() {
@@ -279,8 +280,9 @@ job_prog() {
 	run_pair "$suite/$name" "$emu" prefix "$out" $args
 }
 
+# suite_progs SUITE [LABEL]: LABEL names the results (default SUITE)
 suite_progs() {
-	local suite=$1 dir=${LEMU_TEST_SRCDIR:-$ROOT/tests}/$1 src base kinds cflags
+	local suite=$1 label=${2:-$1} dir=${LEMU_TEST_SRCDIR:-$ROOT/tests}/$1 src base kinds cflags
 	[ -d "$dir" ] || return 0
 	for src in "$dir"/*.c; do
 		[ -e "$src" ] || continue
@@ -307,9 +309,9 @@ suite_progs() {
 		fi
 		for v in "${variants[@]}"; do
 			local name=${v%%:*} rest=${v#*:}
-			selected "$suite/$name" || continue
+			selected "$label/$name" || continue
 			# shellcheck disable=SC2086
-			spawn job_prog "$suite" "$name" "$src" "${rest%%:*}" ${rest#*:} $cflags
+			spawn job_prog "$label" "$name" "$src" "${rest%%:*}" ${rest#*:} $cflags
 		done
 	done
 	drain
@@ -377,8 +379,20 @@ for s in "${SUITES[@]}"; do
 	case $s in
 	unit) suite_unit ;;
 	insn | user) suite_progs "$s" ;;
+	user-asan)
+		# the guest programs again, under the ASan/UBSan build of the emulator: memory
+		# errors in syscall emulation, signal frames, the loader...
+		if [ -x "$ASAN_BUILD/lemu-x86_64" ]; then
+			saved=("$LEMU_X86_64" "$LEMU_I386")
+			LEMU_X86_64=$ASAN_BUILD/lemu-x86_64 LEMU_I386=$ASAN_BUILD/lemu-i386
+			suite_progs user user-asan
+			LEMU_X86_64=${saved[0]} LEMU_I386=${saved[1]}
+		else
+			result SKIP user-asan "no ASan build in $ASAN_BUILD"
+		fi
+		;;
 	integration) suite_integration ;;
-	*) echo "run.sh: unknown suite '$s' (unit, insn, user, integration)" >&2; exit 2 ;;
+	*) echo "run.sh: unknown suite '$s' (unit, insn, user, user-asan, integration)" >&2; exit 2 ;;
 	esac
 done
 
