@@ -183,6 +183,7 @@ uint64_t user_mmap(struct user_proc *p, uint64_t addr, uint64_t len, int prot, i
 	if (!p->reserved)
 		r = (long)h2g(p, (void *)r);
 	mem_record(p, (uint64_t)r, alen, prot, flags, fd, off);
+	user_asan_fresh(g2h(p, (uint64_t)r), alen);
 out:
 	pthread_mutex_unlock(&p->lock);
 	return (uint64_t)r;
@@ -302,6 +303,7 @@ record:
 			    save.ino, save.name);
 	vma_map_set(&p->map, (uint64_t)r, (uint64_t)r + nlen, save.prot, save.flags, save.offset,
 		    save.dev, save.ino, save.name);
+	user_asan_fresh(g2h(p, (uint64_t)r), nlen);
 out:
 	free(save.name);
 	pthread_mutex_unlock(&p->lock);
@@ -331,6 +333,7 @@ uint64_t user_brk(struct user_proc *p, uint64_t nbrk)
 			munmap(r, len);
 			goto out;
 		}
+		user_asan_fresh(r, len);
 		vma_map_set(&p->map, p->brk_mapped, need, PROT_READ | PROT_WRITE, 0, 0, 0, 0, "[heap]");
 		p->brk_mapped = need;
 	} else if (need < p->brk_mapped) {

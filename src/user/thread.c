@@ -18,9 +18,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-#endif
 
 struct user_thread *user_thread_new(struct user_proc *p)
 {
@@ -36,6 +33,7 @@ struct clone_start {
 	struct user_thread *t;
 	uint64_t flags, ptid, ctid;
 	sem_t ready;
+	int tid; /* the new thread's, for the parent (t may be gone by then) */
 };
 
 static void *thread_main(void *arg)
@@ -49,6 +47,7 @@ static void *thread_main(void *arg)
 		user_copy_out(t, cs->ptid, &tid32, 4);
 	if (cs->flags & CLONE_CHILD_SETTID)
 		user_copy_out(t, cs->ctid, &tid32, 4);
+	cs->tid = tid32;
 	sem_post(&cs->ready); /* cs is gone after this */
 	user_sync_host_mask(t);
 	user_cpu_loop(t);
@@ -109,7 +108,7 @@ static long clone_thread(struct user_thread *t, uint64_t flags, uint64_t newsp, 
 	while (sem_wait(&cs.ready) && errno == EINTR)
 		;
 	sem_destroy(&cs.ready);
-	return nt->tid;
+	return cs.tid; /* not nt->tid: the thread may already have exited */
 }
 
 static long clone_fork(struct user_thread *t, uint64_t flags, uint64_t newsp, uint64_t ptid,
@@ -222,11 +221,8 @@ static long clone_vfork(struct user_thread *t, uint64_t flags, uint64_t newsp, u
 	int e = errno;
 	cpu_current = &t->cpu; /* the child ran on this thread's TLS */
 	host_syscall(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
-#if defined(__SANITIZE_ADDRESS__)
-	/* the child's frames left redzones in the shadow of this stack; the
-	 * guest may map memory here next (its mmap does not go through ASan) */
-	__asan_unpoison_memory_region(stack, VFORK_STACK);
-#endif
+	/* the child's frames left redzones in the shadow of this stack */
+	user_asan_fresh(stack, VFORK_STACK);
 	munmap(stack, VFORK_STACK);
 	free(ct);
 	if (pid < 0)

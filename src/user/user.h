@@ -223,6 +223,17 @@ static inline struct user_thread *cpu_thread(struct cpu *c)
 	return (struct user_thread *)c->opaque;
 }
 
+/* ASan builds of lemu: memory the guest maps through raw system calls
+ * may lie where lemu's own (instrumented) memory was, whose shadow still
+ * carries redzones; clear it so guest accesses from lemu code are not
+ * reported. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define user_asan_fresh(h, len) __asan_unpoison_memory_region((h), (len))
+#else
+#define user_asan_fresh(h, len) ((void)(h), (void)(len))
+#endif
+
 /* Host pointer of a guest address. */
 static inline void *g2h(struct user_proc *p, uint64_t a)
 {
