@@ -1,10 +1,15 @@
 /*
- * Call threading: for every TB, emit a short host routine that calls the
- * TB's handlers one after the other with direct CALL instructions, instead
- * of the interpreter loop's indirect call per instruction.  The decoded
- * form (struct insn) is unchanged; this removes the dispatch loop and its
- * hard-to-predict indirect branch.  It is the first step towards the
- * dynamic translator, which will replace the calls by inline host code.
+ * Call-threaded TB routines: for every TB, a short host routine that runs
+ * its instructions without the interpreter loop.  Hot forms listed in
+ * insn_templates[] (ops_fast.c) become inline host code working on the
+ * guest registers in struct cpu (register and flat-memory ALU, loads and
+ * stores, PUSH/POP/RET, Jcc on host flags left by the previous ALU
+ * template); every other instruction is a direct CALL of its handler.  The
+ * decoded form (struct insn) is unchanged.  TBs chain: a direct exit is a
+ * patchable jump that cpu_exec() links to the next TB's chained entry, and
+ * RET/indirect jumps probe the vCPU's jump cache inline.  This is the step
+ * before the dynamic translator, which will cover every instruction and
+ * keep guest registers in host registers.
  *
  * x86-64 hosts only; anywhere else (or when executable memory cannot be
  * had) tbgen_emit() returns NULL and cpu_exec() interprets the TB.
