@@ -8,30 +8,7 @@
  * raw 80-bit results and the full FSW (TOP included: it is deterministic).
  * Full sweeps are hashed per op and control word; a subset is printed.
  */
-#include "x87_common.h"
-
-struct res {
-	f80 r0, r1;
-	uint16_t sw;
-};
-
-#define BIN(name, text)                                                                     \
-	static void name(uint16_t cw, const f80 *a, const f80 *b, struct res *r)          \
-	{                                                                                   \
-		__asm__ volatile("fninit\n\tfldcw %[cw]\n\tfldt %[b]\n\tfldt %[a]\n\t" text  \
-				 "\n\tfnstsw %[sw]\n\tfstpt %[r0]\n\tfstpt %[r1]\n\tfninit"   \
-				 : [sw] "=m"(r->sw), [r0] "=m"(r->r0), [r1] "=m"(r->r1)      \
-				 : [cw] "m"(cw), [a] "m"(*a), [b] "m"(*b));                  \
-	}
-#define UN(name, text)                                                                      \
-	static void name(uint16_t cw, const f80 *a, const f80 *b, struct res *r)          \
-	{                                                                                   \
-		(void)b;                                                                    \
-		__asm__ volatile("fninit\n\tfldcw %[cw]\n\tfldt %[a]\n\t" text               \
-				 "\n\tfnstsw %[sw]\n\tfstpt %[r0]\n\tfstpt %[r1]\n\tfninit"   \
-				 : [sw] "=m"(r->sw), [r0] "=m"(r->r0), [r1] "=m"(r->r1)      \
-				 : [cw] "m"(cw), [a] "m"(*a));                               \
-	}
+#include "x87_ops.h"
 
 BIN(op_fadd, ".byte 0xd8, 0xc1")
 BIN(op_fmul, ".byte 0xd8, 0xc9")

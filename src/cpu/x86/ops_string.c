@@ -69,6 +69,20 @@ static inline void str_poll(struct cpu *c, const struct insn *in)
 	}
 }
 
+/* After `done` more elements of a REP with `left` to go: every STR_POLL
+ * elements, leave for a pending exit request (a signal) with the state of
+ * the completed part, to resume at this instruction. */
+static inline void str_progress(struct cpu *c, const struct insn *in, unsigned *poll,
+				uint64_t done, uint64_t left)
+{
+	*poll += (unsigned)done;
+	if (*poll >= STR_POLL) {
+		*poll = 0;
+		if (left)
+			str_poll(c, in);
+	}
+}
+
 /*
  * Number of whole elements that fit, from the offsets in rSI/rDI onwards,
  * before either crosses a page or wraps its address size.  Used for the
@@ -126,20 +140,13 @@ static void movs(struct cpu *c, const struct insn *in)
 				str_adv(c, in, R_RDI, (int64_t)bytes);
 				n -= k;
 				str_set_count(c, in, n);
-				if ((poll += (unsigned)k) >= STR_POLL) {
-					poll = 0;
-					if (n)
-						str_poll(c, in);
-				}
+				str_progress(c, in, &poll, k, n);
 				continue;
 			}
 		}
 		movs_one(c, in, d);
 		str_set_count(c, in, --n);
-		if (++poll >= STR_POLL && n) {
-			poll = 0;
-			str_poll(c, in);
-		}
+		str_progress(c, in, &poll, 1, n);
 	}
 }
 
@@ -177,21 +184,14 @@ static void stos(struct cpu *c, const struct insn *in)
 				str_adv(c, in, R_RDI, (int64_t)bytes);
 				n -= k;
 				str_set_count(c, in, n);
-				if ((poll += (unsigned)k) >= STR_POLL) {
-					poll = 0;
-					if (n)
-						str_poll(c, in);
-				}
+				str_progress(c, in, &poll, k, n);
 				continue;
 			}
 		}
 		st_sz(c, str_dst(c, in), v, size);
 		str_adv(c, in, R_RDI, d);
 		str_set_count(c, in, --n);
-		if (++poll >= STR_POLL && n) {
-			poll = 0;
-			str_poll(c, in);
-		}
+		str_progress(c, in, &poll, 1, n);
 	}
 }
 
@@ -216,10 +216,7 @@ static void lods(struct cpu *c, const struct insn *in)
 		set_reg(c, R_RAX, v, size);
 		str_adv(c, in, R_RSI, d);
 		str_set_count(c, in, --n);
-		if (++poll >= STR_POLL && n) {
-			poll = 0;
-			str_poll(c, in);
-		}
+		str_progress(c, in, &poll, 1, n);
 	}
 }
 
@@ -255,10 +252,7 @@ static void cmps(struct cpu *c, const struct insn *in)
 		str_set_count(c, in, --n);
 		if (str_rep_stop(in, a, b, size))
 			return;
-		if (++poll >= STR_POLL && n) {
-			poll = 0;
-			str_poll(c, in);
-		}
+		str_progress(c, in, &poll, 1, n);
 	}
 }
 
@@ -289,10 +283,7 @@ static void scas(struct cpu *c, const struct insn *in)
 			cc_set(c, CC_SUB | sz, (uint8_t)a - last, last, 0);
 			if (hit)
 				return;
-			if ((poll += (unsigned)done) >= STR_POLL && n) {
-				poll = 0;
-				str_poll(c, in);
-			}
+			str_progress(c, in, &poll, done, n);
 			continue;
 		}
 		uint64_t b = ld_sz(c, str_dst(c, in), size);
@@ -303,10 +294,7 @@ static void scas(struct cpu *c, const struct insn *in)
 		str_set_count(c, in, --n);
 		if (str_rep_stop(in, a, b, size))
 			return;
-		if (++poll >= STR_POLL && n) {
-			poll = 0;
-			str_poll(c, in);
-		}
+		str_progress(c, in, &poll, 1, n);
 	}
 }
 
