@@ -10,11 +10,13 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 
-pkgs_build="build-essential meson ninja-build pkg-config libcapstone-dev"
+pkgs_build="build-essential meson ninja-build pkg-config libcapstone-dev zlib1g-dev libzstd-dev liburing-dev
+	libgnutls28-dev libjansson-dev libslirp-dev libglib2.0-dev"
 pkgs_test="$pkgs_build gcc-multilib busybox-static python3 perl gawk sqlite3 xz-utils bzip2 gzip tar
-	findutils grep coreutils file strace"
-pkgs_run="$pkgs_build busybox-static"
-pkgs_bench="$pkgs_build busybox-static python3 qemu-user hyperfine"
+	findutils grep coreutils file strace qemu-utils qemu-system-x86 libnbd-bin cpio
+	gnutls-bin"
+pkgs_run="$pkgs_build busybox-static cpio"
+pkgs_bench="$pkgs_build busybox-static python3 qemu-user hyperfine qemu-system-x86 qemu-utils libnbd-bin"
 pkgs_format="clang-format"
 
 groups=("$@")
