@@ -52,6 +52,7 @@ enum cpu_exit {
 	EXIT_INT,       /* INT n (n in exc_vector); rip past the insn */
 	EXIT_HLT,
 	EXIT_REQUEST,   /* c->exit_request was set by another thread/signal */
+	EXIT_SHUTDOWN,  /* system mode: triple fault (the machine resets) */
 };
 
 /* EFLAGS bits. */
@@ -231,8 +232,65 @@ struct cpu_env_ops {
 	void *(*mem_slow)(struct cpu *c, uint64_t lin, unsigned size, int write);
 	/* Load a segment register (MOV Sreg, POP Sreg, LFS ...): fills
 	 * c->seg[seg] and returns 0, or returns -1 for #GP(sel).  NULL: only
-	 * null selectors are accepted (base 0). */
+	 * null selectors are accepted (base 0).  Not used when c->sysmode
+	 * (the core reads the descriptor tables itself). */
 	int (*load_seg)(struct cpu *c, int seg, uint16_t sel);
+
+	/* System emulation only (NULL in user mode). */
+	/* IN/OUT after the core's IOPL / TSS I/O-bitmap checks. */
+	uint32_t (*io_in)(struct cpu *c, uint16_t port, unsigned size);
+	void (*io_out)(struct cpu *c, uint16_t port, uint32_t val, unsigned size);
+	/* MSRs the core does not keep itself (APIC base, x2APIC, TSC deadline,
+	 * anything machine-specific): 0, or -1 for #GP. */
+	int (*msr_read)(struct cpu *c, uint32_t idx, uint64_t *val);
+	int (*msr_write)(struct cpu *c, uint32_t idx, uint64_t val);
+	/* Guest TSC (RDTSC/RDTSCP/MSR 0x10 read); NULL = host TSC. */
+	uint64_t (*rdtsc)(struct cpu *c);
+	/* The guest changed CR8/TPR (so the APIC can re-evaluate). */
+	void (*tpr_changed)(struct cpu *c);
+	/* Physical memory for the page walker and the soft TLB (mmu.c).
+	 * phys_ram: host pointer to the RAM/ROM byte at paddr (valid to the
+	 * end of its 4 KiB page), or NULL for MMIO / unassigned memory, or for
+	 * write on ROM; *code is set when the page holds translated code. */
+	uint8_t *(*phys_ram)(struct cpu *c, uint64_t paddr, bool write, bool *code);
+	uint64_t (*phys_io_read)(struct cpu *c, uint64_t paddr, unsigned size);
+	void (*phys_io_write)(struct cpu *c, uint64_t paddr, uint64_t val, unsigned size);
+	/* A write is about to hit a page holding translated code: invalidate
+	 * its TBs (setting c->tb_break if the running TB is among them). */
+	void (*code_write)(struct cpu *c, uint64_t paddr, unsigned len);
+	/* A TB is being built from physical page paddr: remember it as code and
+	 * drop fast-path write tags for it in every vCPU's TLB. */
+	void (*code_page_used)(struct cpu *c, uint64_t paddr);
+};
+
+/* Soft TLB (system mode, mmu.c): direct-mapped, one array per MMU index.
+ * tag_r/tag_w/tag_x hold the page-aligned linear address when the access
+ * kind is allowed through the fast path, TLB_INVALID otherwise; the host
+ * address is addend + linear.  Pages that are MMIO, or RAM holding
+ * translated code (for writes), never get a fast-path tag. */
+#define TLB_BITS 8
+#define TLB_SIZE (1u << TLB_BITS)
+#define TLB_INVALID 1ull
+enum { MMU_KERNEL, MMU_USER, MMU_NB };
+struct tlb_entry {
+	uint64_t tag_r, tag_w, tag_x;
+	uintptr_t addend;
+	uint64_t phys; /* physical page (to drop write tags of new code pages) */
+};
+
+/* Kinds of event delivered through the IDT (c->event_kind). */
+enum {
+	EV_EXC,     /* fault/trap raised by an instruction (exc_error valid for #DF #TS #NP #SS #GP #PF #AC) */
+	EV_HW,      /* external interrupt (INTR) */
+	EV_NMI,
+	EV_SOFT,    /* INT n: privilege-checked against the gate DPL, returns to next insn */
+	EV_SOFTEXC, /* INT3 / INTO: like EV_SOFT for DPL checks, vector is an exception */
+	EV_ICEBP,   /* INT1 (F1): #DB without the DPL check */
+};
+
+struct dtable {
+	uint64_t base;
+	uint32_t limit;
 };
 
 /* CPUID feature words, indexed as in struct cpu.features. */
@@ -314,6 +372,36 @@ struct cpu {
 	unsigned log_flags;
 	void *logfile; /* FILE *; stderr when NULL */
 
+	/* --- system emulation (c->sysmode); user mode leaves these zero --- */
+	bool sysmode;        /* descriptor tables, paging, in-guest exception delivery */
+	uint8_t mmu_idx;     /* MMU_KERNEL or MMU_USER (CPL 3): selects the TLB */
+	struct dtable gdt, idt;
+	struct seg ldt, tr;  /* LDTR and TR: selector + cached descriptor */
+	uint64_t dr[8];
+	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+	uint64_t star, lstar, cstar, fmask;
+	uint64_t pat, misc_enable, mtrr_def_type, mtrr_fixed[11], mtrr_var[16];
+	int64_t tsc_offset;
+	/* event being delivered / raised: exc_vector, exc_error and */
+	uint8_t event_kind;       /* EV_* */
+	uint64_t event_next_rip;  /* return address for EV_SOFT / traps */
+	int delivering;           /* vector being delivered (for #DF), or -1 */
+	/* interrupts are inhibited while rip == intr_shadow (after STI, MOV SS) */
+	uint64_t intr_shadow;
+	bool nmi_blocked;         /* from NMI delivery to the next IRET */
+	/* An event for cpu_exec to deliver first (external interrupt chosen by
+	 * the vCPU loop, NMI): inject_vector >= 0 with inject_kind EV_*. */
+	int inject_vector;
+	uint8_t inject_kind;
+	bool shutdown;            /* triple fault: cpu_exec returned EXIT_SHUTDOWN */
+	/* soft TLB and the bounce buffer for MMIO / page-crossing accesses */
+	struct tlb_entry tlb[MMU_NB][TLB_SIZE];
+	uint8_t bounce[64];
+	uint64_t bounce_lin;      /* pending write-back of bounce (mmu.c) */
+	unsigned bounce_size;
+	bool bounce_dirty;
+	uint64_t a20_mask;
+
 	uint64_t rng_state; /* RDRAND fallback state */
 	uint64_t icount;    /* statistics; not exact */
 };
@@ -336,11 +424,30 @@ __attribute__((noreturn)) void cpu_exit_now(struct cpu *c, int reason);
 
 /* --- memory ------------------------------------------------------- */
 
+/*
+ * Host pointer for an access of `size` bytes at linear address `lin`.
+ * write: 0 read, 1 store (the caller overwrites all `size` bytes),
+ * CPU_MEM_RMW read-modify-write.  In system mode a miss, an MMIO page or a
+ * page-crossing access goes to env->mem_slow, which may return c->bounce:
+ * after writing through the pointer the caller must call cpu_mem_done().
+ */
+#define CPU_MEM_RMW 3
 static inline void *cpu_mem(struct cpu *c, uint64_t lin, unsigned size, int write)
 {
 	if (likely(c->mem_direct))
 		return (void *)(uintptr_t)(c->guest_base + lin);
+	const struct tlb_entry *e = &c->tlb[c->mmu_idx][(lin >> 12) & (TLB_SIZE - 1)];
+	uint64_t tag = write ? e->tag_w : e->tag_r;
+	if (likely(((lin ^ tag) & ~0xfffull) == 0 && (lin & 0xfff) + size <= 0x1000))
+		return (void *)(e->addend + (uintptr_t)lin);
 	return c->env->mem_slow(c, lin, size, write);
+}
+/* Commit a write that went through the bounce buffer (MMIO, page cross). */
+void cpu_mem_commit(struct cpu *c);
+static inline void cpu_mem_done(struct cpu *c, void *p)
+{
+	if (unlikely(p == (void *)c->bounce))
+		cpu_mem_commit(c);
 }
 
 #define DEF_LDST(bits)                                                         \
@@ -352,7 +459,9 @@ static inline void *cpu_mem(struct cpu *c, uint64_t lin, unsigned size, int writ
 	}                                                                      \
 	static inline void st##bits(struct cpu *c, uint64_t lin, uint##bits##_t v) \
 	{                                                                      \
-		memcpy(cpu_mem(c, lin, bits / 8, 1), &v, sizeof(v));           \
+		void *p = cpu_mem(c, lin, bits / 8, 1);                         \
+		memcpy(p, &v, sizeof(v));                                      \
+		cpu_mem_done(c, p);                                            \
 	}
 DEF_LDST(8)
 DEF_LDST(16)
@@ -385,8 +494,24 @@ static inline void ld_bytes(struct cpu *c, uint64_t lin, void *dst, unsigned n)
 }
 static inline void st_bytes(struct cpu *c, uint64_t lin, const void *src, unsigned n)
 {
-	memcpy(cpu_mem(c, lin, n, 1), src, n);
+	void *p = cpu_mem(c, lin, n, 1);
+	memcpy(p, src, n);
+	cpu_mem_done(c, p);
 }
+
+/* System mode (mmu.c).  Implicit supervisor accesses (descriptor tables,
+ * TSS, IDT, the interrupt stack frame of a CPL change) regardless of CPL. */
+uint64_t cpu_ld_sys(struct cpu *c, uint64_t lin, unsigned size);
+void cpu_st_sys(struct cpu *c, uint64_t lin, uint64_t v, unsigned size);
+/* Flush the soft TLB (and the jump cache): all entries, non-global ones
+ * (CR3 write without PCID preservation), or one page (INVLPG).  The caller
+ * must also end the TB (set c->exit_request) when the mapping of running
+ * code may have changed. */
+void cpu_tlb_flush(struct cpu *c);
+void cpu_tlb_flush_nonglobal(struct cpu *c);
+void cpu_tlb_flush_page(struct cpu *c, uint64_t lin);
+/* Recompute c->mmu_idx and friends after CPL/CR0/CR4/EFER changes. */
+void cpu_mmu_update(struct cpu *c);
 
 /* --- operands ----------------------------------------------------- */
 
