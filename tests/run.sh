@@ -15,6 +15,8 @@
 # Environment:
 #   LEMU_X86_64, LEMU_I386   emulators under test (default build/lemu-x86_64, build/lemu-i386);
 #                            scripts/native-exec stands in for both to check the harness itself
+#   LEMU_SYSTEM_X86_64       system emulator for tests/integration/boot.sh and sysguest.sh
+#                            (default build/lemu-system-x86_64; qemu-system-x86_64 validates them)
 #   LEMU_BUILD, LEMU_ASAN_BUILD  meson build dirs for the unit suite (build, build-asan)
 #   LEMU_TEST_TIMEOUT        seconds per run of one test (default 60)
 #   LEMU_TEST_BUDGET         seconds for the whole run (default 1380): tests not started by then
@@ -52,6 +54,7 @@ abspath() {
 }
 LEMU_X86_64=$(abspath "${LEMU_X86_64:-$ROOT/build/lemu-x86_64}")
 LEMU_I386=$(abspath "${LEMU_I386:-$ROOT/build/lemu-i386}")
+LEMU_SYSTEM_X86_64=$(abspath "${LEMU_SYSTEM_X86_64:-$ROOT/build/lemu-system-x86_64}")
 BUILD=$(abspath "${LEMU_BUILD:-$ROOT/build}")
 ASAN_BUILD=$(abspath "${LEMU_ASAN_BUILD:-$ROOT/build-asan}")
 TIMEOUT=${LEMU_TEST_TIMEOUT:-60}
@@ -68,7 +71,7 @@ RESULTS=$WORK/results
 
 # The environment every test program sees, natively and emulated alike.
 CLEAN_ENV=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C TZ=UTC
-	TERM=dumb LEMU_X86_64="$LEMU_X86_64" LEMU_I386="$LEMU_I386")
+	TERM=dumb LEMU_X86_64="$LEMU_X86_64" LEMU_I386="$LEMU_I386" LEMU_SYSTEM_X86_64="$LEMU_SYSTEM_X86_64")
 
 # ---------------------------------------------------------------- results and the job pool
 
@@ -331,7 +334,10 @@ suite_integration() {
 		[ -e "$f" ] || continue
 		base=$(basename "$f" .sh)
 		CASE_ENV=(FIX="$FIX" BB=/bin/busybox BB_I386="$BB_I386")
-		read -r mode arch < <(env "${CASE_ENV[@]}" bash "$f" mode)
+		read -r mode arch ftimeout < <(env "${CASE_ENV[@]}" bash "$f" mode)
+		# A file may ask for a longer per-case timeout (SUITE_TIMEOUT: system-emulator boots).
+		CASE_TIMEOUT=$TIMEOUT
+		[ -n "$ftimeout" ] && [ "$ftimeout" -gt "$TIMEOUT" ] && CASE_TIMEOUT=$ftimeout
 		emu=$LEMU_X86_64
 		[ "$arch" = i386 ] && emu=$LEMU_I386
 		reason=$(env -i "${CLEAN_ENV[@]}" "${CASE_ENV[@]}" bash "$f" requires 2>&1)
@@ -362,12 +368,12 @@ job_check() {
 		return
 	fi
 	{ (cd "$d/scratch" && exec env -i "${CLEAN_ENV[@]}" HOME="$d/scratch" E="$emu" "${CASE_ENV[@]}" \
-		timeout -k 5 "$TIMEOUT" bash "$f" run "$c") </dev/null >"$d/log" 2>&1; } 2>/dev/null
+		timeout -k 5 "${CASE_TIMEOUT:-$TIMEOUT}" bash "$f" run "$c") </dev/null >"$d/log" 2>&1; } 2>/dev/null
 	rc=$?
 	case $rc in
 	0) result PASS "$name"; rm -rf "$d" ;;
 	77) result SKIP "$name" "$(sed -n 's/^SKIP: //p' "$d/log" | head -n1)"; rm -rf "$d" ;;
-	124 | 137) result FAIL "$name" "timeout after ${TIMEOUT}s" "$d/log" ;;
+	124 | 137) result FAIL "$name" "timeout after ${CASE_TIMEOUT:-$TIMEOUT}s" "$d/log" ;;
 	*) result FAIL "$name" "check failed" "$d/log" ;;
 	esac
 }

@@ -17,6 +17,8 @@
 #   $LEMU_X86_64 $LEMU_I386  emulator paths (check-mode suites)
 #   cwd      an empty scratch directory, the same path in both runs
 # A file may define suite_requires(): print a reason and return 1 to SKIP all its cases.
+# A check-mode file may set SUITE_TIMEOUT=SECONDS for cases that need longer than the runner's
+# default per-case timeout (booting a kernel in the system emulator).
 
 SUITE_MODE=${SUITE_MODE:-compare}
 SUITE_ARCH=${SUITE_ARCH:-x86_64}
@@ -42,12 +44,12 @@ case_main() {
 		fi
 		;;
 	mode)
-		echo "$SUITE_MODE $SUITE_ARCH"
+		echo "$SUITE_MODE $SUITE_ARCH ${SUITE_TIMEOUT:-}"
 		;;
 	run)
 		declare -F "t_$2" >/dev/null || { echo "no case $2" >&2; exit 2; }
 		# The programs under test must see the same environment in both runs.
-		export -n E FIX BB BB_I386 LEMU_X86_64 LEMU_I386
+		export -n E FIX BB BB_I386 LEMU_X86_64 LEMU_I386 LEMU_SYSTEM_X86_64
 		set -o pipefail
 		"t_$2"
 		;;
