@@ -2,6 +2,8 @@
 #   make         build everything into build/ (build/lemu-x86_64, build/lemu-i386, ...)
 #   make check   build (with -Werror), build the ASan/UBSan tree, run every test suite
 #   make run     run a real program (busybox sh) under build/lemu-x86_64
+#   make guest   download/build the default system guest into .cache/guest/ (Debian kernel,
+#                busybox initramfs: scripts/prepare-guest.sh)
 #   make bench   ratios against native and qemu-x86_64 (bench/user.sh)
 #   make format  clang-format -i over src/ tools/ tests/unit/
 # Missing Debian packages are installed by scripts/deps.sh (as root or through sudo).
@@ -14,7 +16,7 @@ WERROR     ?= true
 RUN_ARGS   ?=
 DEPS       := scripts/deps.sh
 
-.PHONY: all build asan check check-harness run bench format clean distclean deps
+.PHONY: all build asan check check-harness run bench format clean distclean deps guest
 
 all: build
 
@@ -52,6 +54,10 @@ run:
 	@bash $(DEPS) run
 	@$(MAKE) --no-print-directory build
 	@bash scripts/run-demo.sh $(RUN_ARGS)
+
+guest:
+	@bash $(DEPS) run
+	@bash scripts/prepare-guest.sh
 
 bench:
 	@bash $(DEPS) bench

@@ -15,7 +15,7 @@ pkgs_build="build-essential meson ninja-build pkg-config libcapstone-dev zlib1g-
 pkgs_test="$pkgs_build gcc-multilib busybox-static python3 perl gawk sqlite3 xz-utils bzip2 gzip tar
 	findutils grep coreutils file strace qemu-utils qemu-system-x86 libnbd-bin cpio
 	gnutls-bin"
-pkgs_run="$pkgs_build busybox-static cpio python3 xz-utils qemu-system-x86"
+pkgs_run="$pkgs_build busybox-static cpio python3 xz-utils"
 pkgs_bench="$pkgs_build busybox-static python3 qemu-user hyperfine qemu-system-x86 qemu-utils libnbd-bin"
 pkgs_format="clang-format"
 
