@@ -115,14 +115,17 @@ struct trap_info {
 };
 extern struct trap_info last_trap;
 extern volatile ulong trap_fixup;
-/* TRY(asm): run the instructions; a fault resumes after them, recorded in last_trap. */
+/* TRY("insns", : outputs : inputs : clobbers): run the instructions; a fault resumes after
+ * them, recorded in last_trap (a "1:" label of the caller's own, if any, is where it resumes).
+ * Note the comma after the instruction string; TRY("ud2",) without operands. */
 #ifdef __x86_64__
 #define TRY_ARM "movq $1f, trap_fixup\n\t"
 #else
 #define TRY_ARM "movl $1f, trap_fixup\n\t"
 #endif
-#define TRY(insns, ...) do { last_trap.vector = -1; \
-	asm volatile(TRY_ARM insns "\n\t1:\n\t" __VA_ARGS__ : "memory"); trap_fixup = 0; } while (0)
+#define TRY(insns, ...) do { last_trap.vector = -1; asm volatile("" ::: "memory"); \
+	asm volatile(TRY_ARM insns "\n\t1:\n\t" __VA_ARGS__); \
+	asm volatile("" ::: "memory"); trap_fixup = 0; } while (0)
 /* Print "<what>: #XX err=... [cr2=...]" or "<what>: no fault". */
 void report_trap(const char *what);
 const char *vector_name(int v);
