@@ -23,6 +23,10 @@
 #include "cpu/x86/cpu.h"
 
 #define VM_MAX_CPUS 64
+/* The guest TSC counts vm_clock_ns nanoseconds (1 GHz) plus the vCPU's
+ * cpu.tsc_offset (written by WRMSR TSC); the TSC-deadline timer converts
+ * with this too: deadline ns = tsc - tsc_offset. */
+#define VM_TSC_HZ 1000000000ull
 
 struct vm;
 struct device;
@@ -50,7 +54,12 @@ struct vcpu {
 	bool halted;    /* in HLT, waiting for an interrupt */
 	bool stopped;   /* parked by VCPU_REQ_STOP */
 	struct lapic *apic;
-	pthread_cond_t cond; /* wakes a halted/parked vCPU (with vm->lock) */
+	pthread_mutex_t halt_lock; /* with cond: sleeping in HLT / parked / waiting for SIPI */
+	pthread_cond_t cond;
+	struct mem_region *last_region; /* lookup cache (valid while mem_gen matches) */
+	unsigned last_gen;
+	bool is_bsp;
+	bool parked;    /* the thread is parked (vcpus_pause waits for it) */
 };
 
 /* The interrupt controller as the CPU sees it (the LAPIC, with the 8259 behind
@@ -113,6 +122,10 @@ struct vm {
 	struct tb_cache *tbc;
 	const struct intc_ops *intc;
 	void *intc_opaque;
+	/* MSRs the CPU core does not keep (APIC base, x2APIC, TSC deadline):
+	 * set by the interrupt controller; 0 or -1 for #GP.  VM lock held. */
+	int (*msr_read)(struct vcpu *v, uint32_t idx, uint64_t *val);
+	int (*msr_write)(struct vcpu *v, uint32_t idx, uint64_t val);
 
 	/* the I/O loop (loop.c private state) */
 	struct loop *loop;
@@ -126,11 +139,14 @@ struct vm {
 	struct chardev *serial[4];   /* -serial backends for COM1..COM4 */
 	struct chardev *debugcon;
 	struct chardev *chardevs;    /* every chardev (chardev.c), for lookup by id */
+	struct opts *globals;        /* -global DRIVER.PROP=VALUE (device_create applies them) */
 
 	/* run state */
 	enum vm_event event;     /* pending request for the main loop */
 	int exit_code;           /* process exit status when event == VM_EVENT_EXIT */
 	bool running;
+	atomic_bool quit;        /* vCPU threads exit */
+	void *logfile;           /* FILE * for -d output (-D), or NULL = stderr */
 	void (*reset_hook)(struct vm *vm); /* machine reset (devices, CPUs, firmware) */
 };
 

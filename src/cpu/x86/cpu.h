@@ -275,8 +275,14 @@ enum { MMU_KERNEL, MMU_USER, MMU_NB };
 struct tlb_entry {
 	uint64_t tag_r, tag_w, tag_x;
 	uintptr_t addend;
-	uint64_t phys; /* physical page (to drop write tags of new code pages) */
+	uint64_t tag;  /* linear page the translation below is for, or TLB_INVALID */
+	uint64_t phys; /* its physical page (also to drop write tags of new code pages) */
+	uint8_t prot;  /* TLB_PROT_*: accesses the walk allowed at this MMU index */
+	uint8_t global;
 };
+#define TLB_PROT_R 1
+#define TLB_PROT_W 2 /* allowed and the dirty bit is already set */
+#define TLB_PROT_X 4
 
 /* Kinds of event delivered through the IDT (c->event_kind). */
 enum {
@@ -397,9 +403,11 @@ struct cpu {
 	/* soft TLB and the bounce buffer for MMIO / page-crossing accesses */
 	struct tlb_entry tlb[MMU_NB][TLB_SIZE];
 	uint8_t bounce[64];
-	uint64_t bounce_lin;      /* pending write-back of bounce (mmu.c) */
-	unsigned bounce_size;
-	bool bounce_dirty;
+	uint64_t bounce_phys[2];  /* pending write-back of bounce (mmu.c) */
+	unsigned bounce_len[2];
+	bool bounce_pending;
+	bool tlb_has_large;       /* a 2M/4M/1G page is cached: INVLPG flushes all */
+	bool implicit_sv;         /* cpu_ld_sys/st_sys in progress */
 	uint64_t a20_mask;
 
 	uint64_t rng_state; /* RDRAND fallback state */
@@ -661,11 +669,15 @@ void cpu_init(struct cpu *c, const struct cpu_model *model, enum cpu_start_mode 
 void cpu_update_mode(struct cpu *c); /* recompute tb_flags, lin_mask */
 void cpu_set_seg_base(struct cpu *c, int seg, uint64_t base);
 int cpu_exec(struct cpu *c); /* runs until an exit; returns enum cpu_exit */
+/* System mode: deliver c->exc_vector (event_kind, exc_error, event_next_rip,
+ * exc_addr) through the IDT; 0 to go on at c->rip, or EXIT_SHUTDOWN (intr.c). */
+int cpu_sys_event(struct cpu *c);
 
 /* -d items the core itself logs (cpu_log.c). */
 #define CPU_LOG_IN_ASM 1 /* disassembly of each new TB */
 #define CPU_LOG_EXEC 2   /* a line per executed TB */
 #define CPU_LOG_CPU 4    /* registers before each executed TB */
+#define CPU_LOG_INT 8    /* system mode: each interrupt/exception delivered (-d int) */
 struct tb;
 void cpu_log_tb_in_asm(struct cpu *c, const struct tb *tb);
 void cpu_log_tb_exec(struct cpu *c, const struct tb *tb);

@@ -9,6 +9,7 @@
  * stale pointer is always safe to inspect.
  */
 #include "cpu.h"
+#include "mmu.h"
 #include "ops.h"
 #include "tbgen.h"
 
@@ -184,6 +185,7 @@ void cpu_raise(struct cpu *c, int vector, uint32_t error)
 		c->rip = c->cur->rip;
 	c->exc_vector = vector;
 	c->exc_error = error;
+	c->event_kind = EV_EXC;
 	cpu_exit_now(c, EXIT_EXCEPTION);
 }
 
@@ -198,7 +200,28 @@ void cpu_raise_pf(struct cpu *c, uint64_t addr, int write)
  * the fault address is in imm. */
 static void op_fetch_fault(struct cpu *c, const struct insn *in)
 {
+	if (c->sysmode) {
+		mmu_fetch_fault(c, in->imm);
+		/* Fetchable now (mapped meanwhile) or not RAM: MMIO execution is
+		 * not supported; report it as a fetch #PF-free #GP... only if
+		 * the walk succeeds, which means the page is not RAM. */
+		cpu_raise(c, EXC_GP, 0);
+	}
 	cpu_raise_pf(c, in->imm, 0);
+}
+
+/* Host pointer to the code page at linear `page` and its TB key (the
+ * physical page in system mode, the linear one in user mode). */
+static const uint8_t *code_page(struct cpu *c, uint64_t page, uint64_t *key)
+{
+	if (c->sysmode) {
+		const uint8_t *h = mmu_code_page(c, page, key);
+		if (h && c->env->code_page_used)
+			c->env->code_page_used(c, *key);
+		return h;
+	}
+	*key = page;
+	return c->env->code_page(c, page);
 }
 
 /* --- TB construction ---------------------------------------------- */
@@ -211,7 +234,8 @@ static struct tb *tb_build(struct cpu *c, uint64_t pc, uint32_t flags)
 	unsigned n = 0;
 	uint64_t cur = pc;
 	uint64_t page0 = pc & ~(CODE_PAGE - 1), page1 = ~0ull;
-	const uint8_t *hp0 = c->env->code_page(c, page0);
+	uint64_t key0 = ~0ull, key1 = ~0ull;
+	const uint8_t *hp0 = code_page(c, page0, &key0);
 
 	if (!hp0) {
 		memset(&buf[0], 0, sizeof(buf[0]));
@@ -235,7 +259,7 @@ static struct tb *tb_build(struct cpu *c, uint64_t pc, uint32_t flags)
 			/* Instruction may straddle the page end. */
 			memcpy(window, code, avail);
 			size_t have = avail;
-			const uint8_t *hp1 = c->env->code_page(c, page0 + CODE_PAGE);
+			const uint8_t *hp1 = code_page(c, (page0 + CODE_PAGE) & c->lin_mask, &key1);
 			if (hp1) {
 				memcpy(window + avail, hp1, 15 - avail);
 				have = 15;
@@ -286,20 +310,46 @@ done:
 	tb->flags = flags;
 	tb->n = n;
 	tb->term = (uint32_t)term;
-	tb->page[0] = page0;
-	tb->page[1] = page1;
+	tb->page[0] = key0;
+	tb->page[1] = page1 == ~0ull ? ~0ull : key1;
+	if (!hp0)
+		tb->invalid = 1; /* a fetch fault: never cached */
 	tb->end_pc = n ? buf[n - 1].next_rip : pc;
 	memcpy(tb->insns, buf, n * sizeof(struct insn));
 	return tb;
+}
+
+/* System mode: the physical pages a TB at pc would come from now (~0 when
+ * unmapped), to match cached TBs against the current address space. */
+static int tb_phys_match(struct cpu *c, const struct tb *tb, uint64_t phys0)
+{
+	if (!c->sysmode)
+		return 1;
+	if (tb->page[0] != phys0)
+		return 0;
+	if (tb->page[1] == ~0ull)
+		return 1;
+	uint64_t k1;
+	return mmu_code_page(c, (tb->pc & ~(CODE_PAGE - 1)) + CODE_PAGE, &k1) && k1 == tb->page[1];
 }
 
 static struct tb *tb_find_slow(struct cpu *c, uint64_t pc, uint32_t flags)
 {
 	struct tb_cache *t = c->tbc;
 	unsigned h = tb_hash(pc, flags);
+	uint64_t phys0 = ~0ull;
+	if (c->sysmode && !mmu_code_page(c, pc & ~(CODE_PAGE - 1), &phys0)) {
+		/* Not fetchable: a TB that raises the fault, never cached. */
+		struct tb *tb = tb_build(c, pc, flags);
+		pthread_mutex_lock(&t->lock);
+		tb->hash_next = t->retired;
+		t->retired = tb;
+		pthread_mutex_unlock(&t->lock);
+		return tb;
+	}
 	pthread_mutex_lock(&t->lock);
 	for (struct tb *tb = t->hash[h]; tb; tb = tb->hash_next)
-		if (tb->pc == pc && tb->flags == flags) {
+		if (tb->pc == pc && tb->flags == flags && tb_phys_match(c, tb, phys0)) {
 			pthread_mutex_unlock(&t->lock);
 			return tb;
 		}
@@ -315,12 +365,12 @@ static struct tb *tb_find_slow(struct cpu *c, uint64_t pc, uint32_t flags)
 	/* Another thread may have built the same TB meanwhile: use theirs
 	 * (our generated code, if any, is simply never run). */
 	for (struct tb *x = t->hash[h]; x; x = x->hash_next)
-		if (x->pc == pc && x->flags == flags) {
+		if (x->pc == pc && x->flags == flags && x->page[0] == tb->page[0] && x->page[1] == tb->page[1]) {
 			pthread_mutex_unlock(&t->lock);
 			free(tb);
 			return x;
 		}
-	if (t->generation != gen) {
+	if (t->generation != gen || tb->invalid) {
 		/* Code may have been modified while we decoded it: run this
 		 * TB once (it was decoded from the bytes as they were when
 		 * execution reached them) but do not cache it. */
@@ -349,6 +399,25 @@ static struct tb *tb_find_slow(struct cpu *c, uint64_t pc, uint32_t flags)
 
 /* --- the execution loop ------------------------------------------- */
 
+/* System mode: deliver the event in c->exc_vector/event_kind through the
+ * guest's IDT (intr.c).  Returns 0 to continue, or an exit reason.  This
+ * weak default (no system CPU linked) hands the exception to the caller. */
+__attribute__((weak)) int cpu_sys_event(struct cpu *c)
+{
+	(void)c;
+	return EXIT_EXCEPTION;
+}
+
+/* Chaining TB a -> b without a lookup is only safe in system mode when b
+ * lies in the same linear page as a (so that it is mapped by the same,
+ * already verified translation) and does not span pages. */
+static inline int chain_ok(struct cpu *c, const struct tb *a, const struct tb *b)
+{
+	if (!c->sysmode)
+		return 1;
+	return ((a->pc ^ b->pc) & ~(CODE_PAGE - 1)) == 0 && b->page[1] == ~0ull && a->page[1] == ~0ull;
+}
+
 int cpu_exec(struct cpu *c_arg)
 {
 	cpu_current = c_arg;
@@ -358,9 +427,33 @@ int cpu_exec(struct cpu *c_arg)
 		c->cur = NULL;
 		int r = c->exit_reason;
 		c->exit_reason = 0;
+		if (c->sysmode) {
+			c->implicit_sv = false;
+			cpu_mmu_update(c);
+			c->bounce_pending = false;
+			if (r == EXIT_EXCEPTION) {
+				r = cpu_sys_event(c);
+				if (r == EXIT_NONE && c->exit_request) {
+					c->exit_request = 0;
+					return EXIT_REQUEST;
+				}
+			}
+		}
 		if (r != EXIT_NONE)
 			return r;
-		/* EXIT_NONE: restart at c->rip (self-modifying code). */
+		/* EXIT_NONE: continue at c->rip (self-modifying code, or an
+		 * exception delivered in the guest). */
+	} else if (c_arg->sysmode && c_arg->inject_vector >= 0) {
+		/* An external interrupt or NMI chosen by the vCPU loop. */
+		struct cpu *c = c_arg;
+		c->exc_vector = c->inject_vector;
+		c->event_kind = c->inject_kind;
+		c->exc_error = 0;
+		c->event_next_rip = c->rip;
+		c->inject_vector = -1;
+		int r = cpu_sys_event(c);
+		if (r != EXIT_NONE)
+			return r;
 	}
 	struct cpu *c = cpu_current;
 	struct tb *prev = NULL;
@@ -382,12 +475,13 @@ int cpu_exec(struct cpu *c_arg)
 				tb = tb_find_slow(c, pc, flags);
 				c->jmp_cache[jc_hash(pc)] = tb;
 			}
-			if (prev && !prev->invalid)
+			if (prev && !prev->invalid && chain_ok(c, prev, tb))
 				prev->link[0] = tb;
 		}
 		if (slot) {
 			/* link the exit to this TB: later runs jump straight here */
-			if (tb->code && tb->flags == slot_flags && !tb->invalid && !c->log_flags)
+			if (tb->code && tb->flags == slot_flags && !tb->invalid && !c->log_flags &&
+			    chain_ok(c, prev, tb))
 				tbgen_link(slot, tb);
 			slot = NULL;
 		}

@@ -94,11 +94,14 @@ void fpu_mem_write(struct cpu *c, uint64_t lin, const void *src, unsigned n)
 		const uint8_t *s = src;
 		for (unsigned i = 0; i < k; i++) {
 			memcpy(p[i], s, len[i]);
+			cpu_mem_done(c, p[i]);
 			s += len[i];
 		}
 		while (left) {
 			unsigned chunk = left < FPU_PAGE ? left : FPU_PAGE;
-			memcpy(cpu_mem(c, a, chunk, 1), s, chunk);
+			void *q = cpu_mem(c, a, chunk, 1);
+			memcpy(q, s, chunk);
+			cpu_mem_done(c, q);
 			s += chunk;
 			a = (a + chunk) & c->lin_mask;
 			left -= chunk;
@@ -108,6 +111,7 @@ void fpu_mem_write(struct cpu *c, uint64_t lin, const void *src, unsigned n)
 	const uint8_t *s = src;
 	for (unsigned i = 0; i < k; i++) {
 		memcpy(p[i], s, len[i]);
+		cpu_mem_done(c, p[i]);
 		s += len[i];
 	}
 }

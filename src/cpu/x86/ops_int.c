@@ -32,7 +32,7 @@ static inline uint64_t alu_do(struct cpu *c, unsigned op, uint64_t a, uint64_t b
 static void alu_locked(struct cpu *c, const struct insn *in, unsigned op, uint64_t b)
 {
 	unsigned size = in->opsize;
-	void *p = cpu_mem(c, insn_ea(c, in), size, 1);
+	void *p = cpu_mem(c, insn_ea(c, in), size, CPU_MEM_RMW);
 	uint64_t old, r;
 	/* ADC/SBB read CF before the loop; flags are recomputed from the
 	 * value that was actually exchanged. */
@@ -47,8 +47,10 @@ static void alu_locked(struct cpu *c, const struct insn *in, unsigned op, uint64
 		r = alu_do(c, op, old, b, size);
 		uint64_t expected = old;
 		bool ok = cpu_cas_sized(p, &expected, r, size);
-		if (ok)
+		if (ok) {
+			cpu_mem_done(c, p);
 			return;
+		}
 		c->cc_op = saved_op;
 		c->cc_dst = sd;
 		c->cc_src = ss;
@@ -149,7 +151,7 @@ static inline void incdec_flags(struct cpu *c, uint64_t r, unsigned size, int de
 static void incdec_locked(struct cpu *c, const struct insn *in, int dec)
 {
 	unsigned size = in->opsize;
-	void *p = cpu_mem(c, insn_ea(c, in), size, 1);
+	void *p = cpu_mem(c, insn_ea(c, in), size, CPU_MEM_RMW);
 	uint64_t d = dec ? (uint64_t)-1 : 1, old;
 	switch (size) {
 	case 1: old = __atomic_fetch_add((uint8_t *)p, (uint8_t)d, __ATOMIC_SEQ_CST); break;
@@ -157,6 +159,7 @@ static void incdec_locked(struct cpu *c, const struct insn *in, int dec)
 	case 4: old = __atomic_fetch_add((uint32_t *)p, (uint32_t)d, __ATOMIC_SEQ_CST); break;
 	default: old = __atomic_fetch_add((uint64_t *)p, d, __ATOMIC_SEQ_CST); break;
 	}
+	cpu_mem_done(c, p);
 	incdec_flags(c, old + d, size, dec);
 }
 
@@ -247,13 +250,14 @@ static void xchg_r_rm(struct cpu *c, const struct insn *in)
 	uint64_t r = op_reg(c, in), old;
 	if (in->mem) {
 		/* XCHG with memory is always locked (SDM vol. 3 §8.1.2.1). */
-		void *p = cpu_mem(c, insn_ea(c, in), size, 1);
+		void *p = cpu_mem(c, insn_ea(c, in), size, CPU_MEM_RMW);
 		switch (size) {
 		case 1: old = __atomic_exchange_n((uint8_t *)p, (uint8_t)r, __ATOMIC_SEQ_CST); break;
 		case 2: old = __atomic_exchange_n((uint16_t *)p, (uint16_t)r, __ATOMIC_SEQ_CST); break;
 		case 4: old = __atomic_exchange_n((uint32_t *)p, (uint32_t)r, __ATOMIC_SEQ_CST); break;
 		default: old = __atomic_exchange_n((uint64_t *)p, r, __ATOMIC_SEQ_CST); break;
 		}
+		cpu_mem_done(c, p);
 	} else {
 		old = op_rm(c, in);
 		op_rm_set(c, in, r);

@@ -191,13 +191,14 @@ static void not_rm(struct cpu *c, const struct insn *in)
 {
 	unsigned size = in->opsize;
 	if (in->mem && (in->prefix & PFX_LOCK)) {
-		void *p = cpu_mem(c, insn_ea(c, in), size, 1);
+		void *p = cpu_mem(c, insn_ea(c, in), size, CPU_MEM_RMW);
 		switch (size) {
 		case 1: __atomic_fetch_xor((uint8_t *)p, 0xff, __ATOMIC_SEQ_CST); break;
 		case 2: __atomic_fetch_xor((uint16_t *)p, 0xffff, __ATOMIC_SEQ_CST); break;
 		case 4: __atomic_fetch_xor((uint32_t *)p, ~0u, __ATOMIC_SEQ_CST); break;
 		default: __atomic_fetch_xor((uint64_t *)p, ~0ull, __ATOMIC_SEQ_CST); break;
 		}
+		cpu_mem_done(c, p);
 		return;
 	}
 	struct rmw m;
@@ -210,11 +211,12 @@ static void neg_rm(struct cpu *c, const struct insn *in)
 	unsigned size = in->opsize;
 	uint64_t v;
 	if (in->mem && (in->prefix & PFX_LOCK)) {
-		void *p = cpu_mem(c, insn_ea(c, in), size, 1);
+		void *p = cpu_mem(c, insn_ea(c, in), size, CPU_MEM_RMW);
 		v = 0;
 		memcpy(&v, p, size); /* racy read, validated by the CAS */
 		while (!cpu_cas_sized(p, &v, -v, size))
 			;
+		cpu_mem_done(c, p);
 	} else {
 		struct rmw m;
 		rmw_load(c, in, size, &m);
@@ -386,7 +388,7 @@ static void bt_op(struct cpu *c, const struct insn *in)
 		if (op == BT_TEST) {
 			v = ld_sz(c, lin, size);
 		} else if (in->prefix & PFX_LOCK) {
-			void *p = cpu_mem(c, lin, size, 1);
+			void *p = cpu_mem(c, lin, size, CPU_MEM_RMW);
 			switch (size) {
 			case 2:
 				v = op == BT_SET ? __atomic_fetch_or((uint16_t *)p, (uint16_t)m, __ATOMIC_SEQ_CST)
@@ -404,6 +406,7 @@ static void bt_op(struct cpu *c, const struct insn *in)
 				  : __atomic_fetch_xor((uint64_t *)p, m, __ATOMIC_SEQ_CST);
 				break;
 			}
+			cpu_mem_done(c, p);
 		} else {
 			v = ld_sz(c, lin, size);
 			nv = op == BT_SET ? v | m : op == BT_RESET ? v & ~m : v ^ m;

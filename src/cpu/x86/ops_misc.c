@@ -23,9 +23,10 @@ static void cmpxchg(struct cpu *c, const struct insn *in)
 	uint64_t acc = get_reg(c, R_RAX, size), src = op_reg(c, in), cur;
 	bool ok;
 	if (in->mem) {
-		void *p = cpu_mem(c, insn_ea(c, in), size, 1);
+		void *p = cpu_mem(c, insn_ea(c, in), size, CPU_MEM_RMW);
 		cur = acc;
 		ok = cpu_cas_sized(p, &cur, src, size);
+		cpu_mem_done(c, p);
 	} else {
 		unsigned r = size == 1 ? in->rm8 : in->rm;
 		cur = get_reg(c, r, size);
@@ -72,18 +73,20 @@ static void cmpxchg8b(struct cpu *c, const struct insn *in)
 			cpu_raise(c, EXC_UD, 0);
 		if (ea & 15)
 			cpu_raise(c, EXC_GP, 0);
-		void *p = cpu_mem(c, ea, 16, 1);
+		void *p = cpu_mem(c, ea, 16, CPU_MEM_RMW);
 		uint64_t lo = c->regs[R_RAX], hi = c->regs[R_RDX];
 		ok = misc_cas16(p, &lo, &hi, c->regs[R_RBX], c->regs[R_RCX]);
+		cpu_mem_done(c, p);
 		if (!ok) {
 			c->regs[R_RAX] = lo;
 			c->regs[R_RDX] = hi;
 		}
 	} else {
-		void *p = cpu_mem(c, ea, 8, 1);
+		void *p = cpu_mem(c, ea, 8, CPU_MEM_RMW);
 		uint64_t cur = ((uint64_t)(uint32_t)c->regs[R_RDX] << 32) | (uint32_t)c->regs[R_RAX];
 		uint64_t nv = ((uint64_t)(uint32_t)c->regs[R_RCX] << 32) | (uint32_t)c->regs[R_RBX];
 		ok = cpu_cas_sized(p, &cur, nv, 8);
+		cpu_mem_done(c, p);
 		if (!ok) {
 			set_reg(c, R_RAX, (uint32_t)cur, 4);
 			set_reg(c, R_RDX, cur >> 32, 4);
@@ -101,13 +104,14 @@ static void xadd(struct cpu *c, const struct insn *in)
 	if (in->mem) {
 		uint64_t ea = insn_ea(c, in);
 		if (in->prefix & PFX_LOCK) {
-			void *p = cpu_mem(c, ea, size, 1);
+			void *p = cpu_mem(c, ea, size, CPU_MEM_RMW);
 			switch (size) {
 			case 1: old = __atomic_fetch_add((uint8_t *)p, (uint8_t)src, __ATOMIC_SEQ_CST); break;
 			case 2: old = __atomic_fetch_add((uint16_t *)p, (uint16_t)src, __ATOMIC_SEQ_CST); break;
 			case 4: old = __atomic_fetch_add((uint32_t *)p, (uint32_t)src, __ATOMIC_SEQ_CST); break;
 			default: old = __atomic_fetch_add((uint64_t *)p, src, __ATOMIC_SEQ_CST); break;
 			}
+			cpu_mem_done(c, p);
 		} else {
 			old = ld_sz(c, ea, size);
 			st_sz(c, ea, old + src, size);

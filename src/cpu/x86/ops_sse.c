@@ -33,7 +33,9 @@ static void movx_rr_store(struct cpu *c, const struct insn *in)
 }
 static void movu_store(struct cpu *c, const struct insn *in)
 {
-	_mm_storeu_si128((__m128i *)cpu_mem(c, insn_ea(c, in), 16, 1), sse_reg(c, in));
+	void *p = cpu_mem(c, insn_ea(c, in), 16, 1);
+	_mm_storeu_si128((__m128i *)p, sse_reg(c, in));
+	cpu_mem_done(c, p);
 }
 /* Also MOVNTPS/MOVNTPD/MOVNTDQ: the non-temporal hint is meaningless
  * here, the alignment requirement is not. */
@@ -214,7 +216,9 @@ static void movmskpd(struct cpu *c, const struct insn *in)
  * safe against other threads writing the same byte). */
 static void maskmov_probe(struct cpu *c, uint64_t lin)
 {
-	__atomic_fetch_add((uint8_t *)cpu_mem(c, lin, 1, 1), 0, __ATOMIC_RELAXED);
+	void *p = cpu_mem(c, lin, 1, CPU_MEM_RMW);
+	__atomic_fetch_add((uint8_t *)p, 0, __ATOMIC_RELAXED);
+	cpu_mem_done(c, p);
 }
 
 /* MASKMOVQ mm1, mm2 / MASKMOVDQU xmm1, xmm2: store the bytes of the first

@@ -58,7 +58,9 @@ static inline __m128i sse_mem128(struct cpu *c, const struct insn *in, bool alig
 static inline void sse_store128(struct cpu *c, const struct insn *in, __m128i v, bool align)
 {
 	uint64_t ea = sse_ea16(c, in, align);
-	_mm_storeu_si128((__m128i *)cpu_mem(c, ea, 16, 1), v);
+	void *p = cpu_mem(c, ea, 16, 1);
+	_mm_storeu_si128((__m128i *)p, v);
+	cpu_mem_done(c, p);
 }
 
 /* Low 64 / 32 bits of the r/m operand: the register's low lane, or a
