@@ -163,4 +163,8 @@ void cpu_set_eflags(struct cpu *c, uint32_t v, uint32_t mask)
 	uint32_t n = (cur & ~mask) | (v & mask);
 	c->eflags = (n & ~FL_ARITH) | 2;
 	cc_set_flags(c, n & FL_ARITH);
+	/* System mode: interrupts just got enabled (POPF, IRET): leave the TB
+	 * loop soon so the vCPU loop can deliver one that was held pending. */
+	if (c->sysmode && (n & ~cur & FL_IF))
+		c->exit_request = 1;
 }
