@@ -1,0 +1,213 @@
+/*
+ * Soft-MMU page walks (src/cpu/x86/mmu.c) against the rules of Intel SDM
+ * vol. 3 chapter 4: each paging mode, large pages, permission checks and
+ * the #PF error code, accessed/dirty updates, and the TLB (a flush makes a
+ * changed PTE visible, INVLPG of one page leaves others cached).
+ * Physical memory is a plain buffer behind the env hooks.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/x86/cpu.h"
+#include "cpu/x86/mmu.h"
+
+#define PHYS_SIZE (8u << 20)
+static uint8_t *phys;
+static int fails, n;
+
+static void ok(int cond, const char *what)
+{
+	n++;
+	printf("%s %d - %s\n", cond ? "ok" : "not ok", n, what);
+	if (!cond)
+		fails++;
+}
+
+static uint8_t *t_phys_ram(struct cpu *c, uint64_t paddr, bool write, bool *code)
+{
+	(void)c;
+	(void)write;
+	*code = false;
+	return paddr < PHYS_SIZE ? phys + paddr : NULL;
+}
+
+static const struct cpu_env_ops env = { .phys_ram = t_phys_ram, .mem_slow = mmu_mem_slow };
+
+static void w64(uint64_t a, uint64_t v) { memcpy(phys + a, &v, 8); }
+static void w32(uint64_t a, uint32_t v) { memcpy(phys + a, &v, 4); }
+static uint64_t r64(uint64_t a) { uint64_t v; memcpy(&v, phys + a, 8); return v; }
+static uint32_t r32(uint64_t a) { uint32_t v; memcpy(&v, phys + a, 4); return v; }
+
+#define P 1
+#define RW 2
+#define US 4
+#define A 0x20
+#define D 0x40
+#define PS 0x80
+#define NX (1ull << 63)
+
+static void setup(struct cpu *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->env = &env;
+	c->sysmode = true;
+	c->a20_mask = ~0ull;
+	c->lin_mask = ~0ull;
+	cpu_tlb_flush(c);
+	memset(phys, 0, PHYS_SIZE);
+}
+
+/* 4-level: PML4 at 0x1000, PDPT 0x2000, PD 0x3000, PT 0x4000. */
+static void build_4level(uint64_t lin, uint64_t pte)
+{
+	w64(0x1000 + ((lin >> 39) & 511) * 8, 0x2000 | P | RW | US);
+	w64(0x2000 + ((lin >> 30) & 511) * 8, 0x3000 | P | RW | US);
+	w64(0x3000 + ((lin >> 21) & 511) * 8, 0x4000 | P | RW | US);
+	w64(0x4000 + ((lin >> 12) & 511) * 8, pte);
+}
+
+static uint32_t walk(struct cpu *c, uint64_t lin, int acc, bool user, struct mmu_xlat *x)
+{
+	uint32_t e = mmu_walk(c, lin, acc, user, x);
+	return e ? (e & 0x7fffffffu) | 0x1000u : 0; /* 0x1000 marks "faulted" */
+}
+
+static void test_4level(void)
+{
+	struct cpu c;
+	struct mmu_xlat x;
+	setup(&c);
+	c.cr0 = 0x80010001; /* PG, WP, PE */
+	c.cr4 = 0x20;       /* PAE */
+	c.efer = 0x500 | 0x800; /* LME LMA NXE */
+	c.cr3 = 0x1000;
+	uint64_t lin = 0x00007f1234567000ull;
+	build_4level(lin, 0x200000 | P | US); /* read-only user page */
+	ok(walk(&c, lin + 0x123, ACC_R, true, &x) == 0 && x.phys == 0x200123, "4-level user read translates");
+	ok((r64(0x4000 + ((lin >> 12) & 511) * 8) & (A | D)) == A, "read sets A, not D");
+	ok(walk(&c, lin, ACC_W, true, &x) == (0x1000 | 7), "user write to read-only page: #PF P|W|U");
+	ok(walk(&c, lin, ACC_W, false, &x) == (0x1000 | 3), "supervisor write with CR0.WP: #PF P|W");
+	c.cr0 &= ~0x10000ull;
+	ok(walk(&c, lin, ACC_W, false, &x) == 0, "supervisor write without WP is allowed");
+	ok(r64(0x4000 + ((lin >> 12) & 511) * 8) & D, "write sets D");
+	ok(walk(&c, lin + 0x1000, ACC_R, true, &x) == (0x1000 | 4), "not-present page: #PF U only");
+	ok(walk(&c, lin + 0x1000, ACC_X, false, &x) == (0x1000 | 16), "not-present fetch with NXE: #PF I");
+	/* NX */
+	build_4level(lin, 0x200000 | P | US | RW | NX);
+	ok(walk(&c, lin, ACC_X, true, &x) == (0x1000 | 1 | 4 | 16), "fetch from NX page: #PF P|U|I");
+	c.efer &= ~0x800ull;
+	ok(walk(&c, lin, ACC_R, true, &x) == (0x1000 | 1 | 4 | 8), "NX bit without EFER.NXE is reserved: RSVD");
+	c.efer |= 0x800;
+	/* supervisor page from user */
+	build_4level(lin, 0x200000 | P | RW);
+	ok(walk(&c, lin, ACC_R, true, &x) == (0x1000 | 1 | 4), "user read of supervisor page: #PF P|U");
+	/* SMEP */
+	build_4level(lin, 0x200000 | P | RW | US);
+	c.cr4 |= 1u << 20;
+	ok(walk(&c, lin, ACC_X, false, &x) == (0x1000 | 1 | 16), "SMEP: supervisor fetch of user page faults");
+	c.cr4 &= ~(1ull << 20);
+	ok(walk(&c, lin, ACC_X, false, &x) == 0, "without SMEP it is allowed");
+	/* 2 MiB page */
+	w64(0x3000 + ((lin >> 21) & 511) * 8, 0x400000 | P | RW | US | PS);
+	ok(walk(&c, lin + 0x5678, ACC_R, true, &x) == 0 && x.phys == 0x400000 + ((lin & 0x1fffff) + 0x5678) && x.large,
+	   "2 MiB page");
+	/* 1 GiB page */
+	w64(0x2000 + ((lin >> 30) & 511) * 8, 0x40000000ull | P | RW | US | PS);
+	ok(walk(&c, lin, ACC_R, true, &x) == 0 && x.phys == 0x40000000ull + (lin & 0x3fffffff), "1 GiB page");
+	/* PS in the PML4E is reserved */
+	w64(0x1000 + ((lin >> 39) & 511) * 8, 0x2000 | P | RW | US | PS);
+	ok(walk(&c, lin, ACC_R, false, &x) == (0x1000 | 1 | 8), "PS in PML4E: RSVD");
+}
+
+static void test_32bit(void)
+{
+	struct cpu c;
+	struct mmu_xlat x;
+	setup(&c);
+	c.cr0 = 0x80000001;
+	c.cr3 = 0x1000;
+	c.lin_mask = 0xffffffff;
+	uint32_t lin = 0xc0801000;
+	w32(0x1000 + (lin >> 22) * 4, 0x2000 | P | RW);
+	w32(0x2000 + ((lin >> 12) & 1023) * 4, 0x300000 | P | RW);
+	ok(walk(&c, lin + 4, ACC_W, false, &x) == 0 && x.phys == 0x300004, "32-bit paging 4K page");
+	ok((r32(0x1000 + (lin >> 22) * 4) & A) && (r32(0x2000 + ((lin >> 12) & 1023) * 4) & (A | D)) == (A | D),
+	   "A on both levels, D on the PTE");
+	/* 4 MiB page needs CR4.PSE */
+	w32(0x1000 + (0x00400000u >> 22) * 4, 0x00800000 | P | RW | PS);
+	ok(walk(&c, 0x00400010, ACC_R, false, &x) != 0 || x.phys != 0x00800010,
+	   "PS without CR4.PSE is not a large page");
+	c.cr4 = 0x10;
+	ok(walk(&c, 0x00400010, ACC_R, false, &x) == 0 && x.phys == 0x00800010, "4 MiB page with PSE");
+	/* PSE-36: PDE bits 20:13 give physical bits 39:32 */
+	w32(0x1000 + (0x00400000u >> 22) * 4, 0x00800000 | (1u << 13) | P | RW | PS);
+	ok(walk(&c, 0x00400010, ACC_R, false, &x) == 0 && x.phys == 0x100800010ull, "PSE-36 high address bits");
+	/* paging off */
+	c.cr0 = 1;
+	ok(walk(&c, 0x12345678, ACC_W, true, &x) == 0 && x.phys == 0x12345678, "paging off: identity");
+}
+
+static void test_pae(void)
+{
+	struct cpu c;
+	struct mmu_xlat x;
+	setup(&c);
+	c.cr0 = 0x80000001;
+	c.cr4 = 0x20;
+	c.cr3 = 0x1000;
+	c.lin_mask = 0xffffffff;
+	uint32_t lin = 0xbfff0000;
+	w64(0x1000 + (lin >> 30) * 8, 0x2000 | P);
+	w64(0x2000 + ((lin >> 21) & 511) * 8, 0x3000 | P | RW | US);
+	w64(0x3000 + ((lin >> 12) & 511) * 8, 0x500000 | P | RW | US);
+	ok(walk(&c, lin + 8, ACC_R, true, &x) == 0 && x.phys == 0x500008, "PAE 4K page");
+	w64(0x1000 + (lin >> 30) * 8, 0);
+	ok(walk(&c, lin, ACC_R, true, &x) == (0x1000 | 4), "PAE: non-present PDPTE faults");
+}
+
+static void test_tlb(void)
+{
+	struct cpu c;
+	setup(&c);
+	c.cr0 = 0x80010001;
+	c.cr4 = 0x20;
+	c.efer = 0x500;
+	c.cr3 = 0x1000;
+	uint64_t lin = 0x400000;
+	build_4level(lin, 0x200000 | P | RW | D | A);
+	build_4level(lin + 0x1000, 0x201000 | P | RW | D | A);
+	phys[0x200000] = 0x11;
+	phys[0x201000] = 0x22;
+	phys[0x202000] = 0x33;
+	ok(ld8(&c, lin) == 0x11, "load through the TLB");
+	w64(0x4000 + ((lin >> 12) & 511) * 8, 0x202000 | P | RW | D | A);
+	ok(ld8(&c, lin) == 0x11, "stale entry is used until invalidated (as on hardware)");
+	(void)ld8(&c, lin + 0x1000);
+	cpu_tlb_flush_page(&c, lin);
+	ok(ld8(&c, lin) == 0x33, "INVLPG makes the new PTE visible");
+	w64(0x4000 + (((lin + 0x1000) >> 12) & 511) * 8, 0x200000 | P | RW | D | A);
+	ok(ld8(&c, lin + 0x1000) == 0x22, "INVLPG of another page keeps this one cached");
+	cpu_tlb_flush(&c);
+	ok(ld8(&c, lin + 0x1000) == 0x11, "full flush");
+	/* page-crossing store goes through the bounce buffer and lands in
+	 * both physical pages */
+	st32(&c, lin + 0xffe, 0xaabbccdd);
+	ok(phys[0x202ffe] == 0xdd && phys[0x202fff] == 0xcc && phys[0x200000] == 0xbb && phys[0x200001] == 0xaa,
+	   "page-crossing store split across the two physical pages");
+	ok(ld32(&c, lin + 0xffe) == 0xaabbccdd, "page-crossing load");
+}
+
+int main(void)
+{
+	phys = calloc(1, PHYS_SIZE);
+	if (!phys)
+		return 1;
+	test_4level();
+	test_32bit();
+	test_pae();
+	test_tlb();
+	printf("1..%d\n", n);
+	free(phys);
+	return fails ? 1 : 0;
+}
