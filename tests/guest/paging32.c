@@ -184,10 +184,10 @@ static void pae(void)
 	printf("2M pde: A=%d D=%d\n", !!(pae_pd1[1] & A), !!(pae_pd1[1] & D));
 	wr(VBASE + 0x200100, 1);
 	printf("2M pde after write: A=%d D=%d\n", !!(pae_pd1[1] & A), !!(pae_pd1[1] & D));
-	TRY("call *%0", : : "r"(VBASE + 0x4000) : "memory");
+	TRY("mov %%esp, %%ecx; call *%0; 1: mov %%ecx, %%esp", : : "r"(VBASE + 0x4000) : "ecx", "memory");
 	report_trap("call into an executable page");
 	if (nx) {
-		TRY("call *%0", : : "r"(VBASE + 0x3000) : "memory");
+		TRY("mov %%esp, %%ecx; call *%0; 1: mov %%ecx, %%esp", : : "r"(VBASE + 0x3000) : "ecx", "memory");
 		report_trap("call into a no-execute page");
 	} else {
 		printf("call into a no-execute page: NX not advertised\n");

@@ -150,6 +150,10 @@ run_user:
 leave_user:
 	mov %rdi, %rax
 	mov user_kctx_sp, %rsp
+	/* the interrupt from ring 3 loaded a null SS (64-bit mode, SDM vol. 3 §6.14.4): give
+	 * ring 0 its data segment back, compatibility-mode code needs one */
+	mov $SEL_DATA64, %ecx
+	mov %ecx, %ss
 	pop %r15
 	pop %r14
 	pop %r13
