@@ -450,6 +450,19 @@ static inline void *cpu_mem(struct cpu *c, uint64_t lin, unsigned size, int writ
 		return (void *)(e->addend + (uintptr_t)lin);
 	return c->env->mem_slow(c, lin, size, write);
 }
+/* Host pointer for [lin, lin+size) when it lies in one page that the TLB
+ * maps to plain RAM for this access (or always in user mode), else NULL:
+ * for bulk paths (REP MOVS/STOS) that fall back to element accesses. */
+static inline void *cpu_mem_fast(struct cpu *c, uint64_t lin, unsigned size, int write)
+{
+	if (likely(c->mem_direct))
+		return (void *)(uintptr_t)(c->guest_base + lin);
+	const struct tlb_entry *e = &c->tlb[c->mmu_idx][(lin >> 12) & (TLB_SIZE - 1)];
+	uint64_t tag = write ? e->tag_w : e->tag_r;
+	if (((lin ^ tag) & ~0xfffull) == 0 && (lin & 0xfff) + size <= 0x1000)
+		return (void *)(e->addend + (uintptr_t)lin);
+	return NULL;
+}
 /* Commit a write that went through the bounce buffer (MMIO, page cross). */
 void cpu_mem_commit(struct cpu *c);
 static inline void cpu_mem_done(struct cpu *c, void *p)
@@ -677,6 +690,23 @@ int cpu_sys_event(struct cpu *c);
 #define CPU_LOG_IN_ASM 1 /* disassembly of each new TB */
 #define CPU_LOG_EXEC 2   /* a line per executed TB */
 #define CPU_LOG_CPU 4    /* registers before each executed TB */
+#define CPU_LOG_INT 8    /* each interrupt/exception delivered (system mode) */
+#define CPU_LOG_GUEST_ERRORS 16 /* guest did something invalid (unknown MSR ...) */
+#define CPU_LOG_UNIMP 32 /* guest reached something lemu does not implement */
+
+/* System mode events and MSRs (intr.c, ops_sys2.c). */
+/* Raise a software interrupt or trap from a handler: delivered by
+ * cpu_sys_event() with return address next_rip (kind EV_SOFT, EV_SOFTEXC,
+ * EV_ICEBP). */
+__attribute__((noreturn)) void cpu_raise_event(struct cpu *c, int vector, int kind, uint32_t error,
+					       uint64_t next_rip);
+/* May an event of kind EV_HW / EV_NMI be injected now (IF, NMI blocking,
+ * the STI / MOV SS interrupt shadow)? */
+bool cpu_intr_allowed(const struct cpu *c, int kind);
+/* MSRs kept by the core (forwarding the rest to env->msr_read/write):
+ * 0, or -1 where RDMSR/WRMSR would raise #GP. */
+int cpu_msr_read(struct cpu *c, uint32_t idx, uint64_t *val);
+int cpu_msr_write(struct cpu *c, uint32_t idx, uint64_t val);
 #define CPU_LOG_INT 8    /* system mode: each interrupt/exception delivered (-d int) */
 struct tb;
 void cpu_log_tb_in_asm(struct cpu *c, const struct tb *tb);

@@ -120,7 +120,7 @@ static void movs(struct cpu *c, const struct insn *in)
 	if (!n)
 		str_zero_count(c, in, 1, 1);
 	while (n) {
-		if (d > 0 && c->mem_direct && n > 1) {
+		if (d > 0 && (c->mem_direct || c->sysmode) && n > 1) {
 			/* Bulk: copy up to the next page boundary of either
 			 * side.  A forward element-by-element copy equals
 			 * memmove unless the destination starts inside the
@@ -132,9 +132,13 @@ static void movs(struct cpu *c, const struct insn *in)
 			if (k > n)
 				k = n;
 			uint64_t bytes = k * size;
-			if (k > 1 && !(dst > src && dst < src + bytes)) {
-				const void *ps = cpu_mem(c, src, (unsigned)bytes, 0);
-				void *pd = cpu_mem(c, dst, (unsigned)bytes, 1);
+			const void *ps = NULL;
+			void *pd = NULL;
+			/* System mode: only while both sides are TLB-mapped RAM;
+			 * otherwise one element goes the slow way (and fills the
+			 * TLB for the next round). */
+			if (k > 1 && !(dst > src && dst < src + bytes) &&
+			    (ps = cpu_mem_fast(c, src, (unsigned)bytes, 0)) && (pd = cpu_mem_fast(c, dst, (unsigned)bytes, 1))) {
 				memmove(pd, ps, bytes);
 				str_adv(c, in, R_RSI, (int64_t)bytes);
 				str_adv(c, in, R_RDI, (int64_t)bytes);
@@ -167,14 +171,14 @@ static void stos(struct cpu *c, const struct insn *in)
 	if (!n)
 		str_zero_count(c, in, 0, 1);
 	while (n) {
-		if (d > 0 && c->mem_direct && n > 1) {
+		if (d > 0 && (c->mem_direct || c->sysmode) && n > 1) {
 			uint64_t di = c->regs[R_RDI] & in->amask, dst = str_dst(c, in);
 			uint64_t k = str_room(in, dst, di) / size;
 			if (k > n)
 				k = n;
-			if (k > 1) {
-				uint64_t bytes = k * size;
-				uint8_t *pd = cpu_mem(c, dst, (unsigned)bytes, 1);
+			uint64_t bytes = k * size;
+			uint8_t *pd;
+			if (k > 1 && (pd = cpu_mem_fast(c, dst, (unsigned)bytes, 1))) {
 				if (size == 1) {
 					memset(pd, (int)v, bytes);
 				} else {
