@@ -690,7 +690,6 @@ int cpu_sys_event(struct cpu *c);
 #define CPU_LOG_IN_ASM 1 /* disassembly of each new TB */
 #define CPU_LOG_EXEC 2   /* a line per executed TB */
 #define CPU_LOG_CPU 4    /* registers before each executed TB */
-#define CPU_LOG_INT 8    /* each interrupt/exception delivered (system mode) */
 #define CPU_LOG_GUEST_ERRORS 16 /* guest did something invalid (unknown MSR ...) */
 #define CPU_LOG_UNIMP 32 /* guest reached something lemu does not implement */
 

@@ -12,7 +12,10 @@
 /* The groups that make up the ISA.  Order matters only for duplicates:
  * the first matching entry wins. */
 static const struct opdesc *const op_groups[] = {
-	ops_int, ops_int2, ops_string, ops_misc, ops_bmi, ops_sys, ops_x87, ops_sse, ops_sse_int, ops_sse_fp, ops_sse_cvt, ops_sse2,
+	/* system first: it takes over INT n, SYSCALL, POPF, RDTSC from the
+	 * user-mode-only entries of ops_int/ops_misc */
+	ops_sys, ops_sys2,
+	ops_int, ops_int2, ops_string, ops_misc, ops_bmi, ops_x87, ops_sse, ops_sse_int, ops_sse_fp, ops_sse_cvt, ops_sse2,
 	ops_sse41, ops_sse41fp, ops_sse42, ops_aes,
 };
 

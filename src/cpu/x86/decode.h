@@ -82,6 +82,7 @@ extern const struct opdesc ops_string[]; /* ops_string.c: MOVS CMPS STOS LODS SC
 extern const struct opdesc ops_misc[];   /* ops_misc.c: CMPXCHG XADD BSWAP MOVBE CRC32 RDTSC RDRAND BCD ... */
 extern const struct opdesc ops_bmi[];    /* ops_bmi.c: BMI1, BMI2, ADX */
 extern const struct opdesc ops_sys[];    /* ops_sys.c: system / privileged */
+extern const struct opdesc ops_sys2[];   /* ops_sys2.c: CRn, DRn, MSRs, TSC, SYSCALL/SYSENTER, POPF */
 extern const struct opdesc ops_x87[];    /* ops_x87.c */
 extern const struct opdesc ops_sse[];    /* ops_sse.c: MMX, SSE, SSE2 moves */
 extern const struct opdesc ops_sse_int[]; /* ops_sse_int.c: MMX/SSE2 integer */
