@@ -37,7 +37,10 @@ struct chardev_fe {
 	void *opaque;
 };
 
-/* -chardev BACKEND,id=ID,... (parsed options). */
+/* -chardev BACKEND,id=ID,... parsed with opts_parse(str, "backend", ...).
+ * Common options: id, mux, logfile, logappend; unknown ones are rejected
+ * with QEMU's messages ("Invalid parameter 'x'", "Duplicate ID 'x' for
+ * chardev", "'x' is not a valid char driver name"). */
 struct chardev *chardev_new(struct vm *vm, struct opts *o, struct error **errp);
 /* The legacy string forms of -serial/-monitor/-qmp/-debugcon: "stdio",
  * "file:PATH", "pipe:PATH", "pty", "null", "none" (returns NULL without an
@@ -55,13 +58,37 @@ int chardev_attach(struct chardev *chr, const struct chardev_fe *fe, struct erro
 void chardev_detach(struct chardev *chr, void *fe_opaque);
 /* Frontend output; never blocks the guest for long: returns the number of
  * bytes accepted (all of them for files and terminals; a disconnected socket
- * drops them).  Any thread, VM lock held. */
+ * drops them and returns 0; a stalled reader of a pipe/pty/socket gets up to
+ * 64 KiB buffered, the excess is dropped).  Dropped bytes are gone: callers
+ * need not retry.  Any thread, VM lock held. */
 size_t chardev_write(struct chardev *chr, const uint8_t *buf, size_t len);
 /* The frontend can take input again after can_receive returned 0. */
 void chardev_accept_input(struct chardev *chr);
 
-/* Put stdio back to its original terminal mode (atexit path, signals). */
+/* ---- additions (chardev owner) ---- */
+/* NULL-terminated list of -chardev backend names (for `-chardev help`). */
+const char *const *chardev_backend_names(void);
+/* "socket", "stdio", "mux" ... (query-chardev-backends, info chardev). */
+const char *chardev_backend_name(struct chardev *chr);
+/* A frontend is attached (query-chardev "frontend-open"). */
+bool chardev_has_frontend(struct chardev *chr);
+/* mux=on / mon:DEV chardevs: the caller of chardev_parse_legacy adds the
+ * monitor for "mon:" itself (the string starts with "mon:"). */
+bool chardev_is_mux(struct chardev *chr);
+/* Give the mux focus to the frontend with this opaque (the last frontend
+ * attached has it otherwise).  0, -EINVAL (not a mux), -ENOENT. */
+int chardev_mux_focus(struct chardev *chr, void *fe_opaque);
+/* -echr: the mux escape character of every mux created so far. */
+void chardev_mux_set_escape(struct vm *vm, int ch);
+/* Ctrl-A s: called to write -snapshot data back (every mux created so far). */
+void chardev_mux_set_sync(struct vm *vm, void (*fn)(void *opaque), void *opaque);
+/* The slave path of a pty chardev ("/dev/pts/3"), else NULL. */
+const char *chardev_pty_path(struct chardev *chr);
+
+/* Put stdio back to its original terminal mode (atexit path, signals).
+ * Async-signal-safe (tcsetattr only). */
 void chardev_restore_terminals(struct vm *vm);
+/* After the loop stopped (pending bottom halves must not run later). */
 void chardev_destroy_all(struct vm *vm);
 
 #endif
