@@ -245,6 +245,10 @@ void cpu_update_mode(struct cpu *c)
 	if (c->cr0 & 1)
 		f |= TB_F_PROT;
 	c->tb_flags = f;
+	/* The soft TLB in use follows the CPL (implicit supervisor accesses
+	 * switch it themselves, see cpu_ld_sys). */
+	if (!c->implicit_sv)
+		c->mmu_idx = c->cpl == 3 ? MMU_USER : MMU_KERNEL;
 	c->lin_mask = (f & TB_F_CODE64) ? ~0ull : 0xffffffffull;
 	for (int s = 0; s < 6; s++) {
 		if ((f & TB_F_CODE64) && s != SEG_FS && s != SEG_GS)

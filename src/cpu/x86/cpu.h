@@ -279,6 +279,7 @@ struct tlb_entry {
 	uint64_t phys; /* its physical page (also to drop write tags of new code pages) */
 	uint8_t prot;  /* TLB_PROT_*: accesses the walk allowed at this MMU index */
 	uint8_t global;
+	uint8_t pad[14]; /* 64 bytes: generated code indexes entries with a shift */
 };
 #define TLB_PROT_R 1
 #define TLB_PROT_W 2 /* allowed and the dirty bit is already set */

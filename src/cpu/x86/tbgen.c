@@ -86,7 +86,7 @@ static inline void put64(uint8_t **p, uint64_t v) { memcpy(*p, &v, 8); *p += 8; 
 
 /* Worst case per insn: an inline template (a memory access with a 64-bit
  * displacement and the lazy-flag stores) is below 96 bytes. */
-#define PER_INSN 160
+#define PER_INSN 240 /* a TLB-probed template plus its slow call */
 #define OVERHEAD 192 /* entries, exits and their stubs */
 
 enum { RAX = 0, RCX = 1, RDX = 2 };
@@ -230,6 +230,65 @@ static void alu_rr_flags(uint8_t **p, unsigned op, unsigned size, uint32_t dst_o
 	alu_flags(p, op, size, 1, 0);
 }
 
+/*
+ * System mode: rax holds the linear address of an access of `size` bytes.
+ * Probe the soft TLB inline (as cpu_mem does): on a hit rax becomes the
+ * host address; on a miss, a misaligned access or any other slow case,
+ * jump to the returned rel32 slot, which emit_tlb_tail points at a plain
+ * call of the handler.  Clobbers rcx, rdx and the host flags.
+ */
+_Static_assert(sizeof(struct tlb_entry) == 64, "tlb_entry is indexed with a shift by 6");
+static uint8_t *emit_tlb(uint8_t **pp, int write, unsigned size, unsigned idx)
+{
+	uint8_t *p = *pp;
+	put8(&p, 0x48); put8(&p, 0x89); put8(&p, 0xc2);                   /* mov rdx, rax */
+	put8(&p, 0x48); put8(&p, 0xc1); put8(&p, 0xea); put8(&p, 12);     /* shr rdx, 12 */
+	put8(&p, 0x81); put8(&p, 0xe2); put32(&p, TLB_SIZE - 1);          /* and edx, TLB_SIZE-1 */
+	put8(&p, 0x48); put8(&p, 0xc1); put8(&p, 0xe2); put8(&p, 6);      /* shl rdx, 6 */
+	put8(&p, 0x48); put8(&p, 0x8d); put8(&p, 0x94); put8(&p, 0x13);   /* lea rdx, [rbx+rdx+off] */
+	put32(&p, (uint32_t)(offsetof(struct cpu, tlb) + idx * sizeof(((struct cpu *)0)->tlb[0])));
+	put8(&p, 0x48); put8(&p, 0xc7); put8(&p, 0xc1);                   /* mov rcx, -4096|(size-1) */
+	put32(&p, (uint32_t)(int32_t)(-4096 | (int32_t)(size - 1)));
+	put8(&p, 0x48); put8(&p, 0x21); put8(&p, 0xc1);                   /* and rcx, rax */
+	put8(&p, 0x48); put8(&p, 0x3b); put8(&p, 0x4a);                   /* cmp rcx, [rdx+tag] */
+	put8(&p, (uint8_t)(write ? offsetof(struct tlb_entry, tag_w) : offsetof(struct tlb_entry, tag_r)));
+	put8(&p, 0x0f); put8(&p, 0x85);                                   /* jne slow */
+	uint8_t *slot = p;
+	put32(&p, 0);
+	put8(&p, 0x48); put8(&p, 0x03); put8(&p, 0x42);                   /* add rax, [rdx+addend] */
+	put8(&p, (uint8_t)offsetof(struct tlb_entry, addend));
+	*pp = p;
+	return slot;
+}
+
+static void emit_call(uint8_t **pp, const struct insn *in);
+
+/* After the fast path of a TLB-probed template: skip the slow call. */
+static void emit_tlb_tail(uint8_t **pp, uint8_t *slow, const struct insn *in)
+{
+	uint8_t *p = *pp;
+	put8(&p, 0xe9);                                                   /* jmp done */
+	uint8_t *done = p;
+	put32(&p, 0);
+	int32_t rel = (int32_t)(p - (slow + 4));
+	memcpy(slow, &rel, 4);
+	emit_call(&p, in);
+	rel = (int32_t)(p - (done + 4));
+	memcpy(done, &rel, 4);
+	*pp = p;
+}
+
+/* Bytes a TPL_LOAD reads. */
+static unsigned load_size(unsigned op)
+{
+	switch (op) {
+	case TLD_64: return 8;
+	case TLD_32: case TLD_SX32: return 4;
+	case TLD_ZX16: case TLD_R16: return 2;
+	default: return 1;
+	}
+}
+
 static const struct insn_template *template_for(insn_fn fn)
 {
 	for (const struct insn_template *t = insn_templates; t->fn; t++)
@@ -264,9 +323,13 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 		return 0;
 	uint8_t *p = *pp;
 	unsigned sz = t->size;
-	int mem_ok = c->mem_direct;
+	/* System mode: memory templates probe the soft TLB inline (sys) */
+	int sys = !c->mem_direct && c->sysmode;
+	unsigned idx = (c->tb_flags & TB_F_CPL3) ? MMU_USER : MMU_KERNEL;
+	uint8_t *slow = NULL;
+	int mem_ok = c->mem_direct || sys;
 	/* 64-bit stack slots at host address RSP (SS base is 0 in 64-bit mode) */
-	int stack_ok = c->mem_direct && c->guest_base == 0;
+	int stack_ok = (c->mem_direct && c->guest_base == 0) || (sys && (c->tb_flags & TB_F_CODE64));
 	int hf = *hostf;
 	switch (t->kind) {
 	case TPL_MOV_RR: {
@@ -303,6 +366,8 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 			return 0;
 		set_cur(&p, in);
 		emit_ea(&p, in, c->guest_base);
+		if (sys)
+			slow = emit_tlb(&p, 0, load_size(t->op), idx);
 		switch (t->op) {
 		case TLD_64: put8(&p, 0x48); put8(&p, 0x8b); put8(&p, 0x00); break;
 		case TLD_32: put8(&p, 0x8b); put8(&p, 0x00); break;
@@ -322,23 +387,33 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 		}
 		st_cpu(&p, RAX, reg_off(in->reg));
 	loaded:
+		if (sys) {
+			emit_tlb_tail(&p, slow, in);
+			hf = 0;
+		}
 		break;
 	case TPL_STORE:
 		if (!mem_ok)
 			return 0;
 		set_cur(&p, in);
 		emit_ea(&p, in, c->guest_base);
+		if (sys)
+			slow = emit_tlb(&p, 1, sz, idx);
 		if (sz == 1) {
 			put8(&p, 0x8a); put8(&p, 0x8b); put32(&p, reg8_off(in->reg8)); /* mov cl, [rbx+r8] */
 			put8(&p, 0x88); put8(&p, 0x08);                                 /* mov [rax], cl */
-			break;
+		} else {
+			ld_cpu(&p, RCX, reg_off(in->reg), 8);
+			if (sz == 8)
+				put8(&p, 0x48);
+			else if (sz == 2)
+				put8(&p, 0x66);
+			put8(&p, 0x89); put8(&p, 0x08); /* mov [rax], rcx/ecx/cx */
 		}
-		ld_cpu(&p, RCX, reg_off(in->reg), 8);
-		if (sz == 8)
-			put8(&p, 0x48);
-		else if (sz == 2)
-			put8(&p, 0x66);
-		put8(&p, 0x89); put8(&p, 0x08); /* mov [rax], rcx/ecx/cx */
+		if (sys) {
+			emit_tlb_tail(&p, slow, in);
+			hf = 0;
+		}
 		break;
 	case TPL_ALU_RR: {
 		unsigned dst = t->dir ? in->rm : in->reg, src = t->dir ? in->reg : in->rm;
@@ -354,6 +429,8 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 			return 0;
 		set_cur(&p, in);
 		emit_ea(&p, in, c->guest_base);
+		if (sys)
+			slow = emit_tlb(&p, 0, sz, idx);
 		{
 			int mem_first = t->kind == TPL_CMP_MR;
 			uint32_t roff = sz == 1 ? reg8_off(in->reg8) : reg_off(in->reg);
@@ -362,12 +439,19 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 			alu_rr_flags(&p, mem_first ? OPK_CMP_ : t->op, sz, roff);
 		}
 		hf = 1;
+		if (sys) {
+			/* the slow path leaves the flags in memory only */
+			emit_tlb_tail(&p, slow, in);
+			hf = 0;
+		}
 		break;
 	case TPL_CMP_MI:
 		if (!mem_ok)
 			return 0;
 		set_cur(&p, in);
 		emit_ea(&p, in, c->guest_base);
+		if (sys)
+			slow = emit_tlb(&p, 0, sz, idx);
 		ld_mem(&p, RAX, sz);
 		/* sub rax/eax/ax/al, imm */
 		if (sz == 8)
@@ -383,6 +467,10 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 		}
 		alu_flags(&p, OPK_CMP_, sz, 0, (int32_t)in->imm);
 		hf = 1;
+		if (sys) {
+			emit_tlb_tail(&p, slow, in);
+			hf = 0;
+		}
 		break;
 	case TPL_PUSH:
 		if (!stack_ok)
@@ -390,9 +478,21 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 		set_cur(&p, in);
 		ld_cpu(&p, RAX, reg_off(R_RSP), 8);
 		put8(&p, 0x48); put8(&p, 0x8d); put8(&p, 0x40); put8(&p, 0xf8); /* lea rax, [rax-8] */
+		if (sys) {
+			/* keep the guest RSP in r8 (the probe turns rax into a host address) */
+			put8(&p, 0x49); put8(&p, 0x89); put8(&p, 0xc0);      /* mov r8, rax */
+			slow = emit_tlb(&p, 1, 8, idx);
+		}
 		ld_cpu(&p, RCX, reg_off(in->reg), 8);                        /* old RSP for push rsp */
 		put8(&p, 0x48); put8(&p, 0x89); put8(&p, 0x08);              /* mov [rax], rcx */
-		st_cpu(&p, RAX, reg_off(R_RSP));
+		if (sys) {
+			put8(&p, 0x4c); put8(&p, 0x89); put8(&p, 0x83);      /* mov [rbx+rsp], r8 */
+			put32(&p, reg_off(R_RSP));
+			emit_tlb_tail(&p, slow, in);
+			hf = 0;
+		} else {
+			st_cpu(&p, RAX, reg_off(R_RSP));
+		}
 		break;
 	case TPL_POP: /* rcx = the popped value; stored after RSP: pop rsp loads rsp */
 	case TPL_RET:
@@ -400,10 +500,21 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 			return 0;
 		set_cur(&p, in);
 		ld_cpu(&p, RAX, reg_off(R_RSP), 8);
-		put8(&p, 0x48); put8(&p, 0x8b); put8(&p, 0x08);              /* mov rcx, [rax] */
-		put8(&p, 0x48); put8(&p, 0x8d); put8(&p, 0x40); put8(&p, 0x08); /* lea rax, [rax+8] */
+		if (sys) {
+			put8(&p, 0x49); put8(&p, 0x89); put8(&p, 0xc0);      /* mov r8, rax */
+			slow = emit_tlb(&p, 0, 8, idx);
+			put8(&p, 0x48); put8(&p, 0x8b); put8(&p, 0x08);      /* mov rcx, [rax] */
+			put8(&p, 0x49); put8(&p, 0x8d); put8(&p, 0x40); put8(&p, 0x08); /* lea rax, [r8+8] */
+		} else {
+			put8(&p, 0x48); put8(&p, 0x8b); put8(&p, 0x08);              /* mov rcx, [rax] */
+			put8(&p, 0x48); put8(&p, 0x8d); put8(&p, 0x40); put8(&p, 0x08); /* lea rax, [rax+8] */
+		}
 		st_cpu(&p, RAX, reg_off(R_RSP));
 		st_cpu(&p, RCX, t->kind == TPL_POP ? reg_off(in->reg) : (uint32_t)offsetof(struct cpu, rip));
+		if (sys) {
+			emit_tlb_tail(&p, slow, in);
+			hf = 0;
+		}
 		break;
 	case TPL_INCDEC:
 		/* Only when the host CF is the guest's: then the host INC/DEC
