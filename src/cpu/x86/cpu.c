@@ -73,12 +73,14 @@ static const uint32_t max_features[FW_NB] = {
 	[FW_1_EDX] = B(0) | B(1) | B(2) | B(3) | B(4) | B(5) | B(6) | B(7) | B(8) | B(9) | B(11) |
 		     B(12) | B(13) | B(14) | B(15) | B(16) | B(17) | B(19) | B(23) | B(24) |
 		     B(25) | B(26),
-	[FW_1_ECX] = B(0) | B(1) | B(9) | B(13) | B(19) | B(20) | B(22) | B(23) | B(25) |
+	/* 17 PCID, 7.0 EBX 10 INVPCID and 8000_0001 EDX 26 (1 GiB pages): the
+	 * system CPU implements them (ops_sys2.c, mmu.c) */
+	[FW_1_ECX] = B(0) | B(1) | B(9) | B(13) | B(17) | B(19) | B(20) | B(22) | B(23) | B(25) |
 		     B(26) | B(30),
-	[FW_7_0_EBX] = B(3) | B(6) | B(8) | B(9) | B(13) | B(19), /* 6, 13: x87 FDP_EXCPTN_ONLY, FCS/FDS deprecated */
+	[FW_7_0_EBX] = B(3) | B(6) | B(8) | B(9) | B(10) | B(13) | B(19), /* 6, 13: x87 FDP_EXCPTN_ONLY, FCS/FDS deprecated */
 	[FW_7_0_ECX] = 0,
 	[FW_7_0_EDX] = 0,
-	[FW_8000_0001_EDX] = B(11) | B(20) | B(27) | B(29),
+	[FW_8000_0001_EDX] = B(11) | B(20) | B(26) | B(27) | B(29),
 	[FW_8000_0001_ECX] = B(0) | B(5),
 	[FW_D_1_EAX] = 0,
 };

@@ -213,7 +213,7 @@ void seg_tss_stack(struct cpu *c, unsigned dpl, uint16_t *ss, uint64_t *sp, uint
 	unsigned type = desc_type(c->tr.flags);
 	if (!(c->tr.flags & DESC_P))
 		cpu_raise(c, EXC_TS, (c->tr.sel & ~3u) | ext);
-	if ((type & 7) == SYS_TSS16_AVAIL || (type & 7) == SYS_TSS16_BUSY) {
+	if (type == SYS_TSS16_AVAIL || type == SYS_TSS16_BUSY) {
 		/* 16-bit TSS: SP0 at 2, SS0 at 4, 4 bytes per level */
 		uint32_t off = 2 + dpl * 4;
 		if (off + 3 > c->tr.limit)
