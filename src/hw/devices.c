@@ -1,0 +1,32 @@
+/*
+ * The device table: every device type lemu knows, in one explicit list
+ * (no constructors).  -device help prints the user-creatable ones.
+ */
+#include <string.h>
+
+#include "core/device.h"
+
+extern const struct device_class i8259_class, ioapic_class, lapic_class, pc_intc_class;
+extern const struct device_class i8254_class, rtc_class, hpet_class;
+extern const struct device_class isa_serial_class, isa_debugcon_class, isa_debug_exit_class;
+extern const struct device_class i8042_class, port92_class;
+
+const struct device_class *const device_classes[] = {
+	/* interrupt controllers (src/hw/intc) */
+	&pc_intc_class,
+	&i8259_class,
+	&ioapic_class,
+	&lapic_class,
+	/* timers (src/hw/timer) */
+	&i8254_class,
+	&rtc_class,
+	&hpet_class,
+	/* character devices (src/hw/char) */
+	&isa_serial_class,
+	&isa_debugcon_class,
+	&isa_debug_exit_class,
+	/* input (src/hw/input) */
+	&i8042_class,
+	&port92_class,
+	NULL,
+};
