@@ -539,42 +539,21 @@ int blk_block_status(struct blk_node *node, int64_t offset, int64_t bytes,
 int blk_block_status_above(struct blk_node *node, struct blk_node *base, int64_t offset,
 			   int64_t bytes, struct blk_status *st)
 {
+	/* As "qemu-img map" walks the chain: the first layer that allocates the range or
+	 * knows it reads as zeroes/data answers. */
 	int depth = 0;
-	int64_t want = bytes;
-	int r;
 	struct blk_node *n = node;
 	for (;;) {
-		int64_t len = blk_getlength(n);
-		if (len < 0)
-			return (int)len;
-		if (offset >= len) {
-			/* Past the end of a shorter backing file: zeroes from this layer. */
-			memset(st, 0, sizeof(*st));
-			st->bytes = want;
-			st->flags = BLK_STATUS_ZERO | BLK_STATUS_ALLOCATED;
-			st->node = n;
-			st->depth = depth;
-			return 0;
-		}
-		if (want > len - offset)
-			want = len - offset;
-		r = blk_block_status(n, offset, want, st);
+		int r = blk_block_status(n, offset, bytes, st);
 		if (r < 0)
 			return r;
 		st->depth = depth;
-		if (st->flags & BLK_STATUS_ALLOCATED)
+		if (st->flags & (BLK_STATUS_ALLOCATED | BLK_STATUS_ZERO | BLK_STATUS_DATA))
 			return 0;
-		want = st->bytes;
 		struct blk_node *b = n->backing;
-		if (!b || b == base) {
-			st->depth = depth + 1;
-			st->flags = BLK_STATUS_ZERO;
-			st->bytes = want;
-			st->node = NULL;
-			st->file = NULL;
-			st->offset = 0;
+		if (!b || b == base)
 			return 0;
-		}
+		bytes = st->bytes;
 		n = b;
 		depth++;
 	}

@@ -25,7 +25,9 @@
  *
  * API changes after the first commit are kept source-compatible; notable additions are
  * listed here:
- *   (none yet)
+ *   - blk_snapshot_create: has_icount=false stores "no icount" (-1); qemu-img snapshot -c
+ *     itself records icount 0 (shown as 0 in the ICOUNT column), so lemu-img should pass
+ *     has_icount=true, icount=0 to match.
  */
 #ifndef LEMU_BLOCK_BLOCK_H
 #define LEMU_BLOCK_BLOCK_H
@@ -249,15 +251,17 @@ struct blk_status {
 	struct blk_node *node;	/* layer that answered */
 	int depth;		/* chain depth of that layer, 0 = node itself */
 };
-/* This layer only: ALLOCATED tells whether the layer itself provides the range. */
+/* This layer only: ALLOCATED tells whether the layer itself provides the range; an
+ * unallocated range of an image without backing file also has ZERO. */
 int blk_block_status(struct blk_node *node, int64_t offset, int64_t bytes,
 		     struct blk_status *st);
 /*
- * Walk the chain from node down to (not including) base (NULL = whole chain), as
- * "qemu-img map" does: st->node/depth is the first layer that has the range allocated;
- * if none has, flags has no ALLOCATED bit, depth is the chain length (number of
- * layers) and the range reads as zeroes (ZERO). An area past the end of a shorter
- * backing file reads as zeroes and is reported like that.
+ * Walk the chain from node down to (not including) base (NULL = whole chain) as
+ * "qemu-img map" does: the first layer whose status has ALLOCATED, ZERO or DATA
+ * answers; st->node/depth name it (depth 0 = node). An unallocated range reads as
+ * zeroes at the bottom of the chain (ZERO without ALLOCATED, depth of the last layer),
+ * and an unallocated range past the end of a shorter backing file is ZERO at the
+ * layer above it. "present" in qemu-img map's JSON is the ALLOCATED bit.
  */
 int blk_block_status_above(struct blk_node *node, struct blk_node *base, int64_t offset,
 			   int64_t bytes, struct blk_status *st);

@@ -539,7 +539,19 @@ int qcow2_block_status(struct blk_node *n, int64_t off, int64_t bytes, struct bl
 		st->flags = BLK_STATUS_ALLOCATED | BLK_STATUS_DATA | BLK_STATUS_COMPRESSED;
 		break;
 	default:
-		st->flags = n->backing ? 0 : BLK_STATUS_ZERO;
+		st->flags = BLK_STATUS_ZERO;
+		if (n->backing) {
+			/* Unallocated: the backing file decides, except past its end, where
+			 * the image reads as zeroes. */
+			int64_t bl = blk_getlength(n->backing);
+			if (bl < 0) {
+				r = (int)bl;
+			} else if ((uint64_t)bl > pos) {
+				st->flags = 0;
+				if ((uint64_t)st->bytes > (uint64_t)bl - pos)
+					st->bytes = bl - (int64_t)pos;
+			}
+		}
 	}
 out:
 	pthread_mutex_unlock(&s->lock);

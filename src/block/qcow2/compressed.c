@@ -115,11 +115,14 @@ static int64_t alloc_bytes(struct qcow2 *s, uint64_t len)
 {
 	uint64_t cs = s->cluster_size;
 	uint64_t f = s->free_byte_offset;
+	int r = -ERANGE;
 	if (f && (f & (cs - 1)) && cs - (f & (cs - 1)) >= len) {
-		int r = qcow2_update_refcount(s, f >> s->cluster_bits, 1);
-		if (r)
+		/* -ERANGE: the refcount is at its maximum (narrow refcount_bits). */
+		r = qcow2_update_refcount(s, f >> s->cluster_bits, 1);
+		if (r && r != -ERANGE)
 			return r;
-	} else {
+	}
+	if (r) {
 		int64_t h = qcow2_alloc_clusters(s, (len + cs - 1) / cs);
 		if (h < 0)
 			return h;
