@@ -10,6 +10,8 @@ extern const struct device_class i8259_class, ioapic_class, lapic_class, pc_intc
 extern const struct device_class i8254_class, rtc_class, hpet_class;
 extern const struct device_class isa_serial_class, isa_debugcon_class, isa_debug_exit_class;
 extern const struct device_class i8042_class, port92_class;
+extern const struct device_class i440fx_class, piix3_class, piix_pm_class;
+extern const struct device_class x86_machine_class, microvm_pm_class;
 
 const struct device_class *const device_classes[] = {
 	/* interrupt controllers (src/hw/intc) */
@@ -28,5 +30,12 @@ const struct device_class *const device_classes[] = {
 	/* input (src/hw/input) */
 	&i8042_class,
 	&port92_class,
+	/* PCI host and PIIX functions (src/hw/pci, src/hw/x86/piix_pm.c) */
+	&i440fx_class,
+	&piix3_class,
+	&piix_pm_class,
+	/* machine-internal (src/hw/x86) */
+	&microvm_pm_class,
+	&x86_machine_class,
 	NULL,
 };
