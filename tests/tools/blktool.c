@@ -236,6 +236,26 @@ int main(int argc, char **argv)
 			fprintf(stderr, "blktool: %s\n", err.msg);
 		return blk_close(n) || r < 0 ? 1 : 0;
 	}
+	if (!strcmp(cmd, "measure") && argc >= 4) {
+		/* blktool measure SRC|- FMT [OPTS] */
+		struct blk_opts *o = blk_opts_new();
+		if (argc > 4)
+			blk_opts_parse(o, argv[4], &err);
+		struct blk_node *src = strcmp(img, "-") ? open_img(img, NULL, BLK_OPEN_FORCE_SHARE) : NULL;
+		struct blk_measure m;
+		r = blk_measure(argv[3], o, src, &m, &err);
+		if (r < 0) {
+			fprintf(stderr, "blktool: %s\n", err.msg);
+			return 1;
+		}
+		printf("required size: %" PRIu64 "\nfully allocated size: %" PRIu64 "\n", m.required, m.fully_allocated);
+		if (m.has_bitmaps)
+			printf("bitmaps size: %" PRIu64 "\n", m.bitmaps);
+		blk_opts_free(o);
+		if (src)
+			blk_close(src);
+		return 0;
+	}
 	if (!strcmp(cmd, "map")) {
 		struct blk_node *n = open_img(img, NULL, BLK_OPEN_FORCE_SHARE);
 		int64_t len = blk_getlength(n);

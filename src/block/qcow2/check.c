@@ -126,19 +126,19 @@ static int check_l1(struct chk *c, const uint64_t *l1, uint32_t size, uint64_t l
 		uint64_t o = l1[i] & QCOW2_L1E_OFFSET_MASK;
 		if (!o)
 			continue;
+		r = inc_refs(c, o, s->cluster_size);
+		if (r)
+			break;
 		if (o % s->cluster_size) {
 			say(c, "ERROR l2_offset=%" PRIx64 ": Table is not cluster aligned; L1 entry corrupted", o);
 			c->res->corruptions++;
 			continue;
 		}
 		if (o + s->cluster_size > (uint64_t)c->flen) {
-			say(c, "ERROR l2_offset=%" PRIx64 ": L2 table is outside the image file", o);
-			c->res->corruptions++;
+			c->res->check_errors++;
 			continue;
 		}
-		r = inc_refs(c, o, s->cluster_size);
-		if (!r)
-			r = check_l2(c, o, active);
+		r = check_l2(c, o, active);
 	}
 	return r;
 }
@@ -150,7 +150,7 @@ static int check_copied(struct chk *c)
 	bool fix = c->fix & BLK_CHECK_FIX_ERRORS;
 	for (uint32_t i = 0; i < s->l1_size; i++) {
 		uint64_t o = s->l1[i] & QCOW2_L1E_OFFSET_MASK;
-		if (!o || o % s->cluster_size || o + s->cluster_size > (uint64_t)c->flen)
+		if (!o)
 			continue;
 		uint64_t rc;
 		if (qcow2_get_refcount(s, o >> s->cluster_bits, &rc)) {
@@ -168,6 +168,8 @@ static int check_copied(struct chk *c)
 				c->res->corruptions++;
 			}
 		}
+		if (o % s->cluster_size || o + s->cluster_size > (uint64_t)c->flen)
+			continue; /* reported by the reference walk */
 		int idx = qcow2_cache_get(s, &s->l2c, o, false);
 		if (idx < 0) {
 			c->res->check_errors++;

@@ -372,9 +372,11 @@ static int prealloc_clusters(struct qcow2 *s, uint64_t c0, uint64_t c1, const ch
 		int64_t flen = blk_getlength(s->file);
 		if (flen < 0)
 			return (int)flen;
-		if (strcmp(mode, "metadata") && (uint64_t)flen <= (uint64_t)h) {
+		if ((uint64_t)flen <= (uint64_t)h || ((uint64_t)flen < h + len && !strcmp(mode, "metadata"))) {
+			/* metadata: the file still covers the data clusters (sparse). */
 			struct blk_error e2 = { 0 };
-			r = blk_truncate(s->file, h + (int64_t)len, false, mode, &e2);
+			r = blk_truncate(s->file, h + (int64_t)len, false,
+					 strcmp(mode, "metadata") ? mode : "off", &e2);
 		} else if (!strcmp(mode, "full")) {
 			r = blk_pwrite_zeroes(s->file, h, (int64_t)len, 0);
 		}
