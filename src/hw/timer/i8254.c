@@ -112,12 +112,12 @@ static int64_t ch_next_rise(const struct pit_channel *c, int64_t d)
 	switch (c->mode) {
 	case 0:
 	case 1:
-		return d < n ? n : -1;
+		return d < n ? (int64_t)n : -1;
 	case 2:
 	case 3:
 		return (d / n + 1) * n;
 	default:
-		return d <= n ? n + 1 : -1;
+		return d <= n ? (int64_t)n + 1 : -1;
 	}
 }
 
