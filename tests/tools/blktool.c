@@ -270,53 +270,77 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(cmd, "crashwriter") && argc >= 4) {
+		/* Each request is logged before it is issued; "F" follows every completed
+		 * flush. Requests after the last "F" may or may not have reached the image. */
 		struct blk_node *n = open_img(img, NULL, BLK_OPEN_RDWR);
 		int log = open(argv[3], O_WRONLY | O_APPEND | O_CREAT, 0644);
 		int64_t len = blk_getlength(n);
 		uint64_t s = (uint64_t)getpid() * 2654435761u;
 		uint8_t *b = malloc(1 << 20);
-		char pending[64][64];
-		int np = 0;
+		char line[80];
+		if (write(log, "R\n", 2) < 0)
+			return 1;
 		for (uint32_t seed = 1;; seed++) {
 			s ^= s << 13, s ^= s >> 7, s ^= s << 17;
 			int64_t wl = 512 * (int64_t)(1 + s % 512);
 			int64_t off = (int64_t)((s >> 20) % (uint64_t)(len - wl)) & ~511ll;
-			int op = (int)(s >> 50) % 16;
-			uint32_t sd = (uint32_t)getpid() * 65536 + seed;
+			int op = (int)((s >> 50) % 16);
+			/* seed 0: zeroes, 1: discarded (unspecified), else the fill pattern */
+			uint32_t sd = op == 0 ? 0 : op == 1 ? 1 : (((uint32_t)getpid() * 65536 + seed) | 2);
+			snprintf(line, sizeof(line), "%" PRId64 " %" PRId64 " %u\n", off, wl, sd);
+			if (write(log, line, strlen(line)) < 0)
+				return 1;
 			if (op == 0) {
 				die_r(blk_pwrite_zeroes(n, off, wl, (s >> 40) & 1 ? BLK_REQ_MAY_UNMAP : 0), "zero");
-				sd = 0;
 			} else if (op == 1) {
 				die_r(blk_discard(n, off, wl), "discard");
-				continue; /* content after discard is unspecified */
 			} else {
 				fill(b, (size_t)wl, (uint64_t)off, sd);
 				die_r(blk_pwrite(n, off, b, (size_t)wl, 0), "write");
 			}
-			snprintf(pending[np++], 64, "%" PRId64 " %" PRId64 " %u\n", off, wl, sd);
-			if (np == 64 || (s >> 33) % 8 == 0) {
+			if ((s >> 33) % 8 == 0) {
 				die_r(blk_flush(n), "flush");
-				for (int i = 0; i < np; i++)
-					if (write(log, pending[i], strlen(pending[i])) < 0)
-						return 1;
-				np = 0;
+				if (write(log, "F\n", 2) < 0)
+					return 1;
 			}
 		}
 	}
 	if (!strcmp(cmd, "verify") && argc >= 4) {
-		/* Later writes overwrite earlier ones: replay the log into a shadow copy. */
+		/* Replay the log into a shadow copy. Requests become durable at the next "F";
+		 * those still pending when a new writer starts ("R") or at the end of the log
+		 * may or may not have reached the image, so their ranges become unknown. */
 		struct blk_node *n = open_img(img, NULL, 0);
 		int64_t len = blk_getlength(n);
 		uint8_t *shadow = calloc(1, (size_t)len), *known = calloc(1, (size_t)len / 512 + 1);
 		FILE *f = fopen(argv[3], "r");
-		int64_t off, wl;
-		unsigned sd;
-		while (f && fscanf(f, "%" SCNd64 " %" SCNd64 " %u", &off, &wl, &sd) == 3) {
-			if (sd)
-				fill(shadow + off, (size_t)wl, (uint64_t)off, sd);
-			else
-				memset(shadow + off, 0, (size_t)wl);
-			memset(known + off / 512, 1, (size_t)wl / 512);
+		char line[128];
+		struct { int64_t off, wl; unsigned sd; } *pend = malloc(sizeof(*pend) * 100000);
+		int np = 0;
+		long flushed = 0;
+		for (bool eof = false; !eof;) {
+			eof = !f || !fgets(line, sizeof(line), f);
+			if (eof || line[0] == 'F' || line[0] == 'R') {
+				bool durable = !eof && line[0] == 'F';
+				for (int i = 0; i < np; i++) {
+					int64_t off = pend[i].off, wl = pend[i].wl;
+					if (pend[i].sd > 1)
+						fill(shadow + off, (size_t)wl, (uint64_t)off, pend[i].sd);
+					else if (pend[i].sd == 0)
+						memset(shadow + off, 0, (size_t)wl);
+					memset(known + off / 512, durable && pend[i].sd != 1, (size_t)wl / 512);
+				}
+				flushed += durable ? np : 0;
+				np = 0;
+				continue;
+			}
+			int64_t off, wl;
+			unsigned sd;
+			if (sscanf(line, "%" SCNd64 " %" SCNd64 " %u", &off, &wl, &sd) != 3 || off < 0 ||
+			    wl < 0 || off + wl > len || np == 100000)
+				continue;
+			pend[np].off = off;
+			pend[np].wl = wl;
+			pend[np++].sd = sd;
 		}
 		uint8_t *b = malloc((size_t)len);
 		die_r(blk_pread(n, 0, b, (size_t)len, 0), "read");
@@ -327,7 +351,7 @@ int main(int argc, char **argv)
 					fprintf(stderr, "blktool: sector %" PRId64 " differs\n", sct);
 			}
 		blk_close(n);
-		printf("%d bad sectors\n", bad);
+		printf("%ld flushed requests, %d bad sectors\n", flushed, bad);
 		return bad ? 1 : 0;
 	}
 	if (!strcmp(cmd, "aio")) {
