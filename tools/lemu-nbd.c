@@ -433,13 +433,22 @@ static struct blk_node *open_snapshot_overlay(struct nbd_cli *cli, const char *f
 	struct blk_opts *co = blk_opts_new();
 	struct blk_error err = { 0 };
 	blk_opts_set(co, "size", sz);
-	blk_opts_set(co, "backing_file", abs);
-	blk_opts_set(co, "backing_fmt", fmt);
+	/* REQUEST(nbd): blk_create with backing_file currently writes zero clusters over
+	 * the whole new image (the backing file never shows through).  Until that is
+	 * fixed the overlay is created plain and the backing link set afterwards. */
 	if (blk_create(tmp, "qcow2", co, 0, &err) < 0) {
 		unlink(tmp);
 		die("Could not create temporary overlay '%s': %s", tmp, err.msg);
 	}
 	blk_opts_free(co);
+	struct blk_node *ov = blk_open(tmp, "qcow2", NULL, BLK_OPEN_RDWR | BLK_OPEN_NO_BACKING, &err);
+	if (!ov || blk_change_backing_file(ov, abs, fmt, &err) < 0) {
+		if (ov)
+			blk_close(ov);
+		unlink(tmp);
+		die("Could not create temporary overlay '%s': %s", tmp, err.msg);
+	}
+	blk_close(ov);
 	struct blk_opts *o = blk_opts_new();
 	common_opts(cli, o);
 	struct blk_node *n = blk_open(tmp, "qcow2", o, BLK_OPEN_RDWR, &err);
