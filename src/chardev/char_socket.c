@@ -412,6 +412,13 @@ static int chr_sock_parse(struct chardev *chr, struct opts *o, struct error **er
 	const char *fd = opts_get(o, "fd");
 	bool nowait = false;
 	s->given_fd = -1;
+	static const char *const unsupported[] = { "tls-creds", "tls-authz", "websocket", "tn3270", NULL };
+	for (int i = 0; unsupported[i]; i++) {
+		if (opts_has(o, unsupported[i])) {
+			error_setg(errp, "socket option '%s' is not supported by lemu", unsupported[i]);
+			return -1;
+		}
+	}
 	if (opts_get_bool(o, "server", false, &s->server, errp) < 0 ||
 	    opts_get_bool(o, "wait", true, &s->wait, errp) < 0 ||
 	    opts_get_bool(o, "nowait", false, &nowait, errp) < 0 || /* legacy spelling */

@@ -27,10 +27,18 @@ static const struct {
 	{ "serial", &chr_serial_backend }, { "tty", &chr_serial_backend },
 	{ "socket", &chr_socket_backend }, { "stdio", &chr_stdio_backend },
 	{ "udp", &chr_udp_backend },
+	/* a virtual console needs a graphical display, which lemu does not have:
+	 * its output goes nowhere, as QEMU's does without a display */
+	{ "vc", &chr_null_backend },
 };
 
-static const char *const chr_backend_names[] = { "file", "null", "pipe",  "pty", "serial",
-						 "socket", "stdio", "tty", "udp", NULL };
+/* QEMU backends lemu knows of but does not implement. */
+static const char *const chr_unsupported[] = { "ringbuf", "memory", "msmouse", "braille", "testdev",
+					       "spicevmc", "spiceport", "qemu-vdagent", "parallel", "parport",
+					       "wctablet", "dbus", NULL };
+
+static const char *const chr_backend_names[] = { "file",  "null", "pipe", "pty", "serial", "socket",
+						 "stdio", "tty",  "udp",  "vc",  NULL };
 
 const char *const *chardev_backend_names(void)
 {
@@ -152,6 +160,12 @@ struct chardev *chardev_new_backend(struct vm *vm, const char *id, const char *b
 				    struct error **errp)
 {
 	const struct chardev_backend *be = chr_lookup_backend(backend);
+	for (int i = 0; !be && chr_unsupported[i]; i++) {
+		if (!strcmp(backend, chr_unsupported[i])) {
+			error_setg(errp, "chardev backend '%s' is not supported by lemu", backend);
+			return NULL;
+		}
+	}
 	if (!be) {
 		error_setg(errp, "'%s' is not a valid char driver name", backend);
 		return NULL;
@@ -371,4 +385,9 @@ void chardev_destroy_all(struct vm *vm)
 bool chardev_has_frontend(struct chardev *chr)
 {
 	return chr->has_fe;
+}
+
+struct chardev *chardev_next(struct vm *vm, struct chardev *prev)
+{
+	return prev ? prev->next : vm->chardevs;
 }

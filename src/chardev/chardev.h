@@ -82,6 +82,9 @@ int chardev_mux_focus(struct chardev *chr, void *fe_opaque);
 void chardev_mux_set_escape(struct vm *vm, int ch);
 /* Ctrl-A s: called to write -snapshot data back (every mux created so far). */
 void chardev_mux_set_sync(struct vm *vm, void (*fn)(void *opaque), void *opaque);
+/* Iterate over every chardev of the VM in creation order (query-chardev):
+ * chardev_next(vm, NULL) is the first; NULL after the last. */
+struct chardev *chardev_next(struct vm *vm, struct chardev *prev);
 /* The slave path of a pty chardev ("/dev/pts/3"), else NULL. */
 const char *chardev_pty_path(struct chardev *chr);
 

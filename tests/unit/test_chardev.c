@@ -129,7 +129,13 @@ static void test_options(void)
 		      "address resolution failed for localhost:abc: Servname not supported for ai_socktype"),
 	       "unresolvable port");
 	tap_ok(err_is(vm, "stdio,id=x,signal=maybe", "Parameter 'signal' expects 'on' or 'off'"), "stdio signal=");
+	tap_ok(err_is(vm, "ringbuf,id=x", "chardev backend 'ringbuf' is not supported by lemu"),
+	       "known QEMU backend lemu lacks");
+	tap_ok(err_is(vm, "socket,id=x,host=localhost,port=1,tls-creds=t", "socket option 'tls-creds' is not supported by lemu"),
+	       "TLS on sockets");
 	tap_ok(vm->chardevs == NULL, "failed creations leave nothing behind");
+	struct chardev *v = new_chr(vm, "vc,id=v", NULL);
+	tap_ok(v && !strcmp(chardev_backend_name(v), "null"), "-chardev vc is null");
 
 	struct chardev *a = new_chr(vm, "null,id=x", NULL);
 	tap_ok(a && chardev_find(vm, "x") == a && !strcmp(chardev_id(a), "x"), "null created and found");
