@@ -444,10 +444,50 @@ static void test_pty(void)
 	fake_vm_free(vm);
 }
 
+/* serial/tty backend and the legacy "/dev/..." form, on a pty's slave */
+static void test_serial_tty(void)
+{
+	struct vm *vm = fake_vm_new();
+	int master = posix_openpt(O_RDWR | O_NOCTTY);
+	grantpt(master);
+	unlockpt(master);
+	char path[64];
+	snprintf(path, sizeof(path), "%s", ptsname(master));
+	struct error *err = NULL;
+	struct chardev *c = chardev_parse_legacy(vm, path, "serial0", &err);
+	tap_ok(c && !strcmp(chardev_backend_name(c), "serial") && !strcmp(chardev_filename(c), path),
+	       "legacy /dev/pts/N is a serial (tty) chardev");
+	error_free(err);
+	struct test_fe t;
+	test_fe_init(&t);
+	chardev_attach(c, &t.fe, NULL);
+	tap_ok(test_fe_count(&t, CHR_EVENT_OPENED) == 1, "tty is open at once");
+	tap_ok(write(master, "ab\r", 3) == 3 && fake_loop_until(vm, has_input, &t, 2000) &&
+		       fake_loop_until(vm, has_input, &t, 100) && t.nin >= 1,
+	       "input from the tty");
+	for (int i = 0; i < 10; i++)
+		fake_loop_once(vm, 3);
+	tap_ok(t.nin == 3 && !memcmp(t.in, "ab\r", 3), "raw: CR unchanged, no line buffering");
+	chardev_write(c, (const uint8_t *)"x\n", 2);
+	char buf[8] = "";
+	struct pollfd p = { .fd = master, .events = POLLIN };
+	poll(&p, 1, 2000);
+	tap_ok(read(master, buf, sizeof(buf)) == 2 && !memcmp(buf, "x\n", 2), "output to the tty, no NL->CRNL");
+	struct opts *o = opts_parse("serial,id=t2", "backend", NULL);
+	err = NULL;
+	tap_ok(!chardev_new(vm, o, &err) && err && !strcmp(err->msg, "chardev: serial/tty: no device path given"),
+	       "serial without path");
+	error_free(err);
+	opts_free(o);
+	fake_vm_free(vm);
+	close(master);
+}
+
 int main(void)
 {
 	test_mux();
 	test_stdio();
 	test_pty();
+	test_serial_tty();
 	return tap_done();
 }

@@ -400,8 +400,32 @@ static void test_udp(void)
 	fake_vm_free(vm);
 }
 
+/* to=: the first free port of a range */
+static void test_port_range(void)
+{
+	struct vm *vm = fake_vm_new();
+	int port = 0;
+	int busy = listen_tcp(&port);
+	char opt[128];
+	snprintf(opt, sizeof(opt), "socket,id=r,host=127.0.0.1,port=%d,to=%d,server=on,wait=off", port, port + 20);
+	struct chardev *c = new_chr(vm, opt);
+	int got = c ? filename_port(c) : -1;
+	tap_ok(c && got > port && got <= port + 20, "to=: port %d busy, took %d", port, got);
+	snprintf(opt, sizeof(opt), "socket,id=r2,host=127.0.0.1,port=%d,server=on,wait=off", port);
+	struct error *err = NULL;
+	struct opts *o = opts_parse(opt, "backend", NULL);
+	tap_ok(!chardev_new(vm, o, &err) && err &&
+		       !strcmp(err->msg, "Failed to find an available port: Address already in use"),
+	       "busy port: QEMU's message");
+	error_free(err);
+	opts_free(o);
+	close(busy);
+	fake_vm_free(vm);
+}
+
 int main(void)
 {
+	test_port_range();
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/lemu-chrs-XXXXXX");
 	if (!mkdtemp(tmpdir))
 		return 1;
