@@ -80,10 +80,19 @@ static void apic_kick(struct lapic *a, unsigned req)
 		vcpu_kick(a->vcpu, req);
 }
 
+/* CR8 is TPR[7:4] (SDM 10.8.6.1).  The CPU core keeps cr8 itself; pick up
+ * a MOV to CR8 lazily (a CR8 write clears TPR[3:0]). */
+static void apic_sync_cr8(struct lapic *a)
+{
+	if (a->vcpu && (a->tpr >> 4) != (a->vcpu->cpu.cr8 & 0xf))
+		a->tpr = (uint32_t)(a->vcpu->cpu.cr8 & 0xf) << 4;
+}
+
 /* PPR (10.8.3.1): the TPR if it is at least the in-service class, else
  * the in-service class. */
-static uint32_t apic_ppr(const struct lapic *a)
+static uint32_t apic_ppr(struct lapic *a)
 {
+	apic_sync_cr8(a);
 	int isrv = bit_highest(a->isr);
 	if (isrv < 0)
 		isrv = 0;
@@ -468,7 +477,7 @@ static int apic_reg_read(struct lapic *a, unsigned reg, uint64_t *val)
 	switch (reg) {
 	case 0x02: *val = x2 ? a->id : a->id << 24; return 0;
 	case 0x03: *val = APIC_VERSION | (APIC_MAX_LVT << 16); return 0;
-	case 0x08: *val = a->tpr; return 0;
+	case 0x08: apic_sync_cr8(a); *val = a->tpr; return 0;
 	case 0x09: if (x2) return -1; *val = apic_ppr(a); return 0; /* APR ~ PPR */
 	case 0x0a: *val = apic_ppr(a); return 0;
 	case 0x0b: if (x2) return -1; *val = 0; return 0; /* EOI is write-only */

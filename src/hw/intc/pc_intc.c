@@ -32,6 +32,12 @@ uint64_t pc_intc_tsc_khz(struct pc_intc *h)
 {
 	if (h->tsc_khz)
 		return h->tsc_khz;
+	/* lemu's vCPUs read vm_clock_ns as their TSC (env->rdtsc): 1 GHz. */
+	struct vcpu *v0 = h->dev.vm->vcpus[0];
+	if (v0 && v0->cpu.env && v0->cpu.env->rdtsc) {
+		h->tsc_khz = 1000000;
+		return h->tsc_khz;
+	}
 	/* Measure the host TSC over at least 10 ms since pc_intc_init (a
 	 * one-time wait if the guest asks very early). */
 	int64_t ns;
@@ -116,6 +122,17 @@ struct irq pc_ioapic_pin(struct vm *vm, int pin)
 	return irq;
 }
 
+/* vm->msr_read/msr_write: the APIC's MSRs (the CPU core keeps the rest). */
+static int hub_msr_read(struct vcpu *v, uint32_t idx, uint64_t *val)
+{
+	return lapic_msr_owned(idx) ? lapic_msr_read(v, idx, val) : -1;
+}
+
+static int hub_msr_write(struct vcpu *v, uint32_t idx, uint64_t val)
+{
+	return lapic_msr_owned(idx) ? lapic_msr_write(v, idx, val) : -1;
+}
+
 int pc_intc_init(struct vm *vm)
 {
 	struct error *err = NULL;
@@ -146,6 +163,8 @@ int pc_intc_init(struct vm *vm)
 	for (int n = 0; n < 24; n++)
 		vm->gsi[n] = (struct irq){ hub_gsi, h, n };
 	vm->intc = &pc_intc_ops;
+	vm->msr_read = hub_msr_read;
+	vm->msr_write = hub_msr_write;
 	return 0;
 fail:
 	/* Only a registration clash or an allocation failure gets here. */
