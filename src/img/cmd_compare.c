@@ -164,8 +164,9 @@ int img_cmd_compare(struct img *img, int argc, char **argv)
 		}
 		if (st2.bytes > 0 && st2.bytes < len)
 			len = st2.bytes;
-		bool a1 = st1.flags & BLK_STATUS_ALLOCATED, a2 = st2.flags & BLK_STATUS_ALLOCATED;
-		if (strict && a1 != a2) {
+		/* Strict mode compares the whole status (allocated, data, zero), as qemu-img. */
+		const unsigned m = BLK_STATUS_ALLOCATED | BLK_STATUS_DATA | BLK_STATUS_ZERO;
+		if (strict && (st1.flags & m) != (st2.flags & m)) {
 			if (!quiet)
 				fprintf(img->out, "Strict mode: Offset %" PRId64 " block status mismatch!\n",
 					off);

@@ -178,7 +178,7 @@ int img_cmd_convert(struct img *img, int argc, char **argv)
 			blk_opts_set(opts, "backing_fmt", base_fmt);
 		}
 		struct blk_error err = { 0 };
-		if (blk_create(out_name, out_fmt, opts, out_base ? BLK_CREATE_NO_BACKING_CHECK : 0,
+		if (img_blk_create(out_name, out_fmt, opts, out_base ? BLK_CREATE_NO_BACKING_CHECK : 0,
 			       &err) < 0) {
 			img_error(img, "%s: %s", out_name, err.msg[0] ? err.msg : strerror(-err.code));
 			goto out;

@@ -233,6 +233,11 @@ int img_cmd_info(struct img *img, int argc, char **argv)
 		}
 		/* qemu-img shows the name as given on the command line. */
 		in.filename = name;
+		char *full = NULL;
+		if (in.backing_filename && !in.full_backing_filename) {
+			full = img_backing_path(name, in.backing_filename);
+			in.full_backing_filename = full;
+		}
 		if (output == IMG_OUT_JSON) {
 			info_json(&w, &in);
 		} else {
@@ -249,6 +254,8 @@ int img_cmd_info(struct img *img, int argc, char **argv)
 			cur_fmt_buf = in.backing_format ? strdup(in.backing_format) : NULL;
 		}
 		cur_fmt = cur_fmt_buf;
+		in.full_backing_filename = NULL;
+		free(full);
 		blk_image_info_free(&in);
 		blk_close(node);
 		if (nseen < 64)

@@ -62,6 +62,51 @@ static int map_dump(struct img *img, const struct map_entry *e, enum img_output 
 	return 0;
 }
 
+/* Per-file answers of map_prealloc_detect (a chain has few layers). */
+struct map_prealloc {
+	int n;
+	struct blk_node *file[32];
+	bool yes[32];
+};
+
+/*
+ * QEMU treats a qcow2 image as metadata-preallocated when clearly more clusters are in
+ * use (refcount > 0) than the host really allocated (at least 10/9 of them, and 2
+ * more), and only then looks through data clusters to the file's holes. The clusters
+ * in use are estimated as the layer's data clusters plus its fixed metadata.
+ */
+static bool map_prealloc_detect(struct map_prealloc *p, struct blk_node *fmt_node,
+				struct blk_node *file)
+{
+	for (int i = 0; i < p->n; i++)
+		if (p->file[i] == file)
+			return p->yes[i];
+	bool yes = false;
+	int64_t cs = blk_node_cluster_size(fmt_node);
+	int64_t len = blk_getlength(fmt_node), real = blk_get_allocated_file_size(file);
+	if (cs > 0 && len > 0 && real >= 0 && strcmp(blk_node_driver(fmt_node), "raw")) {
+		int64_t data = 0;
+		for (int64_t off = 0; off < len;) {
+			struct blk_status st;
+			if (blk_block_status(fmt_node, off, len - off, &st) < 0 || st.bytes <= 0)
+				break;
+			if ((st.flags & BLK_STATUS_OFFSET_VALID) && st.file == file)
+				data += st.bytes;
+			off += st.bytes;
+		}
+		int64_t used = (data + cs - 1) / cs + 3, real_clusters = real / cs;
+		int64_t threshold = real_clusters * 10 / 9;
+		if (threshold < real_clusters + 2)
+			threshold = real_clusters + 2;
+		yes = used >= threshold;
+	}
+	if (p->n < 32) {
+		p->file[p->n] = file;
+		p->yes[p->n++] = yes;
+	}
+	return yes;
+}
+
 int img_cmd_map(struct img *img, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -142,6 +187,7 @@ int img_cmd_map(struct img *img, int argc, char **argv)
 		fputc('[', img->out);
 
 	int ret = 0;
+	struct map_prealloc pre = { 0 };
 	bool first = true, have = false;
 	struct map_entry cur = { 0 };
 	for (int64_t off = (int64_t)start; off < end;) {
@@ -155,6 +201,28 @@ int img_cmd_map(struct img *img, int argc, char **argv)
 			img_error(img, "Could not read file metadata: %s", strerror(r < 0 ? -r : EIO));
 			ret = 1;
 			break;
+		}
+		/*
+		 * REQUEST(img): blk_block_status_above() should add BLK_STATUS_ZERO where a
+		 * metadata-preallocated qcow2 has data clusters in holes of its file (QEMU asks
+		 * the file layer then: such an image maps as "zero": true, "data": true).
+		 * Until then lemu-img map does it.
+		 */
+		if ((st.flags & BLK_STATUS_DATA) && !(st.flags & BLK_STATUS_ZERO) &&
+		    (st.flags & BLK_STATUS_OFFSET_VALID) && st.file && st.node &&
+		    map_prealloc_detect(&pre, st.node, st.file)) {
+			struct blk_status fst;
+			memset(&fst, 0, sizeof(fst));
+			int64_t flen = blk_getlength(st.file);
+			if (st.offset >= flen && flen >= 0) {
+				st.flags |= BLK_STATUS_ZERO;
+			} else if (blk_block_status(st.file, st.offset, st.bytes < want ? st.bytes : want,
+						    &fst) >= 0 && fst.bytes > 0) {
+				if (fst.bytes < st.bytes)
+					st.bytes = fst.bytes;
+				if (fst.flags & BLK_STATUS_ZERO)
+					st.flags |= BLK_STATUS_ZERO;
+			}
 		}
 		struct map_entry e = {
 			.start = off,

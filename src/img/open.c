@@ -238,13 +238,79 @@ void img_print_formatting(struct img *img, const char *filename, const char *fmt
 	fflush(img->out);
 }
 
+/*
+ * REQUEST(img): blk_create() with backing_file currently grows the new image from size
+ * 0 as a resize would, which writes zero clusters over the whole disk so the backing
+ * file never shows through (qcow2/create.c truncate path). Until that is fixed, create
+ * without the backing options and then write them into the header.
+ */
+int img_blk_create(const char *filename, const char *fmt, const struct blk_opts *opts,
+		   unsigned flags, struct blk_error *err)
+{
+	const char *bf = blk_opts_get(opts, "backing_file");
+	if (!bf || strcmp(fmt, "qcow2"))
+		return blk_create(filename, fmt, opts, flags, err);
+	struct blk_opts *o = blk_opts_dup(opts);
+	if (!o)
+		return -ENOMEM;
+	char *backing = strdup(bf);
+	const char *bfmt0 = blk_opts_get(opts, "backing_fmt");
+	char *bfmt = bfmt0 ? strdup(bfmt0) : NULL;
+	int r = -ENOMEM;
+	if (!backing || (bfmt0 && !bfmt))
+		goto out;
+	if (!blk_opts_get(o, "size") || !(flags & BLK_CREATE_NO_BACKING_CHECK)) {
+		/* Let the block layer validate the backing file and find the size. */
+		struct blk_opts *probe = blk_opts_dup(opts);
+		if (!probe)
+			goto out;
+		if (!blk_opts_get(probe, "size")) {
+			char *path = img_backing_path(filename, backing);
+			struct blk_node *b = path ? blk_open(path, bfmt, NULL,
+				BLK_OPEN_FORCE_SHARE | BLK_OPEN_NO_BACKING, err) : NULL;
+			free(path);
+			if (!b) {
+				blk_opts_free(probe);
+				if (err && !err->code)
+					err->code = -ENOENT;
+				r = err ? err->code : -ENOENT;
+				goto out;
+			}
+			char num[32];
+			snprintf(num, sizeof(num), "%lld", (long long)blk_getlength(b));
+			blk_close(b);
+			blk_opts_set(o, "size", num);
+		}
+		blk_opts_free(probe);
+	}
+	blk_opts_set(o, "backing_file", NULL);
+	blk_opts_set(o, "backing_fmt", NULL);
+	r = blk_create(filename, fmt, o, flags, err);
+	if (r < 0)
+		goto out;
+	struct blk_node *n = blk_open(filename, fmt, NULL, BLK_OPEN_RDWR | BLK_OPEN_NO_BACKING, err);
+	if (!n) {
+		r = err && err->code ? err->code : -EIO;
+		goto out;
+	}
+	r = blk_change_backing_file(n, backing, bfmt, err);
+	int rc = blk_close(n);
+	if (!r)
+		r = rc;
+out:
+	free(backing);
+	free(bfmt);
+	blk_opts_free(o);
+	return r;
+}
+
 int img_do_create(struct img *img, const char *filename, const char *fmt,
 		  struct blk_opts *opts, unsigned flags, bool quiet)
 {
 	struct blk_error err = { 0 };
 	if (!quiet)
 		img_print_formatting(img, filename, fmt, opts);
-	if (blk_create(filename, fmt, opts, flags, &err) < 0) {
+	if (img_blk_create(filename, fmt, opts, flags, &err) < 0) {
 		img_error(img, "%s: %s", filename,
 			  err.msg[0] ? err.msg : strerror(-err.code ? -err.code : EIO));
 		return 1;
