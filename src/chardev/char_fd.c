@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -126,11 +127,16 @@ static void chr_io_handler(void *opaque, int revents)
 	bool same = io->in_fd == io->out_fd;
 	if ((revents & POLLOUT) && io->out_fd >= 0)
 		chr_io_flush(io);
-	if (io->in_fd >= 0 && !io->in_eof && (revents & (POLLIN | POLLHUP | POLLERR))) {
+	if (io->in_fd >= 0 && !io->in_eof && (revents & (POLLIN | POLLHUP | POLLERR | POLLRDHUP))) {
+		int unread = 0;
 		if (io->watch_in)
 			chr_io_read(io);
 		else if (revents & (POLLHUP | POLLERR))
 			chr_io_hangup(io); /* peer gone while we were not reading */
+		else if (ioctl(io->in_fd, FIONREAD, &unread) == 0 && unread == 0)
+			chr_io_hangup(io); /* peer closed, nothing left to read */
+		else
+			io->rdhup_seen = true; /* deliver what is left first */
 	} else if (same && (revents & (POLLHUP | POLLERR)) && io->in_fd >= 0) {
 		chr_io_hangup(io);
 	}
@@ -167,6 +173,10 @@ void chr_io_update(struct chr_io *io)
 	io->watch_out = io->out_fd >= 0 && io->olen > 0;
 	if (io->in_fd >= 0 && io->in_fd == io->out_fd) {
 		short ev = (io->watch_in ? POLLIN : 0) | (io->watch_out ? POLLOUT : 0);
+		if (io->watch_hup && !io->watch_in && !io->in_eof && !io->rdhup_seen) {
+			/* POLLHUP/POLLERR come unasked; POLLRDHUP is a socket peer's FIN */
+			ev |= POLLRDHUP;
+		}
 		chr_io_watch(io, io->in_fd, ev, &io->in_reg, chr_io_handler);
 		return;
 	}

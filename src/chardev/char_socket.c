@@ -196,6 +196,7 @@ static void chr_sock_connected(struct chr_socket *s, int fd)
 	s->conn_fd = fd;
 	s->io.in_fd = s->io.out_fd = fd;
 	s->io.in_eof = false;
+	s->io.rdhup_seen = false;
 	s->tn_state = TN_DATA;
 	if (s->server)
 		chr_sock_listen_arm(s, false); /* one client at a time */
@@ -475,6 +476,7 @@ static int chr_sock_open(struct chardev *chr, struct error **errp)
 	s->listen_fd = s->conn_fd = s->connecting_fd = -1;
 	chr_io_init(&s->io, chr, -1, -1);
 	s->io.is_socket = true;
+	s->io.watch_hup = true;
 	s->io.hangup = chr_sock_hangup;
 	if (s->telnet)
 		s->io.filter = chr_sock_telnet_filter;

@@ -149,6 +149,7 @@ static void chr_pty_set_connected(struct chr_pty *s, bool on)
 	if (on) {
 		timer_del(&s->timer);
 		s->io.in_fd = s->io.out_fd = s->master;
+		s->io.rdhup_seen = false;
 		chardev_be_set_open(&s->chr, true);
 		chr_io_update(&s->io);
 	} else {
@@ -205,6 +206,7 @@ static int chr_pty_open(struct chardev *chr, struct error **errp)
 	chr_set_nonblock(s->master);
 	chr_io_init(&s->io, chr, -1, -1);
 	s->io.hangup = chr_pty_hangup;
+	s->io.watch_hup = true;
 	timer_init(&s->timer, chr->vm, chr_pty_timer, s);
 	s->timer_ready = true;
 	chardev_set_filename(chr, "pty:%s", s->path);

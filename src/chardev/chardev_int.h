@@ -79,6 +79,10 @@ struct chr_io {
 	bool in_eof;       /* stop reading (EOF on stdin, pipe) */
 	bool out_blocking; /* complete, blocking writes (files, stdio) */
 	bool is_socket;    /* send(MSG_NOSIGNAL) */
+	/* Notice the peer leaving even while not reading (sockets, pty
+	 * masters): stay registered for hang-up; rdhup_seen once the peer
+	 * closed with input still unread (read it first, then hang up). */
+	bool watch_hup, rdhup_seen;
 	bool watch_in, watch_out; /* what the loop watches now */
 	bool in_reg, out_reg;     /* registered with the loop (fd) */
 	bool update_pending;      /* bottom half scheduled */

@@ -184,6 +184,27 @@ static void test_tcp_server(void)
 	chardev_accept_input(c);
 	tap_ok(wait_in(vm, &t, before + 10) && !memcmp(t.in + before, "0123456789", 10), "accept_input resumes");
 
+	/* the peer leaves while the frontend takes nothing: noticed at once */
+	int closed = test_fe_count(&t, CHR_EVENT_CLOSED);
+	t.room = 0;
+	close(b);
+	tap_ok(wait_ev(vm, &t, CHR_EVENT_CLOSED, closed + 1), "client leaving is noticed while input is stopped");
+	/* ... and with unread input, that input is delivered first */
+	b = tcp_connect(port);
+	tap_ok(wait_ev(vm, &t, CHR_EVENT_OPENED, 5), "next client");
+	before = t.nin;
+	send(b, "last", 4, 0);
+	close(b);
+	for (int i = 0; i < 20; i++)
+		fake_loop_once(vm, 5);
+	tap_ok(test_fe_count(&t, CHR_EVENT_CLOSED) == closed + 1, "unread input keeps the session until read");
+	t.room = 100;
+	chardev_accept_input(c);
+	tap_ok(wait_ev(vm, &t, CHR_EVENT_CLOSED, closed + 2) && t.nin == before + 4 && !memcmp(t.in + before, "last", 4),
+	       "then the input, then CLOSED");
+	b = tcp_connect(port);
+	tap_ok(wait_ev(vm, &t, CHR_EVENT_OPENED, 6), "and the next client is served");
+
 	/* a client that stops reading never blocks the writer */
 	int small = 4096;
 	setsockopt(b, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
@@ -194,7 +215,7 @@ static void test_tcp_server(void)
 		acc += chardev_write(c, chunk, sizeof(chunk));
 	tap_ok(acc < 512 * sizeof(chunk), "stalled client: 32 MiB written without blocking (%zu accepted)", acc);
 	close(b);
-	tap_ok(wait_ev(vm, &t, CHR_EVENT_CLOSED, 4), "stalled client closes, CLOSED");
+	tap_ok(wait_ev(vm, &t, CHR_EVENT_CLOSED, closed + 3), "stalled client closes, CLOSED");
 	fake_vm_free(vm);
 }
 
