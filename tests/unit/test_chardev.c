@@ -383,6 +383,22 @@ static void test_legacy(void)
 	tap_ok(legacy_err(vm, "udp:localhost:1@x", "expected [SRC_IP]:SRC_PORT"), "udp source without port");
 	tap_ok(legacy_err(vm, "chardev:nope", "Chardev 'nope' not found"), "chardev: unknown id");
 	tap_ok(legacy_err(vm, "mon:foo", "'foo' is not a valid char driver"), "mon: over an unknown form");
+	/* odd corners: an error each, never a crash */
+	static const char *const odd[] = { "tcp:[", "tcp:]:", "tcp:[]:", "tcp::", "tcp:,", "udp:@", "udp::", "udp::1@",
+					   "udp::1@:", "udp:[::1", "mon:", "mon:mon:null", "unix:,server", "telnet::",
+					   "file", "pipe", "", ":", "tcp:a:b:c", "udp:a:1@b:2:3" };
+	int odd_ok = 0;
+	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		char *m = NULL;
+		struct chardev *x = legacy(vm, odd[i], "odd", &m);
+		if (!x && m)
+			odd_ok++;
+		else
+			printf("# '%s' -> %s\n", odd[i], x ? "created" : "no error");
+		free(m);
+	}
+	tap_ok(odd_ok == (int)(sizeof(odd) / sizeof(odd[0])), "%d odd strings refused with a message", odd_ok);
+	tap_ok(legacy_err(vm, "chardev:", "Chardev '' not found"), "chardev: without id");
 	tap_ok(legacy_err(vm, "/dev/nonexistent-tty", "Could not open '/dev/nonexistent-tty'"), "/dev/ path");
 	tap_ok(legacy(vm, "null", "ser", NULL) != NULL, "null as 'ser'");
 	tap_ok(legacy_err(vm, "null", "Duplicate ID 'ser' for chardev"), "legacy id reused");
