@@ -132,16 +132,8 @@ int img_cmd_convert(struct img *img, int argc, char **argv)
 		img_error(img, "--target-is-zero requires use of -n flag");
 		goto out;
 	}
-	if (img_check_cache(img, cache, "cache") < 0 || img_check_cache(img, src_cache, "source cache") < 0)
+	if (img_check_cache(img, src_cache, "source cache") < 0)
 		goto out;
-	if (!blk_create_opts_table(out_fmt)) {
-		img_error(img, "Unknown file format '%s'", out_fmt);
-		goto out;
-	}
-	if (compress && strcmp(out_fmt, "qcow2")) {
-		img_error(img, "Compression not supported for this file format");
-		goto out;
-	}
 
 	cp = calloc(1, sizeof(*cp));
 	if (!cp)
@@ -162,6 +154,16 @@ int img_cmd_convert(struct img *img, int argc, char **argv)
 		total += cp->src_len[i];
 	}
 
+	if (!blk_create_opts_table(out_fmt)) {
+		img_error(img, "Unknown file format '%s'", out_fmt);
+		goto out;
+	}
+	if (compress && strcmp(out_fmt, "qcow2")) {
+		img_error(img, "Compression not supported for this file format");
+		goto out;
+	}
+	if (img_check_cache(img, cache, "cache") < 0)
+		goto out;
 	if (!skip_create) {
 		opts = img_create_opts(img, out_fmt, optstr, NULL);
 		if (!opts)

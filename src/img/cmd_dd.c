@@ -70,7 +70,7 @@ int img_cmd_dd(struct img *img, int argc, char **argv)
 		} else if (kl == 5 && !strncmp(a, "count", 5)) {
 			if (img_parse_size(v, 'B', &count) < 0 || count > INT64_MAX) {
 				img_error(img, "Invalid count specified. You may use k, M, G, T, P or E "
-					       "suffixes for ");
+					       "suffixes for");
 				img_error(img, "kilobytes, megabytes, gigabytes, terabytes, petabytes and "
 					       "exabytes.");
 				return 1;
@@ -79,14 +79,15 @@ int img_cmd_dd(struct img *img, int argc, char **argv)
 		} else if (kl == 4 && !strncmp(a, "skip", 4)) {
 			if (img_parse_size(v, 'B', &skip) < 0 || skip > INT64_MAX) {
 				img_error(img, "Invalid skip specified. You may use k, M, G, T, P or E "
-					       "suffixes for ");
+					       "suffixes for");
 				img_error(img, "kilobytes, megabytes, gigabytes, terabytes, petabytes and "
 					       "exabytes.");
 				return 1;
 			}
 			have_skip = true;
 		} else {
-			img_error(img, "unrecognized operand %s", a);
+			/* qemu-img names only the operand's key */
+			img_error(img, "unrecognized operand %.*s", (int)kl, a);
 			return 1;
 		}
 	}

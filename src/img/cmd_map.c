@@ -139,7 +139,7 @@ int img_cmd_map(struct img *img, int argc, char **argv)
 		case 's':
 			if (img_parse_size(optarg, 'B', &start) < 0 || start > INT64_MAX) {
 				img_error(img, "Invalid start offset specified! You may use k, M, G, T, "
-					       "P or E suffixes for ");
+					       "P or E suffixes for");
 				img_error(img, "kilobytes, megabytes, gigabytes, terabytes, petabytes "
 					       "and exabytes.");
 				return 1;
@@ -148,7 +148,7 @@ int img_cmd_map(struct img *img, int argc, char **argv)
 		case 'l':
 			if (img_parse_size(optarg, 'B', &max_len) < 0 || max_len > INT64_MAX) {
 				img_error(img, "Invalid max length specified! You may use k, M, G, T, "
-					       "P or E suffixes for ");
+					       "P or E suffixes for");
 				img_error(img, "kilobytes, megabytes, gigabytes, terabytes, petabytes "
 					       "and exabytes.");
 				return 1;

@@ -165,8 +165,12 @@ int img_print_create_help(struct img *img, const char *fmt, bool with_protocol)
 	const struct blk_create_opt_desc *pt = with_protocol ? blk_create_opts_table("file") : NULL;
 	const struct blk_create_opt_desc *list[128];
 	int n = 0;
+	/* Without a target file qemu-img lists only the format's own options. */
 	for (; t && t->name && n < 128; t++)
-		list[n++] = t;
+		if (with_protocol || !(!strcmp(t->name, "nocow") ||
+				       !strcmp(t->name, "extent_size_hint") ||
+				       (!strcmp(fmt, "raw") && !strcmp(t->name, "preallocation"))))
+			list[n++] = t;
 	/* Merge the protocol's options in name order, skipping duplicates. */
 	for (; pt && pt->name && n < 128; pt++)
 		if (!find_desc(blk_create_opts_table(fmt), pt->name))
