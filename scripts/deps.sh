@@ -14,7 +14,7 @@ pkgs_build="build-essential meson ninja-build pkg-config libcapstone-dev zlib1g-
 	libgnutls28-dev libjansson-dev libslirp-dev libglib2.0-dev"
 pkgs_test="$pkgs_build gcc-multilib busybox-static python3 perl gawk sqlite3 xz-utils bzip2 gzip tar
 	findutils grep coreutils file strace qemu-utils qemu-system-x86 libnbd-bin cpio
-	gnutls-bin"
+	gnutls-bin acpica-tools"
 pkgs_run="$pkgs_build busybox-static cpio python3 xz-utils"
 pkgs_bench="$pkgs_build busybox-static python3 qemu-user hyperfine qemu-system-x86 qemu-utils libnbd-bin"
 pkgs_format="clang-format"
