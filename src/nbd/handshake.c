@@ -54,7 +54,7 @@ static struct nbd_export *find_export(struct nbd_server *s, const char *name, si
 {
 	for (int i = 0; i < s->nexports; i++) {
 		struct nbd_export *e = s->exports[i];
-		if (strlen(e->name) == len && memcmp(e->name, name, len) == 0)
+		if (strlen(e->name) == len && (len == 0 || memcmp(e->name, name, len) == 0))
 			return e;
 	}
 	/* The empty name is the "default" export (proto.md NBD_OPT_EXPORT_NAME):

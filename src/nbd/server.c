@@ -243,6 +243,7 @@ static void *conn_thread(void *arg)
 	struct nbd_conn *c = arg;
 	struct nbd_server *s = c->server;
 	conn_serve(c);
+	nbd_conn_log(c, "disconnected");
 	pthread_mutex_lock(&s->lock);
 	for (struct nbd_conn **p = &s->conns; *p; p = &(*p)->next) {
 		if (*p == c) {
@@ -250,15 +251,18 @@ static void *conn_thread(void *arg)
 			break;
 		}
 	}
-	s->nclients--;
-	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->lock);
-	nbd_conn_log(c, "disconnected");
 	conn_free(c);
+	/* The last touch of s: once nclients drops, nbd_server_run may return and the
+	 * server be freed, so the wake-up is written under the lock. */
+	pthread_mutex_lock(&s->lock);
+	s->nclients--;
 	uint64_t one = 1;
 	if (write(s->wake_fd, &one, sizeof(one)) < 0) {
 		/* the counter cannot overflow in practice; the loop also re-checks */
 	}
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
 	return NULL;
 }
 
