@@ -12,6 +12,7 @@
 
 #include "chardev/chardev.h"
 #include "core/vm.h"
+#include "hw/block_backend.h"
 #include "util/error.h"
 #include "util/opts.h"
 
@@ -86,8 +87,21 @@ static int prop_set(struct device *d, const struct prop *p, const char *val, str
 		*(struct chardev **)field = chr;
 		return 0;
 	}
+	case PROP_DRIVE: {
+		/* -drive id or -blockdev node-name (hw/block_backend.c) */
+		struct error *e = NULL;
+		struct blk_backend *b = drive_lookup(d->vm, val, &e);
+		if (!b) {
+			if (e)
+				error_propagate(errp, e);
+			else
+				error_setg(errp, "Property '%s.%s' can't find value '%s'", d->cls->name, p->name, val);
+			return -1;
+		}
+		*(struct blk_backend **)field = b;
+		return 0;
+	}
 	case PROP_NETDEV:
-	case PROP_DRIVE:
 		error_setg(errp, "Property '%s.%s' can't find value '%s'", d->cls->name, p->name, val);
 		return -1;
 	}

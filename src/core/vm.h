@@ -139,6 +139,7 @@ struct vm {
 	struct chardev *serial[4];   /* -serial backends for COM1..COM4 */
 	struct chardev *debugcon;
 	struct chardev *chardevs;    /* every chardev (chardev.c), for lookup by id */
+	struct blk_backend *drives;  /* -drive/-blockdev backends (hw/block_backend.c) */
 	struct opts *globals;        /* -global DRIVER.PROP=VALUE (device_create applies them) */
 
 	/* run state */

@@ -1,0 +1,54 @@
+/*
+ * Block backends of the system emulator: what -drive, -blockdev and
+ * -snapshot create, and what disk devices (virtio-blk-pci drive=ID) attach
+ * to.  A backend wraps a node graph of the block layer (block/block.h)
+ * with the guest-facing settings QEMU keeps on its BlockBackend: the id,
+ * read-only, the write cache mode the guest sees, and a -snapshot overlay.
+ *
+ * Lifetime: backends hang off struct vm (vm->drives).  main() calls
+ * drive_add / blockdev_add while parsing, drive_create_devices after the
+ * -device list (if=virtio drives get their virtio-blk-pci there), and
+ * drive_close_all after the main loop (flush, close, delete overlays);
+ * a device that attached holds a reference until its unrealize.
+ */
+#ifndef LEMU_HW_BLOCK_BACKEND_H
+#define LEMU_HW_BLOCK_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+struct error;
+struct device;
+struct blk_node;
+struct blk_backend;
+
+/* -drive OPTSTR.  snapshot = -snapshot was given (snapshot=on default). */
+int drive_add(struct vm *vm, const char *optstr, bool snapshot, struct error **errp);
+/* -blockdev OPTSTR: dotted keys (driver=qcow2,node-name=d0,file.driver=file,
+ * file.filename=x.qcow2) or JSON ({"driver": "qcow2", "file": {...}}). */
+int blockdev_add(struct vm *vm, const char *optstr, struct error **errp);
+/* Devices for if=virtio drives; opens -blockdev nodes nobody used yet so
+ * that their errors show.  0 or -1 with errp. */
+int drive_create_devices(struct vm *vm, struct error **errp);
+/* Flush and close everything (after the main loop, before vm_free). */
+void drive_close_all(struct vm *vm);
+
+/* By -drive id or -blockdev node-name, opened on first use.  NULL without
+ * touching errp when there is no such backend, NULL with errp when a
+ * -blockdev node fails to open. */
+struct blk_backend *drive_lookup(struct vm *vm, const char *id, struct error **errp);
+/* A device takes the backend (one device per backend, as QEMU). */
+int drive_attach(struct blk_backend *b, struct device *dev, struct error **errp);
+void drive_detach(struct blk_backend *b);
+
+/* NULL after drive_close_all. */
+struct blk_node *drive_node(struct blk_backend *b);
+const char *drive_id(struct blk_backend *b);
+bool drive_read_only(struct blk_backend *b);
+/* The guest sees a volatile write cache (cache=writeback/none/unsafe). */
+bool drive_writeback(struct blk_backend *b);
+/* discard=unmap was asked for (guest discards reach the image). */
+bool drive_discard_unmap(struct blk_backend *b);
+
+#endif
