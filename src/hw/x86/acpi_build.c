@@ -113,8 +113,7 @@ static void build_pci0(struct x86_machine *m, struct aml *sb)
 	struct aml_res r = { .n = 0 };
 	aml_namestring(&dev, "PCI0");
 	aml_eisaid(&v, "PNP0A03");
-	aml_name(&dev, "_HID", &v);
-	aml_name_int(&dev, "_ADR", 0);
+	aml_name(&dev, "_HID", &v); /* and no _ADR: §6.1 allows one of the two */
 	aml_name_int(&dev, "_UID", 0);
 	/* Windows (PCI Firmware Spec 3.2 §4.1.1 / ACPI §6.4.3.5): bus 0, the
 	 * config ports, all other I/O, legacy VGA, the 32-bit hole from the
@@ -255,10 +254,9 @@ static long build_fadt(struct x86_machine *m, struct acpi_tables *t, long facs, 
 		return -1;
 	uint8_t *p = t->buf + off;
 	uint32_t flags;
-	if (facs >= 0) {
+	/* §5.2.9: FIRMWARE_CTRL and X_FIRMWARE_CTRL must not both be set. */
+	if (facs >= 0)
 		acpi_add_ptr(t, 1, (uint32_t)off + 36, 4, (uint32_t)facs);
-		acpi_add_ptr(t, 1, (uint32_t)off + 132, 8, (uint32_t)facs);
-	}
 	acpi_add_ptr(t, 1, (uint32_t)off + 40, 4, (uint32_t)dsdt);
 	acpi_add_ptr(t, 1, (uint32_t)off + 140, 8, (uint32_t)dsdt);
 	if (!m->acpi_hw_reduced) {
