@@ -19,6 +19,7 @@
 #include "core/vm.h"
 #include "core/vm_int.h"
 #include "cpu/x86/cpu_model.h"
+#include "hw/block_backend.h"
 #include "hw/x86/machine.h"
 #include "lemu-config.h"
 #include "util/error.h"
@@ -39,6 +40,11 @@ struct cmdline {
 	int ndevice;
 	const char *global[MAX_LIST];
 	int nglobal;
+	const char *drive[MAX_LIST];
+	int ndrive;
+	const char *blockdev[MAX_LIST];
+	int nblockdev;
+	bool snapshot;
 	const char *debugcon;
 	const char *pidfile;
 	const char *logfile;
@@ -445,6 +451,17 @@ int main(int argc, char **argv)
 			cl.serial[cl.nserial++] = arg;
 		} else if (!strcmp(name, "chardev")) {
 			cl.chardev[cl.nchardev++ % MAX_LIST] = arg;
+		} else if (!strcmp(name, "drive") || !strcmp(name, "blockdev")) {
+			/* hw/block_backend.c opens them once the VM exists */
+			bool drv = !strcmp(name, "drive");
+			int *n = drv ? &cl.ndrive : &cl.nblockdev;
+			if (*n >= MAX_LIST) {
+				fprintf(stderr, PROG ": %s %s: too many block devices\n", a, arg);
+				return 1;
+			}
+			(drv ? cl.drive : cl.blockdev)[(*n)++] = arg;
+		} else if (!strcmp(name, "snapshot")) {
+			cl.snapshot = true;
 		} else if (!strcmp(name, "device")) {
 			if (cl.ndevice >= MAX_LIST) {
 				fprintf(stderr, PROG ": -device %s: too many devices\n", arg);
@@ -589,6 +606,21 @@ int main(int argc, char **argv)
 		error_free(err);
 		goto out;
 	}
+	/* Block backends: -blockdev nodes, then -drive (with -snapshot). */
+	for (int i = 0; i < cl.nblockdev; i++) {
+		if (blockdev_add(vm, cl.blockdev[i], &err) < 0) {
+			fprintf(stderr, PROG ": -blockdev %s: %s\n", cl.blockdev[i], err->msg);
+			error_free(err);
+			goto out;
+		}
+	}
+	for (int i = 0; i < cl.ndrive; i++) {
+		if (drive_add(vm, cl.drive[i], cl.snapshot, &err) < 0) {
+			fprintf(stderr, PROG ": -drive %s: %s\n", cl.drive[i], err->msg);
+			error_free(err);
+			goto out;
+		}
+	}
 	if (mc->init(vm, &err) < 0) {
 		error_report_err(PROG, err);
 		goto out;
@@ -615,6 +647,13 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		opts_free(o);
+	}
+
+	/* if=virtio drives get their virtio-blk-pci now (after -device, as QEMU). */
+	if (drive_create_devices(vm, &err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err->msg);
+		error_free(err);
+		goto out;
 	}
 
 	if (cl.daemonize && daemonize_start(&ready_fd) < 0) {
@@ -650,6 +689,9 @@ int main(int argc, char **argv)
 		unlink(cl.pidfile);
 out:
 	chardev_restore_terminals(vm);
+	/* Flush and close images (qcow2 metadata, -snapshot overlays) while
+	 * the devices still exist; they let go of their backends in vm_free. */
+	drive_close_all(vm);
 	if (ready_fd >= 0)
 		close(ready_fd);
 	vm_free(vm);
