@@ -146,6 +146,8 @@ int main(int argc, char **argv)
 		int64_t cs = blk_node_cluster_size(n);
 		if (cs <= 0)
 			cs = 65536;
+		if (argc > 4)
+			cs = strtoll(argv[4], NULL, 0); /* chunk size */
 		uint8_t *b = malloc((size_t)cs);
 		for (int64_t p = 0; p < len; p += cs) {
 			size_t c = len - p < cs ? (size_t)(len - p) : (size_t)cs;

@@ -22,12 +22,9 @@ int qcow2_cache_init(struct qcow2_cache *c, int nb, size_t size, bool is_l2)
 		return -ENOMEM;
 	for (int i = 0; i < c->nbuckets; i++)
 		c->buckets[i] = -1;
-	for (int i = 0; i < nb; i++) {
+	/* Slots get their buffer on first use: most opens touch few tables. */
+	for (int i = 0; i < nb; i++)
 		c->e[i].hnext = -1;
-		c->e[i].data = blk_alloc_aligned(size);
-		if (!c->e[i].data)
-			return -ENOMEM;
-	}
 	return 0;
 }
 
@@ -122,6 +119,8 @@ int qcow2_cache_get(struct qcow2 *s, struct qcow2_cache *c, uint64_t offset, boo
 		unlink_entry(c, victim);
 	}
 	struct qcow2_centry *e = &c->e[victim];
+	if (!e->data && !(e->data = blk_alloc_aligned(s->cluster_size)))
+		return -ENOMEM;
 	if (fresh) {
 		memset(e->data, 0, s->cluster_size);
 	} else {

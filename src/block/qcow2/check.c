@@ -216,6 +216,10 @@ int qcow2_check_locked(struct qcow2 *s, unsigned fix, struct blk_check_result *r
 	if (s->read_only)
 		c.fix = fix = 0;
 	c.nb = (qcow2_align_up((uint64_t)c.flen, s->cluster_size) >> s->cluster_bits) + 1;
+	/* One counter per host cluster: refuse absurd (sparse, hostile) file sizes
+	 * rather than trying to allocate terabytes. */
+	if (c.nb > (1ull << 28))
+		return -EFBIG;
 	c.ref = calloc(c.nb, sizeof(uint32_t));
 	if (!c.ref)
 		return -ENOMEM;

@@ -12,7 +12,7 @@
 
 /* Ranges (in clusters) the allocator must not hand out while an allocation that
  * covers them is being recorded. */
-#define MAX_AVOID 4
+#define MAX_AVOID 16
 struct avoid {
 	int n;
 	uint64_t s[MAX_AVOID], e[MAX_AVOID];
@@ -272,8 +272,15 @@ static int alloc_rb(struct qcow2 *s, uint64_t i, struct avoid *av)
 		if (fc < 0)
 			return (int)fc;
 		b = (uint64_t)fc > re ? (uint64_t)fc : re;
-		while (avoided(av, b))
+		for (;;) {
+			uint64_t rc;
+			int r = qcow2_get_refcount(s, b, &rc);
+			if (r)
+				return r;
+			if (!rc && !avoided(av, b))
+				break;
 			b++;
+		}
 	}
 	if ((b + 1) * cs > QCOW2_MAX_HOST_OFFSET)
 		return -EFBIG;
