@@ -235,6 +235,7 @@ static struct tb *tb_build(struct cpu *c, uint64_t pc, uint32_t flags)
 	uint64_t cur = pc;
 	uint64_t page0 = pc & ~(CODE_PAGE - 1), page1 = ~0ull;
 	uint64_t key0 = ~0ull, key1 = ~0ull;
+	int fetch_fault = 0;
 	const uint8_t *hp0 = code_page(c, page0, &key0);
 
 	if (!hp0) {
@@ -274,6 +275,7 @@ static struct tb *tb_build(struct cpu *c, uint64_t pc, uint32_t flags)
 				buf[0].next_rip = cur;
 				buf[0].imm = page0 + CODE_PAGE;
 				n = 1;
+				fetch_fault = 1;
 				break;
 			}
 			if ((size_t)len > avail) {
@@ -312,8 +314,8 @@ done:
 	tb->term = (uint32_t)term;
 	tb->page[0] = key0;
 	tb->page[1] = page1 == ~0ull ? ~0ull : key1;
-	if (!hp0)
-		tb->invalid = 1; /* a fetch fault: never cached */
+	if (!hp0 || fetch_fault)
+		tb->invalid = 1; /* a fetch fault: never cached (the page may be mapped next) */
 	tb->end_pc = n ? buf[n - 1].next_rip : pc;
 	memcpy(tb->insns, buf, n * sizeof(struct insn));
 	return tb;
