@@ -45,6 +45,7 @@ int main(void)
 		return 1;
 	}
 
+	tap_ok(in(COM1 + 4) == 0x08, "reset MCR: OUT2 set, as QEMU and a PC BIOS leave it");
 	tap_ok(in(COM1 + 5) == 0x60 && in(COM1 + 2) == 0x01 && in(COM1 + 6) == 0xb0,
 	       "reset: LSR THRE|TEMT, IIR no interrupt, MSR DCD|DSR|CTS");
 	out(COM1, 'h');

@@ -61,6 +61,13 @@ static struct irq hpet_route(struct hpet_timer *t)
 	if ((h->config & CFG_LEGACY) && t->idx < 2)
 		return vm->gsi[t->idx == 0 ? 0 : 8];
 	int pin = (t->config & TN_ROUTE_MASK) >> TN_ROUTE_SHIFT;
+	if (!(TN_ROUTE_CAP & (1ull << pin))) {
+		/* Guests write route 0 while they use legacy replacement; only
+		 * an interrupt actually sent there is an error. */
+		if (t->config & TN_INT_ENB)
+			vm_log(vm, VM_LOG_GUEST_ERRORS, "hpet: timer %d routed to unsupported IRQ %d\n", t->idx, pin);
+		return (struct irq){ NULL, NULL, 0 };
+	}
 	return pc_ioapic_pin(vm, pin);
 }
 
@@ -205,12 +212,6 @@ static void hpet_timer_write(struct hpet *h, struct hpet_timer *t, unsigned reg,
 	switch (reg) {
 	case 0x00: {
 		uint64_t nv = (t->config & ~wmask) | (v & wmask);
-		uint32_t route = (nv & TN_ROUTE_MASK) >> TN_ROUTE_SHIFT;
-		if (!(TN_ROUTE_CAP & (1ull << route))) {
-			vm_log(h->dev.vm, VM_LOG_GUEST_ERRORS, "hpet: timer %d routed to unsupported IRQ %u\n",
-			       t->idx, route);
-			nv = (nv & ~TN_ROUTE_MASK) | (t->config & TN_ROUTE_MASK);
-		}
 		t->config = (t->config & ~TN_WRITABLE) | (nv & TN_WRITABLE);
 		if (t_32(t)) {
 			t->cmp &= 0xffffffffull;
