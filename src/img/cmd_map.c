@@ -138,7 +138,7 @@ int img_cmd_map(struct img *img, int argc, char **argv)
 			break;
 		case 's':
 			if (img_parse_size(optarg, 'B', &start) < 0 || start > INT64_MAX) {
-				img_error(img, "Invalid start offset specified! You may use k, M, G, T, "
+				img_error(img, "Invalid start offset specified. You may use k, M, G, T, "
 					       "P or E suffixes for");
 				img_error(img, "kilobytes, megabytes, gigabytes, terabytes, petabytes "
 					       "and exabytes.");
@@ -147,7 +147,7 @@ int img_cmd_map(struct img *img, int argc, char **argv)
 			break;
 		case 'l':
 			if (img_parse_size(optarg, 'B', &max_len) < 0 || max_len > INT64_MAX) {
-				img_error(img, "Invalid max length specified! You may use k, M, G, T, "
+				img_error(img, "Invalid max length specified. You may use k, M, G, T, "
 					       "P or E suffixes for");
 				img_error(img, "kilobytes, megabytes, gigabytes, terabytes, petabytes "
 					       "and exabytes.");

@@ -112,8 +112,18 @@ t_raw_formats() {
 	mkdata d.raw 3 14
 	raw_of -f raw d.raw
 	raw_of d.raw
-	# odd sizes
+	qemu-img convert -O qcow2 d.raw d.qcow2
+	raw_of -f qcow2 d.qcow2
+}
+
+# A raw file whose size is not a multiple of 512: QEMU rounds the virtual size up to a
+# sector and reads the tail as zeroes.
+t_raw_odd_size() {
+	mkdata d.raw 2 16
 	head -c 1000001 d.raw >odd.raw
+	qemu-img info --output=json odd.raw >q.json
+	"$LI" info --output=json odd.raw >l.json
+	json_same l.json q.json
 	raw_of odd.raw
 	qemu-img convert -O qcow2 odd.raw odd.qcow2
 	raw_of odd.qcow2
