@@ -66,6 +66,8 @@ static void mini_out(struct cpu *c, uint16_t port, uint32_t v, unsigned size)
 		mini_putc(m, (char)v);
 	else if (port == 0x3fb)
 		m->lcr = (uint8_t)v;
+	else if (port == 0xf0 && m->nvals < sizeof(m->vals) / sizeof(m->vals[0]))
+		m->vals[m->nvals++] = v;
 	else if (port == 0xf4)
 		m->exit_code = (int)(((v & 0xff) << 1) | 1);
 }

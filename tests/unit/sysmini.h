@@ -1,7 +1,8 @@
 /*
  * A minimal PC for exercising the system-level CPU core without the
  * machine: flat RAM, a multiboot v1 ELF32 loader, COM1 output (THR/LSR only),
- * isa-debug-exit at 0xf4 and debugcon at 0xe9.  Enough for the test
+ * isa-debug-exit at 0xf4, debugcon at 0xe9, and port 0xf0 where unit
+ * tests report 32-bit values.  Enough for the test
  * guests that need no timers (tests/guest: hello, hello64, exceptions,
  * paging32, long64).  Used by test_sys_cpu and the sysmini tool.
  */
@@ -21,6 +22,8 @@ struct sysmini {
 	int exit_code;      /* isa-debug-exit: (value << 1) | 1, or -1 */
 	uint64_t steps;     /* cpu_exec calls */
 	uint8_t lcr;        /* COM1 line control (DLAB) */
+	uint64_t vals[256]; /* values written to port 0xf0 (test reports) */
+	unsigned nvals;
 };
 
 int sysmini_init(struct sysmini *m, size_t ram_mb);
