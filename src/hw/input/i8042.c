@@ -431,6 +431,7 @@ static void i8042_reset(struct device *d)
 	k->ctr = CTR_KBD_INT | CTR_AUX_INT | CTR_SYS | CTR_XLATE;
 	k->status |= ST_SYS;
 	k->outport = 0xcf; /* reset line high, A20 on, unused bits high */
+	pc_set_a20(d->vm, 1);
 	k->ob = 0;
 	k->ob_full = k->ob_aux = false;
 	k->pending = 0;

@@ -423,6 +423,11 @@ static void i8254_reset(struct device *d)
 	p->port61 = 0;
 	timer_del(&p->timer);
 	irq_lower(&p->irq);
+	/* Like QEMU's PIT, every channel comes up counting 65536 in mode 3
+	 * (channel 0 ticks IRQ0 at 18.2 Hz, as a BIOS would program it;
+	 * channel 2 waits for its gate). */
+	for (int i = 0; i < 3; i++)
+		ch_load(p, i, 0);
 }
 
 static int i8254_realize(struct device *d, struct error **errp)
