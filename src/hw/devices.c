@@ -12,7 +12,8 @@ extern const struct device_class isa_serial_class, isa_debugcon_class, isa_debug
 extern const struct device_class i8042_class, port92_class;
 extern const struct device_class i440fx_class, piix3_class, piix_pm_class;
 extern const struct device_class x86_machine_class, microvm_pm_class;
-extern const struct device_class virtio_blk_pci_class, virtio_rng_pci_class;
+extern const struct device_class virtio_blk_pci_class, virtio_rng_pci_class, virtio_serial_pci_class;
+extern const struct device_class virtconsole_class, virtserialport_class;
 
 const struct device_class *const device_classes[] = {
 	/* interrupt controllers (src/hw/intc) */
@@ -38,6 +39,9 @@ const struct device_class *const device_classes[] = {
 	/* virtio over PCI (src/hw/virtio) */
 	&virtio_blk_pci_class,
 	&virtio_rng_pci_class,
+	&virtio_serial_pci_class,
+	&virtconsole_class,
+	&virtserialport_class,
 	/* machine-internal (src/hw/x86) */
 	&microvm_pm_class,
 	&x86_machine_class,
