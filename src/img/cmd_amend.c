@@ -90,7 +90,7 @@ int img_cmd_amend(struct img *img, int argc, char **argv)
 	}
 	if (img_check_cache(img, cache, "cache") < 0)
 		goto out;
-	struct img_open_req req = { .fmt = fmt, .cache = cache, .quiet_probe = true,
+	struct img_open_req req = { .fmt = fmt, .cache = cache,
 				    .flags = BLK_OPEN_RDWR | BLK_OPEN_NO_BACKING };
 	node = img_open(img, filename, &req);
 	if (!node)

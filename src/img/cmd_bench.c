@@ -147,7 +147,7 @@ int img_cmd_bench(struct img *img, int argc, char **argv)
 	if (img_check_cache(img, cache, "cache") < 0)
 		return 1;
 	struct img_open_req req = { .fmt = fmt, .cache = cache, .force_share = force_share,
-				    .flags = write ? BLK_OPEN_RDWR : 0, .quiet_probe = true };
+				    .flags = write ? BLK_OPEN_RDWR : 0 };
 	struct blk_node *node = img_open(img, filename, &req);
 	if (!node)
 		return 1;

@@ -139,7 +139,7 @@ int img_cmd_check(struct img *img, int argc, char **argv)
 		return 1;
 
 	struct img_open_req req = {
-		.fmt = fmt, .cache = cache, .force_share = force_share, .quiet_probe = true,
+		.fmt = fmt, .cache = cache, .force_share = force_share,
 		.flags = BLK_OPEN_CHECK | (fix ? BLK_OPEN_RDWR : 0),
 	};
 	struct blk_node *node = img_open(img, filename, &req);

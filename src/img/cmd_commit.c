@@ -64,7 +64,7 @@ int img_cmd_commit(struct img *img, int argc, char **argv)
 	const char *filename = argv[optind];
 	if (img_check_cache(img, cache, "cache") < 0)
 		return 1;
-	struct img_open_req req = { .fmt = fmt, .cache = cache, .quiet_probe = true,
+	struct img_open_req req = { .fmt = fmt, .cache = cache,
 				    .flags = BLK_OPEN_RDWR | BLK_OPEN_BACKING_RW };
 	struct blk_node *top = img_open(img, filename, &req);
 	if (!top)

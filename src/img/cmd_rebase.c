@@ -148,9 +148,14 @@ int img_cmd_rebase(struct img *img, int argc, char **argv)
 		return 1;
 	if (base && !*base)
 		base = NULL;	/* -b "": no backing file */
+	if (base && !base_fmt) {
+		/* QEMU 7.2 no longer records a backing file without its format. */
+		img_error(img, "Could not change the backing file to '%s': backing format must be "
+			       "specified", base);
+		return 1;
+	}
 
-	struct img_open_req req = { .fmt = fmt, .cache = cache, .flags = BLK_OPEN_RDWR,
-				    .quiet_probe = true };
+	struct img_open_req req = { .fmt = fmt, .cache = cache, .flags = BLK_OPEN_RDWR };
 	if (unsafe)
 		req.flags |= BLK_OPEN_NO_BACKING;
 	struct blk_node *top = img_open(img, filename, &req);
@@ -160,22 +165,13 @@ int img_cmd_rebase(struct img *img, int argc, char **argv)
 	struct blk_node *newb = NULL;
 	struct blk_error err = { 0 };
 	char *path = NULL;
-	if (base && (!unsafe || !base_fmt)) {
+	if (base && !unsafe) {
 		path = img_backing_path(filename, base);
-		struct blk_node *b = path ? blk_open(path, base_fmt, NULL, BLK_OPEN_FORCE_SHARE, &err) : NULL;
-		if (!b) {
-			if (!unsafe) {
-				img_error(img, "Could not open new backing file '%s': %s", base,
-					  err.msg[0] ? err.msg : strerror(ENOMEM));
-				goto out;
-			}
-		} else {
-			if (!base_fmt)
-				base_fmt = !strcmp(blk_node_driver(b), "qcow2") ? "qcow2" : "raw";
-			if (unsafe)
-				blk_close(b);
-			else
-				newb = b;
+		newb = path ? blk_open(path, base_fmt, NULL, BLK_OPEN_FORCE_SHARE, &err) : NULL;
+		if (!newb) {
+			img_error(img, "Could not open new backing file '%s': %s", base,
+				  err.msg[0] ? err.msg : strerror(ENOMEM));
+			goto out;
 		}
 	}
 	if (!unsafe) {

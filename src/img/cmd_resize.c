@@ -80,7 +80,7 @@ int img_cmd_resize(struct img *img, int argc, char **argv)
 		return 1;
 	}
 
-	struct img_open_req req = { .fmt = fmt, .flags = BLK_OPEN_RDWR, .quiet_probe = quiet };
+	struct img_open_req req = { .fmt = fmt, .flags = BLK_OPEN_RDWR };
 	struct blk_node *node = img_open(img, filename, &req);
 	if (!node)
 		return 1;

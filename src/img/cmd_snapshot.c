@@ -3,6 +3,7 @@
  */
 #include "img/img.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +25,11 @@ int img_cmd_snapshot(struct img *img, int argc, char **argv)
 	bool quiet = false, force_share = false;
 	int c;
 
-	while ((c = img_getopt(img, argc, argv, ":la:c:d:f:hqU", longopts)) != -1) {
+	while ((c = img_getopt(img, argc, argv, ":la:c:d:hqU", longopts)) != -1) {
 		enum snap_action a = SNAP_NONE;
 		switch (c) {
 		case '?': return 1;
 		case 'h': return img_help(img);
-		case 'f': fmt = optarg; break;
 		case 'q': quiet = true; break;
 		case 'U': force_share = true; break;
 		case 'l': a = SNAP_LIST; break;
@@ -56,7 +56,7 @@ int img_cmd_snapshot(struct img *img, int argc, char **argv)
 		return 1;
 	}
 	struct img_open_req req = {
-		.fmt = fmt, .force_share = force_share, .quiet_probe = true,
+		.fmt = fmt, .force_share = force_share,
 		.flags = (action == SNAP_LIST ? 0 : BLK_OPEN_RDWR) | BLK_OPEN_NO_BACKING,
 	};
 	struct blk_node *node = img_open(img, filename, &req);
@@ -64,6 +64,19 @@ int img_cmd_snapshot(struct img *img, int argc, char **argv)
 		return 1;
 	int ret = 0;
 	struct blk_error err = { 0 };
+	if (action != SNAP_LIST && strcmp(blk_node_driver(node), "qcow2")) {
+		/* qemu-img 7.2's words for a format without snapshots */
+		if (action == SNAP_CREATE)
+			img_error(img, "Could not create snapshot '%s': %d (%s)", name, -ENOTSUP,
+				  strerror(ENOTSUP));
+		else if (action == SNAP_APPLY)
+			img_error(img, "Could not apply snapshot '%s': Block driver does not support "
+				       "snapshots", name);
+		else
+			img_error(img, "Could not delete snapshot '%s': snapshot not found", name);
+		blk_close(node);
+		return 1;
+	}
 	switch (action) {
 	case SNAP_LIST: {
 		struct blk_snapshot *list = NULL;

@@ -168,6 +168,28 @@ t_convert_chain_flatten() {
 	return 0
 }
 
+# lemu-img writes data into every layout: small and huge clusters, narrow and wide
+# refcounts, v2, compressed with the extreme cluster sizes.
+t_convert_layouts() {
+	mkdata src.raw 5 10
+	local o
+	for o in "cluster_size=512" "cluster_size=2M" "refcount_bits=1,cluster_size=4k" \
+		"refcount_bits=64" "compat=0.10" "lazy_refcounts=on" "preallocation=metadata" \
+		"preallocation=full,cluster_size=16k"; do
+		run 0 "$LI" convert -O qcow2 -o "$o" src.raw o.qcow2
+		qcheck o.qcow2
+		same o.qcow2 src.raw
+		rm -f o.qcow2
+	done
+	for o in "cluster_size=512" "cluster_size=2M" "compression_type=zstd,refcount_bits=2,cluster_size=1k" \
+		"compat=0.10"; do
+		run 0 "$LI" convert -c -O qcow2 -o "$o" src.raw o.qcow2
+		qcheck o.qcow2
+		same o.qcow2 src.raw
+		rm -f o.qcow2
+	done
+}
+
 # Images written by lemu-img itself (snapshots, writes via commit) pass qemu-img check.
 t_snapshot_lemu() {
 	mkdata d.raw 4 9
