@@ -7,6 +7,10 @@
 # before the kill must read back (blktool verify replays the log into a shadow copy).
 # Images with backing files, compressed clusters, snapshots, narrow refcounts and small
 # clusters are covered by separate cases.
+# The last case builds the libFuzzer harness tests/fuzz/fuzz_qcow2.c with clang
+# (-fsanitize=fuzzer,address,undefined) and runs it for a bounded time
+# (LEMU_FUZZ_SECONDS, default 30) over a seed corpus made by qemu-img; a crash, leak or
+# out-of-memory fails it (skipped without clang's libFuzzer).
 SUITE_MODE=check
 SUITE_TIMEOUT=${LEMU_IMG_CRASH_TIMEOUT:-300}
 . "$(dirname "$0")/../lib/case.sh"
@@ -89,6 +93,34 @@ t_backing_compressed_snapshot() {
 t_lazy_refcounts() {
 	qemu-img create -q -f qcow2 -o lazy_refcounts=on a.qcow2 32M || return 1
 	crash_rounds "$PWD/a.qcow2"
+}
+
+t_libfuzzer_qcow2() {
+	command -v clang >/dev/null || skip "clang is not installed"
+	local cfg
+	cfg=$(dirname "$(dirname "$(dirname "$BLKTOOL")")")
+	[ -f "$cfg/lemu-config.h" ] || skip "no lemu-config.h next to $BLKTOOL"
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I"$ROOT/src" -I"$cfg" \
+		"$ROOT/tests/fuzz/fuzz_qcow2.c" "$ROOT"/src/block/[a-z]*.c "$ROOT"/src/block/qcow2/[a-z]*.c \
+		-lz -lzstd -lpthread -o fuzz_qcow2 2>build.err || {
+		grep -q fuzzer build.err && skip "clang without libFuzzer"
+		fail "fuzz_qcow2 does not build: $(head -3 build.err)"
+		return 1
+	}
+	mkdir corpus
+	qemu-img create -q -f qcow2 -o cluster_size=512 corpus/a.qcow2 1M &&
+		qemu-io -c "write -P 3 0 4k" corpus/a.qcow2 >/dev/null &&
+		head -c 200k /dev/urandom >r.raw &&
+		qemu-img convert -c -O qcow2 -o cluster_size=4096 r.raw corpus/b.qcow2 &&
+		qemu-img convert -c -O qcow2 -o cluster_size=4096,compression_type=zstd r.raw corpus/z.qcow2 &&
+		qemu-img create -q -f qcow2 -o cluster_size=1024,compat=0.10 corpus/c.qcow2 1M &&
+		qemu-img snapshot -c s corpus/c.qcow2 &&
+		qemu-img create -q -f qcow2 -o cluster_size=2048,refcount_bits=1 -b a.qcow2 -F qcow2 corpus/d.qcow2 || return 1
+	./fuzz_qcow2 -max_total_time="${LEMU_FUZZ_SECONDS:-30}" -max_len=300000 -rss_limit_mb=2048 \
+		corpus >fuzz.log 2>&1
+	local rc=$?
+	grep -E '^(Done|SUMMARY)' fuzz.log
+	[ $rc -eq 0 ] || { fail "libFuzzer found a problem: $(grep -m3 -E 'ERROR|SUMMARY' fuzz.log)"; return 1; }
 }
 
 case_main "$@"
