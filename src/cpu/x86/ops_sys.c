@@ -100,18 +100,17 @@ static void need_sys(struct cpu *c)
 		cpu_raise(c, EXC_GP, 0);
 }
 
-/* EA: JMP ptr16:16/32; 9A: CALL ptr16:16/32 (not in 64-bit mode) */
+/* EA: JMP ptr16:16/32; 9A: CALL ptr16:16/32 (not in 64-bit mode).  They
+ * end the TB; the next lookup sees the new mode and CPL in tb_flags. */
 static void jmp_far(struct cpu *c, const struct insn *in)
 {
 	need_sys(c);
 	seg_far_jmp(c, (uint16_t)in->imm2, in->imm, in->opsize);
-	c->exit_request = 1; /* CS (mode, CPL) may have changed */
 }
 static void call_far(struct cpu *c, const struct insn *in)
 {
 	need_sys(c);
 	seg_far_call(c, (uint16_t)in->imm2, in->imm, in->opsize, in->next_rip);
-	c->exit_request = 1;
 }
 /* FF /3, FF /5: m16:16, m16:32, m16:64 */
 static void far_ind(struct cpu *c, const struct insn *in, bool call)
@@ -126,7 +125,6 @@ static void far_ind(struct cpu *c, const struct insn *in, bool call)
 		seg_far_call(c, sel, off, in->opsize, in->next_rip);
 	else
 		seg_far_jmp(c, sel, off, in->opsize);
-	c->exit_request = 1;
 }
 static void call_far_ind(struct cpu *c, const struct insn *in) { far_ind(c, in, true); }
 static void jmp_far_ind(struct cpu *c, const struct insn *in) { far_ind(c, in, false); }
@@ -135,14 +133,17 @@ static void retf(struct cpu *c, const struct insn *in)
 {
 	need_sys(c);
 	seg_far_ret(c, in->opsize, in->op == 0xca ? (unsigned)in->imm : 0);
-	c->exit_request = 1;
 }
 /* CF: IRET / IRETD / IRETQ */
 static void iret(struct cpu *c, const struct insn *in)
 {
 	need_sys(c);
+	bool nmi = c->nmi_blocked;
 	sys_iret(c, in->opsize);
-	c->exit_request = 1;
+	/* IF rising already asks for an exit (cpu_set_eflags); an NMI that
+	 * waited for this IRET needs one too. */
+	if (nmi)
+		c->exit_request = 1;
 }
 
 /* --- software interrupts -------------------------------------------- */
