@@ -124,10 +124,6 @@ int img_cmd_convert(struct img *img, int argc, char **argv)
 		img_error(img, "Use of backing file requires explicit backing format");
 		goto out;
 	}
-	if (skip_create && out_base) {
-		img_error(img, "-B makes no sense when -n is set");
-		goto out;
-	}
 	if (target_is_zero && !skip_create) {
 		img_error(img, "--target-is-zero requires use of -n flag");
 		goto out;
@@ -168,10 +164,7 @@ int img_cmd_convert(struct img *img, int argc, char **argv)
 		opts = img_create_opts(img, out_fmt, optstr, NULL);
 		if (!opts)
 			goto out;
-		if (blk_opts_get(opts, "size")) {
-			img_error(img, "Invalid parameter 'size'");
-			goto out;
-		}
+		/* The size is the sources' total, whatever -o says (as qemu-img). */
 		char num[32];
 		snprintf(num, sizeof(num), "%" PRId64, total);
 		blk_opts_set(opts, "size", num);
@@ -182,7 +175,8 @@ int img_cmd_convert(struct img *img, int argc, char **argv)
 		struct blk_error err = { 0 };
 		if (img_blk_create(out_name, out_fmt, opts, out_base ? BLK_CREATE_NO_BACKING_CHECK : 0,
 			       &err) < 0) {
-			img_error(img, "%s: %s", out_name, err.msg[0] ? err.msg : strerror(-err.code));
+			img_error(img, "%s: error while converting %s: %s", out_name, out_fmt,
+				  err.msg[0] ? err.msg : strerror(-err.code));
 			goto out;
 		}
 	}
@@ -194,8 +188,7 @@ int img_cmd_convert(struct img *img, int argc, char **argv)
 	if (skip_create) {
 		int64_t dlen = blk_getlength(dst);
 		if (dlen >= 0 && dlen < total) {
-			img_error(img, "Output image is too small (%" PRId64 " bytes, need %" PRId64 ")",
-				  dlen, total);
+			img_error(img, "output file is smaller than input file");
 			goto out;
 		}
 	}

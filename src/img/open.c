@@ -18,6 +18,12 @@ int img_check_cache(struct img *img, const char *mode, const char *what)
 	return 0;
 }
 
+/*
+ * REQUEST(img): QEMU's raw format (and file protocol) report a size rounded up to 512
+ * bytes and read the tail past the end of the file as zeroes (a 1000001-byte file is a
+ * 1000448-byte disk in qemu-img info/convert); blk_getlength() returns the byte size.
+ * tests/integration/img_read.sh t_raw_odd_size shows it.
+ */
 struct blk_node *img_open(struct img *img, const char *filename, const struct img_open_req *r)
 {
 	struct blk_error err = { 0 };
