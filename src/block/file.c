@@ -33,6 +33,9 @@ struct file_state {
 	bool is_blockdev;
 	bool direct;
 	bool has_fallocate;
+	/* Length of a regular file we hold the write/resize lock on (or that nobody may
+	 * write): cached, since only we change it. -1: ask fstat every time. */
+	int64_t cached_len;
 	pthread_mutex_t lock; /* serialises O_DIRECT read-modify-write of partial blocks */
 };
 
@@ -136,6 +139,7 @@ static int file_open(struct blk_node *n, const struct blk_opts *opts, unsigned f
 	}
 	s->direct = n->cache.direct;
 	s->has_fallocate = !s->is_blockdev;
+	s->cached_len = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	n->opaque = s;
 	if (!n->no_lock) {
@@ -148,7 +152,26 @@ static int file_open(struct blk_node *n, const struct blk_opts *opts, unsigned f
 			return r;
 		}
 	}
+	/* With locking, nobody else may resize the file while we have it open unless
+	 * we share write/resize (force-share). */
+	if (!n->no_lock && !n->force_share && !s->is_blockdev)
+		s->cached_len = st.st_size;
 	return 0;
+}
+
+static void len_grow(struct file_state *s, int64_t end)
+{
+	int64_t cur = __atomic_load_n(&s->cached_len, __ATOMIC_RELAXED);
+	while (cur >= 0 && end > cur &&
+	       !__atomic_compare_exchange_n(&s->cached_len, &cur, end, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+static void len_refresh(struct file_state *s)
+{
+	struct stat st;
+	if (__atomic_load_n(&s->cached_len, __ATOMIC_RELAXED) >= 0 && fstat(s->fd, &st) == 0)
+		__atomic_store_n(&s->cached_len, (int64_t)st.st_size, __ATOMIC_RELAXED);
 }
 
 static void file_close(struct blk_node *n)
@@ -170,6 +193,9 @@ static int64_t file_getlength(struct blk_node *n)
 			return -errno;
 		return (int64_t)sz;
 	}
+	int64_t c = __atomic_load_n(&s->cached_len, __ATOMIC_RELAXED);
+	if (c >= 0)
+		return c;
 	struct stat st;
 	if (fstat(s->fd, &st) < 0)
 		return -errno;
@@ -253,8 +279,12 @@ static int file_pwrite(struct blk_node *n, int64_t off, const void *buf, size_t 
 		       unsigned flags)
 {
 	struct file_state *s = n->opaque;
-	if (!s->direct || is_aligned(off, buf, bytes))
-		return raw_pwrite_full(s->fd, off, buf, bytes);
+	if (!s->direct || is_aligned(off, buf, bytes)) {
+		int r = raw_pwrite_full(s->fd, off, buf, bytes);
+		if (!r)
+			len_grow(s, off + (int64_t)bytes);
+		return r;
+	}
 	int64_t a0 = off & ~(int64_t)(DIRECT_ALIGN - 1);
 	int64_t a1 = (off + (int64_t)bytes + DIRECT_ALIGN - 1) & ~(int64_t)(DIRECT_ALIGN - 1);
 	uint8_t *b = blk_alloc_aligned((size_t)(a1 - a0));
@@ -273,6 +303,8 @@ static int file_pwrite(struct blk_node *n, int64_t off, const void *buf, size_t 
 	int64_t end = off + (int64_t)bytes;
 	if (!r && !s->is_blockdev && oldlen >= 0 && a1 > end && a1 > oldlen)
 		r = ftruncate(s->fd, end > oldlen ? end : oldlen) < 0 ? -errno : 0;
+	if (!r)
+		len_grow(s, end);
 	pthread_mutex_unlock(&s->lock);
 	free(b);
 	return r;
@@ -307,17 +339,22 @@ static int file_pwrite_zeroes(struct blk_node *n, int64_t off, int64_t bytes, un
 		int64_t len = file_getlength(n);
 		if (len >= 0 && off >= len) {
 			/* Past the end: extending the file gives zeroes. */
-			if (ftruncate(s->fd, off + bytes) == 0)
+			if (ftruncate(s->fd, off + bytes) == 0) {
+				len_grow(s, off + bytes);
 				return 0;
+			}
 		}
 		if ((flags & BLK_REQ_MAY_UNMAP) &&
 		    fallocate(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, bytes) == 0) {
 			if (len >= 0 && off + bytes > len && ftruncate(s->fd, off + bytes) < 0)
 				return -errno;
+			len_grow(s, off + bytes);
 			return 0;
 		}
-		if (fallocate(s->fd, FALLOC_FL_ZERO_RANGE, off, bytes) == 0)
+		if (fallocate(s->fd, FALLOC_FL_ZERO_RANGE, off, bytes) == 0) {
+			len_grow(s, off + bytes);
 			return 0;
+		}
 	}
 	if (flags & BLK_REQ_NO_FALLBACK)
 		return -ENOTSUP;
@@ -361,6 +398,7 @@ static int file_truncate(struct blk_node *n, int64_t size, bool shrink, const ch
 		blk_error_set(err, -e, "Failed to resize '%s': %s", n->filename, strerror(e));
 		return -e;
 	}
+	len_refresh(s);
 	if (prealloc && size > old && old >= 0) {
 		int r = 0;
 		if (!strcmp(prealloc, "falloc")) {
@@ -371,6 +409,7 @@ static int file_truncate(struct blk_node *n, int64_t size, bool shrink, const ch
 			blk_error_set(err, -EINVAL, "Unsupported preallocation mode '%s'", prealloc);
 			return -EINVAL;
 		}
+		len_refresh(s);
 		if (r < 0) {
 			blk_error_set(err, r, "Could not preallocate new data: %s", strerror(-r));
 			return r;
