@@ -49,7 +49,7 @@ static int debugcon_realize(struct device *dev, struct error **errp)
 		return -1;
 	}
 	if (!d->chr) {
-		error_setg(errp, "isa-debugcon: Property 'chardev' is required");
+		error_setg(errp, "Can't create debugcon device, empty char device");
 		return -1;
 	}
 	d->fe = (struct chardev_fe){ debugcon_can_receive, debugcon_receive, NULL, d };

@@ -89,8 +89,8 @@ static void isa_serial_unrealize(struct device *dev)
 
 static const struct prop isa_serial_props[] = {
 	{ "index", PROP_U32, offsetof(struct isa_serial, index), "0xffffffff", "COM port number (0-3)" },
-	{ "iobase", PROP_U32, offsetof(struct isa_serial, iobase), "0xffffffff", "I/O base (default by index)" },
-	{ "irq", PROP_U32, offsetof(struct isa_serial, irq), "0xffffffff", "ISA IRQ (default by index)" },
+	{ "iobase", PROP_U32, offsetof(struct isa_serial, iobase), "0xffffffff", "I/O base (COM1-4 default by index)" },
+	{ "irq", PROP_U32, offsetof(struct isa_serial, irq), "0xffffffff", "ISA IRQ (COM1-4 default by index)" },
 	{ "chardev", PROP_CHARDEV, offsetof(struct isa_serial, chr), NULL, "ID of a chardev to use as a backend" },
 	PROP_END,
 };
