@@ -24,6 +24,10 @@
 #define PG_G 0x100ull
 #define PG_NX (1ull << 63)
 #define PG_ADDR 0x000ffffffffff000ull /* bits 51:12 */
+/* Physical-address bits above MAXPHYADDR (40, CPUID 0x80000008) are
+ * reserved in PAE and 4-level entries; PAE also reserves bits 62:52. */
+#define PG_RSVD_HI 0x000fff0000000000ull
+#define PG_RSVD_PAE (PG_RSVD_HI | 0x7ff0000000000000ull)
 
 #define CR0_WP (1ull << 16)
 #define CR0_PG (1ull << 31)
@@ -180,7 +184,7 @@ uint32_t mmu_walk(struct cpu *c, uint64_t lin, int acc, bool user, struct mmu_xl
 			sizes[nlev++] = 8;
 			if (!(pte & PG_P))
 				return err | 0x80000000u;
-			if ((pte & PG_NX) && !nxe)
+			if (((pte & PG_NX) && !nxe) || (pte & PG_RSVD_HI))
 				return err | PFERR_P | PFERR_RSVD | 0x80000000u;
 			if (lvl == 0 && (pte & PG_PS))
 				return err | PFERR_P | PFERR_RSVD | 0x80000000u;
@@ -212,7 +216,7 @@ uint32_t mmu_walk(struct cpu *c, uint64_t lin, int acc, bool user, struct mmu_xl
 		sizes[nlev++] = 8;
 		if (!(pte & PG_P))
 			return err | 0x80000000u;
-		if ((pte & PG_NX) && !nxe)
+		if (((pte & PG_NX) && !nxe) || (pte & PG_RSVD_PAE))
 			return err | PFERR_P | PFERR_RSVD | 0x80000000u;
 		rw &= (pte & PG_RW) != 0;
 		us &= (pte & PG_US) != 0;
@@ -228,7 +232,7 @@ uint32_t mmu_walk(struct cpu *c, uint64_t lin, int acc, bool user, struct mmu_xl
 		sizes[nlev++] = 8;
 		if (!(pte & PG_P))
 			return err | 0x80000000u;
-		if ((pte & PG_NX) && !nxe)
+		if (((pte & PG_NX) && !nxe) || (pte & PG_RSVD_PAE))
 			return err | PFERR_P | PFERR_RSVD | 0x80000000u;
 		rw &= (pte & PG_RW) != 0;
 		us &= (pte & PG_US) != 0;
