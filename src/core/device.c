@@ -94,8 +94,15 @@ static int prop_set(struct device *d, const struct prop *p, const char *val, str
 		if (!b) {
 			if (e)
 				error_propagate(errp, e);
-			else
-				error_setg(errp, "Property '%s.%s' can't find value '%s'", d->cls->name, p->name, val);
+			else {
+				/* QEMU names the inner device of a virtio proxy:
+				 * virtio-blk-pci -> 'virtio-blk-device.drive'. */
+				const char *n = d->cls->name;
+				size_t l = strlen(n);
+				bool proxy = !strncmp(n, "virtio-", 7) && l > 4 && !strcmp(n + l - 4, "-pci");
+				error_setg(errp, "Property '%.*s%s.%s' can't find value '%s'", (int)(proxy ? l - 4 : l), n,
+					   proxy ? "-device" : "", p->name, val);
+			}
 			return -1;
 		}
 		*(struct blk_backend **)field = b;
