@@ -59,8 +59,8 @@ same_error() {
 	local q=$?
 	timeout -k 5 30 "$EMU" "${BASE[@]}" "$@" -kernel g.elf </dev/null >l.out 2>l.err
 	local l=$?
-	sed "s|^[^:]*qemu-system-x86_64: |EMU: |" q.err >q.msg
-	sed "s|^[^:]*lemu-system-x86_64: |EMU: |" l.err >l.msg
+	sed -E "s#^[^ :]*(qemu|lemu)-system-x86_64: #EMU: #" q.err >q.msg
+	sed -E "s#^[^ :]*(qemu|lemu)-system-x86_64: #EMU: #" l.err >l.msg
 	if [ "$q" != "$l" ] || ! cmp -s q.msg l.msg; then
 		echo "qemu (exit $q):"; cat q.err
 		echo "lemu (exit $l):"; cat l.err
