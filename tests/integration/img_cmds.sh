@@ -208,7 +208,7 @@ t_bench() {
 t_lock() {
 	qemu-img create -q -f qcow2 l.qcow2 16M
 	# qemu-io holds the image open read-write while sleeping
-	qemu-io -c "write -P 1 0 64k" -c "sleep 4000" l.qcow2 >/dev/null 2>&1 &
+	qemu-io -c "write -P 1 0 64k" -c "sleep 30000" l.qcow2 >/dev/null 2>&1 &
 	local pid=$!
 	local i
 	for i in $(seq 50); do
@@ -226,7 +226,7 @@ t_lock() {
 	wait $pid 2>/dev/null
 	# and the other way round: qemu-img is refused while lemu-img holds the image
 	qemu-img create -q -f qcow2 big.qcow2 1G
-	"$LI" bench -w -c 200000 -d 1 -t none big.qcow2 >/dev/null 2>&1 &
+	"$LI" bench -w -c 100000000 -d 1 big.qcow2 >/dev/null 2>&1 &
 	pid=$!
 	for i in $(seq 50); do
 		qemu-img info big.qcow2 >/dev/null 2>&1 || break
