@@ -22,9 +22,16 @@ mkimages() {
 	mkdir sub
 	qemu-img create -q -f qcow2 -b ../plain.qcow2 -F qcow2 sub/rel.qcow2
 	qemu-img create -q -f qcow2 -b d.raw -F raw rawback.qcow2
+	# dirty: lazy refcounts and the dirty bit set (a writer that never closed the image)
+	qemu-img create -q -f qcow2 -o lazy_refcounts=on dirty.qcow2 4M
+	qwrite dirty.qcow2 "write -P 1 0 1M"
+	python3 -c "
+import struct
+f = open('dirty.qcow2', 'r+b'); f.seek(72); v = struct.unpack('>Q', f.read(8))[0]
+f.seek(72); f.write(struct.pack('>Q', v | 1))"
 }
 IMAGES="d.raw plain.qcow2 v2.qcow2 zlib.qcow2 zstd.qcow2 small.qcow2 top.qcow2 pre.qcow2
-	lazy.qcow2 snap.qcow2 sub/rel.qcow2 rawback.qcow2"
+	lazy.qcow2 snap.qcow2 sub/rel.qcow2 rawback.qcow2 dirty.qcow2"
 
 t_info_json() {
 	mkimages
@@ -105,11 +112,14 @@ t_measure() {
 
 t_check_json_clean() {
 	mkimages
-	for f in plain.qcow2 v2.qcow2 zlib.qcow2 zstd.qcow2 small.qcow2 top.qcow2 pre.qcow2 snap.qcow2; do
+	for f in plain.qcow2 v2.qcow2 zlib.qcow2 zstd.qcow2 small.qcow2 top.qcow2 pre.qcow2 snap.qcow2 dirty.qcow2; do
+		cp dirty.qcow2 dirty.orig
 		qemu-img check --output=json "$f" >q.json
 		"$LI" check --output=json "$f" >l.json 2>le || { cat le; fail "lemu-img check $f"; }
+		cp dirty.orig dirty.qcow2
 		json_same l.json q.json
 		both check "$f"
+		cp dirty.orig dirty.qcow2
 		diff lo qo || fail "check $f (human) differs"
 	done
 }
