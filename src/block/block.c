@@ -129,6 +129,7 @@ static struct blk_node *node_new(const struct blk_node *parent)
 		return NULL;
 	pthread_mutex_init(&n->aio_lock, NULL);
 	n->aio_threads = 4;
+	n->discard_unmap = true; /* QEMU's -drive default is ignore: the emulator sets it */
 	if (parent) {
 		n->cache = parent->cache;
 		n->discard_unmap = parent->discard_unmap;

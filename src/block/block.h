@@ -209,10 +209,11 @@ int blk_preadv(struct blk_node *node, int64_t offset, const struct iovec *iov, i
 int blk_pwritev(struct blk_node *node, int64_t offset, const struct iovec *iov, int iovcnt,
 		unsigned flags);
 int blk_pwrite_zeroes(struct blk_node *node, int64_t offset, int64_t bytes, unsigned flags);
-/* Deallocate: a hint; with discard=ignore (the default for the guest path) it does
- * nothing. qcow2 turns discarded clusters into zero clusters (v3) or unallocated (v2),
- * so a discarded range reads back as zeroes or as the backing file. Unaligned heads and
- * tails are ignored. */
+/* Deallocate: a hint. qcow2 turns discarded clusters into zero clusters (v3 with a
+ * backing file) or unallocated ones, so a discarded range reads back as zeroes; v2 over a
+ * backing file ignores it. The "discard" option (default unmap here; the system
+ * emulator passes QEMU's guest default, discard=ignore) decides whether raw/file
+ * nodes punch holes. Unaligned heads and tails are ignored. */
 int blk_discard(struct blk_node *node, int64_t offset, int64_t bytes);
 int blk_flush(struct blk_node *node);
 int64_t blk_getlength(struct blk_node *node); /* virtual size in bytes or -errno */

@@ -528,11 +528,32 @@ static void aio_cb(void *opaque, int ret)
 	pthread_mutex_unlock(&st->m);
 }
 
+/* Parse the header extensions with python and print their types (hex), one per line. */
+#define EXT_LIST "python3 -c \"import struct\nf=open('x.qcow2','rb');h=f.read(65536)\np=struct.unpack('>I',h[100:104])[0]\nwhile True:\n t,l=struct.unpack('>II',h[p:p+8])\n if t==0: break\n print('%%x'%%t, h[p+8:p+8+l][:8])\n p+=8+(l+7)//8*8\""
+
+static void test_extensions(void)
+{
+	/* An unknown extension (and QEMU's dirty bitmaps one) survive a header rewrite. */
+	int r = sh("rm -f x.qcow2 && qemu-img create -q -f qcow2 x.qcow2 4M && python3 -c \"import struct\n"
+		   "f=open('x.qcow2','r+b');h=bytearray(f.read(65536))\np=struct.unpack('>I',h[100:104])[0]\n"
+		   "while struct.unpack('>I',h[p:p+4])[0]: p+=8+(struct.unpack('>I',h[p+4:p+8])[0]+7)//8*8\n"
+		   "h[p:p+24]=struct.pack('>II',0x12345678,5)+b'hello\\0\\0\\0'+bytes(8)\nf.seek(0);f.write(h)\"");
+	struct blk_node *n = r ? NULL : open_rw("x.qcow2", BLK_OPEN_RDWR);
+	struct blk_error err = { 0 };
+	r = n ? blk_change_backing_file(n, "b0.qcow2", "qcow2", &err) : -1;
+	blk_close(n);
+	char *ext = shout(EXT_LIST);
+	ok(r == 0 && ext && strstr(ext, "12345678 b'hello'") && strstr(ext, "e2792aca") && sh("qemu-img check -q x.qcow2") == 0,
+	   "unknown header extension preserved next to the new backing format extension");
+	free(ext);
+}
+
 static void test_locking_aio_raw(void)
 {
 	sh("rm -f k.qcow2 && qemu-img create -q -f qcow2 k.qcow2 8M");
-	/* qemu-io holds the image read-write for two seconds. */
-	sh("(sleep 2 | qemu-io -f qcow2 k.qcow2 >/dev/null 2>&1 &) ; sleep 0.7");
+	/* qemu-io holds the image read-write until we kill it; wait until its lock shows. */
+	sh("((sleep 600 & echo $! > sleep.pid; wait) | qemu-io -f qcow2 k.qcow2 >/dev/null 2>&1 &); "
+	   "for i in $(seq 300); do qemu-img info k.qcow2 >/dev/null 2>&1 || break; sleep 0.1; done");
 	struct blk_error err = { 0 };
 	struct blk_node *n = blk_open(path("k.qcow2"), NULL, NULL, BLK_OPEN_RDWR, &err);
 	ok(!n && strstr(err.msg, "Failed to get \"write\" lock"), "a second writer is refused while QEMU writes (%s)", err.msg);
@@ -543,7 +564,8 @@ static void test_locking_aio_raw(void)
 	n = blk_open(path("k.qcow2"), NULL, NULL, BLK_OPEN_FORCE_SHARE, &err);
 	ok(n != NULL, "force-share (-U) reads");
 	blk_close(n);
-	sh("sleep 2");
+	/* qemu-io exits when its stdin closes: end the sleep that feeds it, by its pid. */
+	sh("kill $(cat sleep.pid); for i in $(seq 300); do qemu-img info k.qcow2 >/dev/null 2>&1 && break; sleep 0.1; done");
 	n = blk_open(path("k.qcow2"), NULL, NULL, BLK_OPEN_RDWR, &err);
 	char *qe = shout("qemu-img info k.qcow2 2>&1");
 	ok(n && qe && strstr(qe, "Failed to get shared \"write\" lock"), "QEMU refuses the image while lemu writes");
@@ -648,6 +670,7 @@ int main(void)
 	test_measure();
 	test_check();
 	test_resize_amend();
+	test_extensions();
 	test_locking_aio_raw();
 	test_damaged();
 	printf("1..%d\n", ntest);
