@@ -352,7 +352,9 @@ void cpu_cpuid(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t r[4])
 		else
 			eax |= fam << 8;
 		r[0] = eax;
-		r[1] = (8u << 8) | (1u << 16); /* CLFLUSH line 64 bytes, 1 logical CPU */
+		/* CLFLUSH line 64 bytes, 1 logical CPU per package (each vCPU
+		 * is a socket, as QEMU's default -smp), initial APIC ID */
+		r[1] = (8u << 8) | (1u << 16) | (c->apic_id << 24);
 		r[2] = c->features[FW_1_ECX];
 		if ((c->features[FW_1_ECX] & B(26)) && (c->cr4 & (1u << 18)))
 			r[2] |= B(27); /* OSXSAVE reflects CR4 */

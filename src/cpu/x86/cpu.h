@@ -413,6 +413,7 @@ struct cpu {
 
 	uint64_t rng_state; /* RDRAND fallback state */
 	uint64_t icount;    /* statistics; not exact */
+	uint32_t apic_id;   /* system mode: initial APIC ID reported by CPUID */
 };
 
 /* --- exceptions ---------------------------------------------------- */

@@ -328,6 +328,7 @@ int cpu_sys_event(struct cpu *c)
 		}
 		/* A fault while delivering ev (cpu_raise longjmp'ed here). */
 		c->implicit_sv = false;
+		c->bounce_pending = false;
 		cpu_mmu_update(c);
 		c->rip = rip0;
 		int why = c->exit_reason;
