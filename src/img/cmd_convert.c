@@ -209,8 +209,10 @@ int img_cmd_convert(struct img *img, int argc, char **argv)
 	if (ncpu < 1)
 		ncpu = 1;
 	cp->threads = (int)(coroutines < 2 * ncpu ? coroutines : 2 * ncpu);
-	if (compress && cp->threads < ncpu)
-		cp->threads = (int)ncpu;
+	/* Compression is CPU-bound: one thread per coroutine, as qemu-img runs one
+	 * compression job per coroutine (at least one per CPU). */
+	if (compress)
+		cp->threads = (int)(coroutines > ncpu ? coroutines : ncpu);
 	img_progress_init(&prog, progress, img->out);
 	cp->progress = &prog;
 	int r = img_copy_run(cp);
