@@ -276,6 +276,7 @@ void device_print_help(const char *name)
 		{ "sys", "Controller/Bridge/Hub devices" },
 		{ "isa", "Misc devices" },
 		{ "pci", "PCI devices" },
+		{ "virtio-serial-bus", "Input devices" },
 	};
 	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
 		int any = 0;
@@ -286,7 +287,7 @@ void device_print_help(const char *name)
 			if (!any)
 				printf("%s%s:\n", g ? "\n" : "", groups[g].title);
 			any = 1;
-			printf("name \"%s\", bus %s", c->name, !strcmp(c->bus, "sys") ? "System" : !strcmp(c->bus, "isa") ? "ISA" : "PCI");
+			printf("name \"%s\", bus %s", c->name, !strcmp(c->bus, "sys") ? "System" : !strcmp(c->bus, "isa") ? "ISA" : !strcmp(c->bus, "pci") ? "PCI" : c->bus);
 			if (c->desc)
 				printf(", desc \"%s\"", c->desc);
 			printf("\n");

@@ -27,16 +27,16 @@ enum drive_if { IF_NONE, IF_VIRTIO };
 struct blk_backend {
 	struct vm *vm;
 	char *id;
-	struct blk_opts *opts;   /* -blockdev: what to open (lazy) */
+	struct blk_opts *opts; /* -blockdev: what to open (lazy) */
 	struct blk_node *node;
 	enum drive_if iface;
 	bool is_blockdev;
-	bool consumed;           /* another -blockdev node took it as file/backing */
+	bool consumed; /* another -blockdev node took it as file/backing */
 	bool read_only;
 	bool writeback;
 	bool discard_unmap;
-	struct device *dev;      /* attached device */
-	int refs;                /* the list + an attached device */
+	struct device *dev; /* attached device */
+	int refs;           /* the list + an attached device */
 	struct blk_backend *next;
 };
 
@@ -86,9 +86,11 @@ static int apply_cache(struct blk_backend *b, const char *cache, struct error **
 /* ---- -drive ---------------------------------------------------------- */
 
 /* Keys of -drive that are ours, not the block layer's. */
-static const char *const drive_own_keys[] = { "file", "format", "if", "id", "index", "media", "bus", "unit",
-					      "snapshot", "readonly", "read-only", "werror", "rerror", "serial",
-					      "copy-on-read", "addr", NULL };
+static const char *const drive_own_keys[] = { "file",     "format",   "if",           "id",
+	                                      "index",    "media",    "bus",          "unit",
+	                                      "snapshot", "readonly", "read-only",    "werror",
+	                                      "rerror",   "serial",   "copy-on-read", "addr",
+	                                      NULL };
 
 static bool is_own_key(const char *k)
 {
@@ -102,7 +104,7 @@ static bool is_own_key(const char *k)
  * $TMPDIR or /var/tmp as QEMU does, unlinked once open so that it vanishes
  * with the process. */
 static struct blk_node *open_snapshot(const char *file, const char *fmt, const struct blk_opts *bo,
-				      struct blk_error *berr)
+                                      struct blk_error *berr)
 {
 	struct blk_node *base = blk_open(file, fmt, bo, 0, berr);
 	if (!base)
@@ -125,7 +127,8 @@ static struct blk_node *open_snapshot(const char *file, const char *fmt, const s
 	snprintf(tmp, sizeof(tmp), "%s/vl.XXXXXX", dir && *dir ? dir : "/var/tmp");
 	int fd = mkstemp(tmp);
 	if (fd < 0) {
-		blk_error_set(berr, -errno, "Could not get temporary filename: %s", strerror(errno));
+		blk_error_set(berr, -errno, "Could not get temporary filename: %s",
+		              strerror(errno));
 		return NULL;
 	}
 	close(fd);
@@ -165,11 +168,14 @@ int drive_add(struct vm *vm, const char *optstr, bool snapshot, struct error **e
 	enum drive_if iface;
 	char idbuf[32];
 
-	if (!ifs || !strcmp(ifs, "ide") || !strcmp(ifs, "scsi") || !strcmp(ifs, "floppy") || !strcmp(ifs, "sd") ||
-	    !strcmp(ifs, "pflash") || !strcmp(ifs, "mtd")) {
+	if (!ifs || !strcmp(ifs, "ide") || !strcmp(ifs, "scsi") || !strcmp(ifs, "floppy") ||
+	    !strcmp(ifs, "sd") || !strcmp(ifs, "pflash") || !strcmp(ifs, "mtd")) {
 		/* QEMU's pc default is if=ide; lemu has no IDE controller. */
-		error_setg(errp, "machine type does not support if=%s (lemu has virtio disks: use if=virtio, or if=none "
-				 "with -device virtio-blk-pci,drive=ID)", ifs ? ifs : "ide");
+		error_setg(
+		        errp,
+		        "machine type does not support if=%s (lemu has virtio disks: use if=virtio, or if=none "
+		        "with -device virtio-blk-pci,drive=ID)",
+		        ifs ? ifs : "ide");
 		goto out;
 	}
 	if (!strcmp(ifs, "virtio"))
@@ -184,15 +190,18 @@ int drive_add(struct vm *vm, const char *optstr, bool snapshot, struct error **e
 		error_setg(errp, "media=%s is not supported by lemu (virtio disks only)", media);
 		goto out;
 	}
-	if (opts_get_bool(o, "readonly", false, &ro, errp) < 0 || opts_get_bool(o, "read-only", ro, &ro, errp) < 0 ||
+	if (opts_get_bool(o, "readonly", false, &ro, errp) < 0 ||
+	    opts_get_bool(o, "read-only", ro, &ro, errp) < 0 ||
 	    opts_get_bool(o, "snapshot", snapshot, &snap, errp) < 0)
 		goto out;
 	if ((v = opts_get(o, "werror")) && strcmp(v, "report") && strcmp(v, "enospc")) {
-		error_setg(errp, "werror=%s is not supported (lemu reports errors to the guest)", v);
+		error_setg(errp, "werror=%s is not supported (lemu reports errors to the guest)",
+		           v);
 		goto out;
 	}
 	if ((v = opts_get(o, "rerror")) && strcmp(v, "report")) {
-		error_setg(errp, "rerror=%s is not supported (lemu reports errors to the guest)", v);
+		error_setg(errp, "rerror=%s is not supported (lemu reports errors to the guest)",
+		           v);
 		goto out;
 	}
 	if ((v = opts_get(o, "copy-on-read")) && parse_bool(v) == 1) {
@@ -203,7 +212,8 @@ int drive_add(struct vm *vm, const char *optstr, bool snapshot, struct error **e
 		error_setg(errp, "Invalid parameter 'serial' (use -device virtio-blk-pci,serial=)");
 		goto out;
 	}
-	if (opts_get(o, "index") || opts_get(o, "bus") || opts_get(o, "unit") || opts_get(o, "addr")) {
+	if (opts_get(o, "index") || opts_get(o, "bus") || opts_get(o, "unit") ||
+	    opts_get(o, "addr")) {
 		/* accepted: lemu places virtio disks in the first free PCI slot */
 	}
 	if (!file || !*file) {
@@ -214,7 +224,8 @@ int drive_add(struct vm *vm, const char *optstr, bool snapshot, struct error **e
 		/* QEMU's generated names: virtio0, none0, ... */
 		int n = 0;
 		for (;;) {
-			snprintf(idbuf, sizeof(idbuf), "%s%d", iface == IF_VIRTIO ? "virtio" : "none", n++);
+			snprintf(idbuf, sizeof(idbuf), "%s%d",
+			         iface == IF_VIRTIO ? "virtio" : "none", n++);
 			if (!find(vm, idbuf))
 				break;
 		}
@@ -227,8 +238,8 @@ int drive_add(struct vm *vm, const char *optstr, bool snapshot, struct error **e
 		struct opt *e = &o->v[i];
 		if (is_own_key(e->key))
 			continue;
-		if (!strcmp(e->key, "throttling") || !strncmp(e->key, "throttling.", 11) || !strncmp(e->key, "bps", 3) ||
-		    !strncmp(e->key, "iops", 4)) {
+		if (!strcmp(e->key, "throttling") || !strncmp(e->key, "throttling.", 11) ||
+		    !strncmp(e->key, "bps", 3) || !strncmp(e->key, "iops", 4)) {
 			error_setg(errp, "I/O throttling (%s) is not supported by lemu", e->key);
 			goto out;
 		}
@@ -258,11 +269,11 @@ int drive_add(struct vm *vm, const char *optstr, bool snapshot, struct error **e
 		b->node = blk_open(file, fmt, bo, ro ? 0 : BLK_OPEN_RDWR, &berr);
 		if (b->node && !fmt && !strcmp(blk_node_driver(b->node), "raw"))
 			fprintf(stderr,
-				"WARNING: Image format was not specified for '%s' and probing guessed raw.\n"
-				"         Automatically detecting the format is dangerous for raw images, write operations "
-				"on block 0 will be restricted.\n"
-				"         Specify the 'raw' format explicitly to remove the restrictions.\n",
-				file);
+			        "WARNING: Image format was not specified for '%s' and probing guessed raw.\n"
+			        "         Automatically detecting the format is dangerous for raw images, write operations "
+			        "on block 0 will be restricted.\n"
+			        "         Specify the 'raw' format explicitly to remove the restrictions.\n",
+			        file);
 	}
 	if (!b->node) {
 		error_setg(errp, "%s", berr.msg[0] ? berr.msg : "Could not open the image");
@@ -288,7 +299,8 @@ static int json_flatten(json_t *j, const char *prefix, struct blk_opts *bo, stru
 {
 	const char *k;
 	json_t *v;
-	json_object_foreach(j, k, v) {
+	json_object_foreach(j, k, v)
+	{
 		char key[512];
 		snprintf(key, sizeof(key), "%s%s%s", prefix, *prefix ? "." : "", k);
 		char num[64];
@@ -349,7 +361,8 @@ int blockdev_add(struct vm *vm, const char *optstr, struct error **errp)
 		json_error_t je;
 		json_t *j = json_loads(optstr, 0, &je);
 		if (!j || !json_is_object(j)) {
-			error_setg(errp, "JSON parse error, %s", j ? "expected an object" : je.text);
+			error_setg(errp, "JSON parse error, %s",
+			           j ? "expected an object" : je.text);
 			json_decref(j);
 			blk_opts_free(bo);
 			return -1;
@@ -469,7 +482,7 @@ int drive_attach(struct blk_backend *b, struct device *dev, struct error **errp)
 {
 	if (b->dev) {
 		error_setg(errp, "Drive '%s' is already in use by %s", b->id,
-			   b->dev->id ? b->dev->id : b->dev->cls->name);
+		           b->dev->id ? b->dev->id : b->dev->cls->name);
 		return -1;
 	}
 	b->dev = dev;
@@ -526,8 +539,23 @@ void drive_close_all(struct vm *vm)
 	}
 }
 
-struct blk_node *drive_node(struct blk_backend *b) { return b ? b->node : NULL; }
-const char *drive_id(struct blk_backend *b) { return b->id; }
-bool drive_read_only(struct blk_backend *b) { return b->read_only; }
-bool drive_writeback(struct blk_backend *b) { return b->writeback; }
-bool drive_discard_unmap(struct blk_backend *b) { return b->discard_unmap; }
+struct blk_node *drive_node(struct blk_backend *b)
+{
+	return b ? b->node : NULL;
+}
+const char *drive_id(struct blk_backend *b)
+{
+	return b->id;
+}
+bool drive_read_only(struct blk_backend *b)
+{
+	return b->read_only;
+}
+bool drive_writeback(struct blk_backend *b)
+{
+	return b->writeback;
+}
+bool drive_discard_unmap(struct blk_backend *b)
+{
+	return b->discard_unmap;
+}

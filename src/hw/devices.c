@@ -14,6 +14,12 @@ extern const struct device_class i440fx_class, piix3_class, piix_pm_class;
 extern const struct device_class x86_machine_class, microvm_pm_class;
 extern const struct device_class virtio_blk_pci_class, virtio_rng_pci_class, virtio_serial_pci_class;
 extern const struct device_class virtconsole_class, virtserialport_class;
+extern const struct device_class virtio_blk_pci_class_transitional, virtio_blk_pci_class_non_transitional,
+	virtio_blk_pci_class_alias;
+extern const struct device_class virtio_rng_pci_class_transitional, virtio_rng_pci_class_non_transitional,
+	virtio_rng_pci_class_alias;
+extern const struct device_class virtio_serial_pci_class_transitional, virtio_serial_pci_class_non_transitional,
+	virtio_serial_pci_class_alias;
 
 const struct device_class *const device_classes[] = {
 	/* interrupt controllers (src/hw/intc) */
@@ -42,6 +48,15 @@ const struct device_class *const device_classes[] = {
 	&virtio_serial_pci_class,
 	&virtconsole_class,
 	&virtserialport_class,
+	&virtio_blk_pci_class_transitional,
+	&virtio_blk_pci_class_non_transitional,
+	&virtio_blk_pci_class_alias,
+	&virtio_rng_pci_class_transitional,
+	&virtio_rng_pci_class_non_transitional,
+	&virtio_rng_pci_class_alias,
+	&virtio_serial_pci_class_transitional,
+	&virtio_serial_pci_class_non_transitional,
+	&virtio_serial_pci_class_alias,
 	/* machine-internal (src/hw/x86) */
 	&microvm_pm_class,
 	&x86_machine_class,

@@ -44,8 +44,8 @@ static void msg_send(struct pci_device *d, uint64_t addr, uint32_t data)
 	if ((addr & 0xfff00000ull) == 0xfee00000ull)
 		lapic_deliver_msi(vm, addr, data);
 	else if (pci_dma_write(d, addr, &data, 4) < 0)
-		vm_log(vm, VM_LOG_GUEST_ERRORS, "pci %s: MSI write to 0x%llx failed\n", d->dev.cls->name,
-		       (unsigned long long)addr);
+		vm_log(vm, VM_LOG_GUEST_ERRORS, "pci %s: MSI write to 0x%llx failed\n",
+		       d->dev.cls->name, (unsigned long long)addr);
 }
 
 /* ---- MSI-X ---------------------------------------------------------- */
@@ -62,7 +62,8 @@ bool msix_enabled(const struct msix *m)
 
 static bool msix_masked(const struct msix *m, unsigned v)
 {
-	return (msix_ctrl(m) & MSIX_CTRL_MASKALL) || (pci_get_long(m->table + 16 * v + 12) & MSIX_ENTRY_MASKED);
+	return (msix_ctrl(m) & MSIX_CTRL_MASKALL) ||
+	       (pci_get_long(m->table + 16 * v + 12) & MSIX_ENTRY_MASKED);
 }
 
 static void msix_send(struct msix *m, unsigned v)
@@ -130,7 +131,8 @@ int msix_init_bar(struct msix *m, struct pci_device *d, unsigned nvec, int bar, 
 	memset(m, 0, sizeof(*m));
 	m->dev = d;
 	if (!nvec || nvec > MSIX_MAX_VECTORS) {
-		error_setg(errp, "%s: MSI-X vectors must be 1..%d, not %u", d->dev.cls->name, MSIX_MAX_VECTORS, nvec);
+		error_setg(errp, "%s: MSI-X vectors must be 1..%d, not %u", d->dev.cls->name,
+		           MSIX_MAX_VECTORS, nvec);
 		return -1;
 	}
 	m->nvec = nvec;
@@ -154,7 +156,8 @@ int msix_init_bar(struct msix *m, struct pci_device *d, unsigned nvec, int bar, 
 void msix_config_write(struct msix *m, uint32_t addr, uint32_t val, unsigned size)
 {
 	(void)val;
-	if (!m->cap || addr + size <= (uint32_t)m->cap + MSIX_CTRL || addr > (uint32_t)m->cap + MSIX_CTRL + 1)
+	if (!m->cap || addr + size <= (uint32_t)m->cap + MSIX_CTRL ||
+	    addr > (uint32_t)m->cap + MSIX_CTRL + 1)
 		return;
 	/* Enable or function mask changed: while MSI-X is on, INTx is not
 	 * used (§6.8.2.3); pending vectors may now go out. */
@@ -198,7 +201,8 @@ static unsigned msi_nr_enabled(const struct msi *m)
 static void msi_send(struct msi *m, unsigned v)
 {
 	const uint8_t *c = m->dev->config + m->cap;
-	uint64_t addr = pci_get_long(c + MSI_ADDR_LO) | (uint64_t)pci_get_long(c + MSI_ADDR_HI) << 32;
+	uint64_t addr = pci_get_long(c + MSI_ADDR_LO) | (uint64_t)pci_get_long(c + MSI_ADDR_HI)
+	                                                        << 32;
 	uint32_t data = pci_get_word(c + MSI_DATA);
 	/* §6.8.1.6: with several vectors the low bits of data carry the number. */
 	unsigned n = msi_nr_enabled(m);
@@ -224,7 +228,8 @@ int msi_init(struct msi *m, struct pci_device *d, unsigned nvec, struct error **
 	memset(m, 0, sizeof(*m));
 	m->dev = d;
 	if (!nvec || nvec > 32 || (nvec & (nvec - 1))) {
-		error_setg(errp, "%s: MSI vectors must be a power of two up to 32, not %u", d->dev.cls->name, nvec);
+		error_setg(errp, "%s: MSI vectors must be a power of two up to 32, not %u",
+		           d->dev.cls->name, nvec);
 		return -1;
 	}
 	int cap = pci_add_capability(d, PCI_CAP_ID_MSI, MSI_CAP_SIZE);
@@ -235,7 +240,8 @@ int msi_init(struct msi *m, struct pci_device *d, unsigned nvec, struct error **
 	m->cap = cap;
 	m->nvec = nvec;
 	unsigned mmc = (unsigned)__builtin_ctz(nvec);
-	pci_set_word(d->config + cap + MSI_CTRL, (uint16_t)(MSI_CTRL_64 | MSI_CTRL_PVM | mmc << MSI_CTRL_MMC_SHIFT));
+	pci_set_word(d->config + cap + MSI_CTRL,
+	             (uint16_t)(MSI_CTRL_64 | MSI_CTRL_PVM | mmc << MSI_CTRL_MMC_SHIFT));
 	pci_set_word(d->wmask + cap + MSI_CTRL, MSI_CTRL_ENABLE | (7u << MSI_CTRL_MME_SHIFT));
 	pci_set_long(d->wmask + cap + MSI_ADDR_LO, 0xfffffffcu);
 	pci_set_long(d->wmask + cap + MSI_ADDR_HI, 0xffffffffu);
@@ -268,7 +274,8 @@ void msi_reset(struct msi *m)
 	if (!m->cap)
 		return;
 	uint8_t *c = m->dev->config + m->cap;
-	pci_set_word(c + MSI_CTRL, (uint16_t)(pci_get_word(c + MSI_CTRL) & ~(MSI_CTRL_ENABLE | (7u << MSI_CTRL_MME_SHIFT))));
+	pci_set_word(c + MSI_CTRL, (uint16_t)(pci_get_word(c + MSI_CTRL) &
+	                                      ~(MSI_CTRL_ENABLE | (7u << MSI_CTRL_MME_SHIFT))));
 	pci_set_long(c + MSI_ADDR_LO, 0);
 	pci_set_long(c + MSI_ADDR_HI, 0);
 	pci_set_word(c + MSI_DATA, 0);

@@ -36,7 +36,7 @@ struct error;
 struct msix {
 	struct pci_device *dev;
 	unsigned nvec;
-	int cap;          /* config space offset of the capability, 0 = none */
+	int cap; /* config space offset of the capability, 0 = none */
 	int bar;
 	uint8_t table[MSIX_MAX_VECTORS * 16];
 	uint64_t pba[(MSIX_MAX_VECTORS + 63) / 64];
@@ -44,13 +44,14 @@ struct msix {
 
 struct msi {
 	struct pci_device *dev;
-	int cap;         /* 0 = none */
-	unsigned nvec;   /* 1, 2, 4, 8, 16 or 32 (multiple message capable) */
+	int cap;       /* 0 = none */
+	unsigned nvec; /* 1, 2, 4, 8, 16 or 32 (multiple message capable) */
 	uint32_t pending;
 };
 
 /* MSI-X with `nvec` (1..128) vectors in memory BAR `bar` (4 KiB, 32-bit). */
-int msix_init_bar(struct msix *m, struct pci_device *d, unsigned nvec, int bar, struct error **errp);
+int msix_init_bar(struct msix *m, struct pci_device *d, unsigned nvec, int bar,
+                  struct error **errp);
 bool msix_enabled(const struct msix *m);
 /* Signal a vector (ignored when out of range or MSI-X is off). */
 void msix_notify(struct msix *m, unsigned vector);

@@ -11,8 +11,8 @@
 
 #include "hw/virtio/virtio.h"
 
-int virtio_init(struct virtio_device *vdev, const char *name, uint16_t device_id, uint32_t config_len,
-		unsigned nvqs)
+int virtio_init(struct virtio_device *vdev, const char *name, uint16_t device_id,
+                uint32_t config_len, unsigned nvqs)
 {
 	vdev->name = name;
 	vdev->device_id = device_id;
@@ -23,15 +23,17 @@ int virtio_init(struct virtio_device *vdev, const char *name, uint16_t device_id
 	vdev->scratch_iov = calloc(VIRTQ_MAX_IOV, sizeof(*vdev->scratch_iov));
 	vdev->scratch_addr = calloc(VIRTQ_MAX_IOV, sizeof(*vdev->scratch_addr));
 	vdev->scratch_write = calloc(VIRTQ_MAX_IOV, 1);
-	if (!vdev->config || !vdev->vqs || !vdev->scratch_iov || !vdev->scratch_addr || !vdev->scratch_write) {
+	if (!vdev->config || !vdev->vqs || !vdev->scratch_iov || !vdev->scratch_addr ||
+	    !vdev->scratch_write) {
 		virtio_cleanup(vdev);
 		return -ENOMEM;
 	}
 	/* Every device offers these; VERSION_1 only over a modern interface
 	 * (the transport clears it for a legacy-only device). */
-	vdev->host_features |= VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_RING_F_INDIRECT_DESC) |
-			       VIRTIO_BIT(VIRTIO_RING_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_NOTIFY_ON_EMPTY) |
-			       VIRTIO_BIT(VIRTIO_F_ANY_LAYOUT);
+	vdev->host_features |=
+	        VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_RING_F_INDIRECT_DESC) |
+	        VIRTIO_BIT(VIRTIO_RING_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_NOTIFY_ON_EMPTY) |
+	        VIRTIO_BIT(VIRTIO_F_ANY_LAYOUT);
 	for (unsigned i = 0; i < nvqs; i++) {
 		vdev->vqs[i].vdev = vdev;
 		vdev->vqs[i].index = i;
@@ -55,7 +57,8 @@ void virtio_cleanup(struct virtio_device *vdev)
 	vdev->nvqs = 0;
 }
 
-void virtio_set_queue(struct virtio_device *vdev, unsigned idx, uint16_t num_max, virtqueue_handler *h)
+void virtio_set_queue(struct virtio_device *vdev, unsigned idx, uint16_t num_max,
+                      virtqueue_handler *h)
 {
 	if (idx >= vdev->nvqs)
 		return;
@@ -97,13 +100,15 @@ void virtio_set_status(struct virtio_device *vdev, uint8_t status)
 		bool ok = !(vdev->guest_features & ~vdev->host_features);
 		if (ok && !vdev->legacy_driver && !virtio_has_feature(vdev, VIRTIO_F_VERSION_1))
 			ok = false;
-		if (ok && vdev->ops && vdev->ops->validate_features && vdev->ops->validate_features(vdev) < 0)
+		if (ok && vdev->ops && vdev->ops->validate_features &&
+		    vdev->ops->validate_features(vdev) < 0)
 			ok = false;
 		if (!ok)
 			status &= (uint8_t)~VIRTIO_STATUS_FEATURES_OK;
 	}
 	/* NEEDS_RESET is the device's to set, not the driver's. */
-	status = (uint8_t)((status & ~VIRTIO_STATUS_NEEDS_RESET) | (old & VIRTIO_STATUS_NEEDS_RESET));
+	status = (uint8_t)((status & ~VIRTIO_STATUS_NEEDS_RESET) |
+	                   (old & VIRTIO_STATUS_NEEDS_RESET));
 	vdev->status = status;
 	if (vdev->ops && vdev->ops->set_status)
 		vdev->ops->set_status(vdev, old);
@@ -153,7 +158,8 @@ void virtio_error(struct virtio_device *vdev, const char *fmt, ...)
 	va_end(ap);
 	if (vdev->tops && vdev->tops->log) {
 		char line[320];
-		snprintf(line, sizeof(line), "%s: %s; device needs reset\n", vdev->name ? vdev->name : "virtio", msg);
+		snprintf(line, sizeof(line), "%s: %s; device needs reset\n",
+		         vdev->name ? vdev->name : "virtio", msg);
 		vdev->tops->log(vdev, line);
 	}
 	if (vdev->broken)

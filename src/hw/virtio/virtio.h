@@ -128,42 +128,42 @@ struct virtq_elem {
 struct virtqueue {
 	struct virtio_device *vdev;
 	unsigned index;
-	uint16_t num_max;      /* the device's maximum (power of two) */
-	uint16_t num;          /* size the driver chose */
-	bool enabled;          /* modern queue_enable, or legacy PFN != 0 */
+	uint16_t num_max; /* the device's maximum (power of two) */
+	uint16_t num;     /* size the driver chose */
+	bool enabled;     /* modern queue_enable, or legacy PFN != 0 */
 	uint64_t desc_addr, avail_addr, used_addr;
-	uint16_t vector;       /* MSI-X vector, VIRTIO_NO_VECTOR */
+	uint16_t vector; /* MSI-X vector, VIRTIO_NO_VECTOR */
 	virtqueue_handler *handler;
 
 	/* run state (reset with the queue) */
-	bool mapped;           /* the three rings below are valid host pointers */
+	bool mapped; /* the three rings below are valid host pointers */
 	uint8_t *desc, *avail, *used;
 	uint16_t last_avail;   /* next available entry to take */
 	uint16_t shadow_avail; /* avail->idx as last read */
 	uint16_t used_idx;     /* our copy of used->idx */
 	uint16_t signalled_used;
 	bool signalled_used_valid;
-	unsigned inflight;     /* popped, not yet pushed */
+	unsigned inflight; /* popped, not yet pushed */
 };
 
 struct virtio_device {
-	const char *name;     /* for messages: "virtio-blk" */
+	const char *name; /* for messages: "virtio-blk" */
 	uint16_t device_id;
 	uint64_t host_features;
 	uint64_t guest_features;
 	uint8_t status;
-	uint8_t isr;          /* bit 0 queue, bit 1 config (§4.1.4.5) */
-	uint8_t generation;   /* config_generation (§2.5.1) */
+	uint8_t isr;        /* bit 0 queue, bit 1 config (§4.1.4.5) */
+	uint8_t generation; /* config_generation (§2.5.1) */
 	uint16_t config_vector;
 	bool broken;
-	bool legacy_driver;   /* driving us through the legacy interface */
-	uint8_t *config;      /* device-specific configuration (little endian) */
+	bool legacy_driver; /* driving us through the legacy interface */
+	uint8_t *config;    /* device-specific configuration (little endian) */
 	uint32_t config_len;
 	unsigned nvqs;
 	struct virtqueue *vqs;
 	const struct virtio_device_ops *ops;
 	const struct virtio_transport_ops *tops;
-	void *transport;      /* the transport's own state */
+	void *transport; /* the transport's own state */
 	struct virtio_mem mem;
 	/* scratch for chain parsing (one pop at a time, VM lock held) */
 	struct iovec *scratch_iov;
@@ -174,10 +174,11 @@ struct virtio_device {
 /* Set up a device: name, ID, config space of config_len bytes (zeroed,
  * owned by vdev), nvqs queues (handlers added with virtio_set_queue).
  * 0 or -ENOMEM. */
-int virtio_init(struct virtio_device *vdev, const char *name, uint16_t device_id, uint32_t config_len,
-		unsigned nvqs);
+int virtio_init(struct virtio_device *vdev, const char *name, uint16_t device_id,
+                uint32_t config_len, unsigned nvqs);
 void virtio_cleanup(struct virtio_device *vdev);
-void virtio_set_queue(struct virtio_device *vdev, unsigned idx, uint16_t num_max, virtqueue_handler *h);
+void virtio_set_queue(struct virtio_device *vdev, unsigned idx, uint16_t num_max,
+                      virtqueue_handler *h);
 
 static inline bool virtio_has_feature(const struct virtio_device *vdev, unsigned bit)
 {
@@ -200,7 +201,8 @@ void virtio_config_changed(struct virtio_device *vdev);
 
 /* The driver hit a protocol violation: log it, set DEVICE_NEEDS_RESET
  * and stop processing.  printf-like. */
-__attribute__((format(printf, 2, 3))) void virtio_error(struct virtio_device *vdev, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void virtio_error(struct virtio_device *vdev, const char *fmt,
+                                                        ...);
 
 /* ---- virtqueues (virtqueue.c) ---- */
 
@@ -242,6 +244,7 @@ size_t iov_to_buf(const struct iovec *iov, unsigned n, size_t off, void *buf, si
 size_t iov_from_buf(const struct iovec *iov, unsigned n, size_t off, const void *buf, size_t len);
 /* Clip an iovec array to [off, off+len): writes into out (capacity cap),
  * returns the count (or -1 when cap is too small). */
-int iov_slice(const struct iovec *iov, unsigned n, size_t off, size_t len, struct iovec *out, unsigned cap);
+int iov_slice(const struct iovec *iov, unsigned n, size_t off, size_t len, struct iovec *out,
+              unsigned cap);
 
 #endif

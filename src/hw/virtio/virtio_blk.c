@@ -79,18 +79,18 @@ struct virtio_blk {
 	/* properties */
 	struct blk_backend *drive;
 	char *serial;
-	uint16_t num_queues;   /* 0xffff = one per vCPU (QEMU's auto) */
+	uint16_t num_queues; /* 0xffff = one per vCPU (QEMU's auto) */
 	uint16_t queue_size;
 	bool config_wce, discard, write_zeroes;
 	uint32_t max_discard_sectors, max_write_zeroes_sectors;
 	/* state */
 	bool attached;
-	uint64_t capacity;     /* sectors */
+	uint64_t capacity; /* sectors */
 	bool writeback;
 	pthread_mutex_t cq_lock;
 	struct blk_req *cq_head, **cq_tail;
 	bool bh_scheduled;
-	bool *notify_vq;       /* per queue: used entries to signal */
+	bool *notify_vq; /* per queue: used entries to signal */
 };
 
 struct virtio_blk_pci {
@@ -103,7 +103,7 @@ struct blk_req {
 	struct virtio_blk *blk;
 	struct virtqueue *vq;
 	uint8_t *status;
-	uint32_t in_len;        /* bytes the device writes, status included */
+	uint32_t in_len; /* bytes the device writes, status included */
 	struct iovec *iov;
 	int iovcnt;
 	int ret;
@@ -115,9 +115,18 @@ static struct virtio_blk *to_blk(struct virtio_device *vdev)
 	return (struct virtio_blk *)vdev;
 }
 
-static void cfg_st16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
-static void cfg_st32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static void cfg_st64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+static void cfg_st16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+static void cfg_st32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+static void cfg_st64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
 
 /* ---- completion -------------------------------------------------- */
 
@@ -159,7 +168,8 @@ static void blk_bh(void *opaque)
 	while (r) {
 		struct blk_req *n = r->next;
 		if (r->ret < 0)
-			vm_log(blk->vm, VM_LOG_GUEST_ERRORS, "virtio-blk: I/O error: %s\n", strerror(-r->ret));
+			vm_log(blk->vm, VM_LOG_GUEST_ERRORS, "virtio-blk: I/O error: %s\n",
+			       strerror(-r->ret));
 		req_finish(r, r->ret < 0 ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK);
 		r = n;
 	}
@@ -217,8 +227,8 @@ static int req_slice(struct blk_req *r, const struct iovec *iov, unsigned n, siz
 	return r->iovcnt < 0 ? -1 : 0;
 }
 
-static int submit_discard_wz(struct virtio_blk *blk, struct blk_req *r, uint32_t type, struct blk_node *node,
-			     uint8_t *status)
+static int submit_discard_wz(struct virtio_blk *blk, struct blk_req *r, uint32_t type,
+                             struct blk_node *node, uint8_t *status)
 {
 	struct virtq_elem *e = &r->elem;
 	uint64_t body = e->out_len - 16;
@@ -240,14 +250,16 @@ static int submit_discard_wz(struct virtio_blk *blk, struct blk_req *r, uint32_t
 		*status = VIRTIO_BLK_S_UNSUPP;
 		return 1;
 	}
-	if (drive_read_only(blk->drive) || nsec > max || !range_ok(blk, sector, (uint64_t)nsec * SECTOR)) {
+	if (drive_read_only(blk->drive) || nsec > max ||
+	    !range_ok(blk, sector, (uint64_t)nsec * SECTOR)) {
 		*status = VIRTIO_BLK_S_IOERR;
 		return 1;
 	}
 	int64_t off = (int64_t)(sector * SECTOR), bytes = (int64_t)nsec * (int64_t)SECTOR;
 	if (wz)
-		return blk_aio_pwrite_zeroes(node, off, bytes, (flags & VIRTIO_BLK_WZ_F_UNMAP) ? BLK_REQ_MAY_UNMAP : 0,
-					     blk_complete, r);
+		return blk_aio_pwrite_zeroes(
+		        node, off, bytes, (flags & VIRTIO_BLK_WZ_F_UNMAP) ? BLK_REQ_MAY_UNMAP : 0,
+		        blk_complete, r);
 	return blk_aio_discard(node, off, bytes, blk_complete, r);
 }
 
@@ -279,10 +291,12 @@ static int blk_submit(struct virtio_blk *blk, struct blk_req *r, uint8_t *status
 			*status = VIRTIO_BLK_S_IOERR;
 			return 1;
 		}
-		ret = blk_aio_preadv(node, (int64_t)(sector * SECTOR), r->iov, r->iovcnt, 0, blk_complete, r);
+		ret = blk_aio_preadv(node, (int64_t)(sector * SECTOR), r->iov, r->iovcnt, 0,
+		                     blk_complete, r);
 		break;
 	case VIRTIO_BLK_T_OUT:
-		if (drive_read_only(blk->drive) || data_out % SECTOR || !range_ok(blk, sector, data_out)) {
+		if (drive_read_only(blk->drive) || data_out % SECTOR ||
+		    !range_ok(blk, sector, data_out)) {
 			*status = VIRTIO_BLK_S_IOERR;
 			return 1;
 		}
@@ -291,11 +305,9 @@ static int blk_submit(struct virtio_blk *blk, struct blk_req *r, uint8_t *status
 			return 1;
 		}
 		ret = blk_aio_pwritev(node, (int64_t)(sector * SECTOR), r->iov, r->iovcnt,
-				      blk->writeback ? 0 : BLK_REQ_FUA, blk_complete, r);
+		                      blk->writeback ? 0 : BLK_REQ_FUA, blk_complete, r);
 		break;
-	case VIRTIO_BLK_T_FLUSH:
-		ret = blk_aio_flush(node, blk_complete, r);
-		break;
+	case VIRTIO_BLK_T_FLUSH: ret = blk_aio_flush(node, blk_complete, r); break;
 	case VIRTIO_BLK_T_GET_ID: {
 		/* §5.2.6: up to 20 bytes, NUL-padded only if shorter. */
 		char id[VIRTIO_BLK_ID_BYTES];
@@ -311,8 +323,10 @@ static int blk_submit(struct virtio_blk *blk, struct blk_req *r, uint8_t *status
 	}
 	case VIRTIO_BLK_T_DISCARD:
 	case VIRTIO_BLK_T_WRITE_ZEROES:
-		if ((type == VIRTIO_BLK_T_DISCARD && !virtio_has_feature(&blk->vdev, VIRTIO_BLK_F_DISCARD)) ||
-		    (type == VIRTIO_BLK_T_WRITE_ZEROES && !virtio_has_feature(&blk->vdev, VIRTIO_BLK_F_WRITE_ZEROES))) {
+		if ((type == VIRTIO_BLK_T_DISCARD &&
+		     !virtio_has_feature(&blk->vdev, VIRTIO_BLK_F_DISCARD)) ||
+		    (type == VIRTIO_BLK_T_WRITE_ZEROES &&
+		     !virtio_has_feature(&blk->vdev, VIRTIO_BLK_F_WRITE_ZEROES))) {
 			*status = VIRTIO_BLK_S_UNSUPP;
 			return 1;
 		}
@@ -320,9 +334,7 @@ static int blk_submit(struct virtio_blk *blk, struct blk_req *r, uint8_t *status
 		if (ret == 1)
 			return 1;
 		break;
-	default:
-		*status = VIRTIO_BLK_S_UNSUPP;
-		return 1;
+	default: *status = VIRTIO_BLK_S_UNSUPP; return 1;
 	}
 	if (ret < 0) {
 		*status = VIRTIO_BLK_S_IOERR;
@@ -342,7 +354,8 @@ static void blk_handle(struct virtio_device *vdev, struct virtqueue *vq)
 			r->vq = vq;
 			/* §5.2.6.1: a header of 16 readable bytes, a status byte last. */
 			if (e->out_len < 16 || e->in_len < 1 || e->in_len > UINT32_MAX) {
-				virtio_error(vdev, "request %u without a header or status byte", e->head);
+				virtio_error(vdev, "request %u without a header or status byte",
+				             e->head);
 				virtqueue_push(vq, e, 0);
 				free(r);
 				return;
@@ -370,7 +383,8 @@ static void blk_set_config(struct virtio_device *vdev, uint32_t off, uint32_t le
 {
 	struct virtio_blk *blk = to_blk(vdev);
 	/* Only the writeback byte is writable, with CONFIG_WCE (§5.2.5). */
-	if (off <= CFG_WRITEBACK && off + len > CFG_WRITEBACK && virtio_has_feature(vdev, VIRTIO_BLK_F_CONFIG_WCE))
+	if (off <= CFG_WRITEBACK && off + len > CFG_WRITEBACK &&
+	    virtio_has_feature(vdev, VIRTIO_BLK_F_CONFIG_WCE))
 		blk->writeback = vdev->config[CFG_WRITEBACK] != 0;
 	vdev->config[CFG_WRITEBACK] = blk->writeback;
 }
@@ -396,9 +410,12 @@ static int blk_realize_core(struct virtio_blk *blk, struct device *dev, struct e
 		error_setg(errp, "drive property not set");
 		return -1;
 	}
-	if (blk->queue_size <= 2 || blk->queue_size > VIRTQ_MAX_SIZE || (blk->queue_size & (blk->queue_size - 1))) {
-		error_setg(errp, "invalid queue-size property (%u), must be a power of 2 in range [4, %d]", blk->queue_size,
-			   VIRTQ_MAX_SIZE);
+	if (blk->queue_size <= 2 || blk->queue_size > VIRTQ_MAX_SIZE ||
+	    (blk->queue_size & (blk->queue_size - 1))) {
+		error_setg(
+		        errp,
+		        "invalid queue-size property (%u), must be a power of 2 in range [4, %d]",
+		        blk->queue_size, VIRTQ_MAX_SIZE);
 		return -1;
 	}
 	if (blk->num_queues == 0xffff)
@@ -409,11 +426,13 @@ static int blk_realize_core(struct virtio_blk *blk, struct device *dev, struct e
 	}
 	if (blk->serial && strlen(blk->serial) > VIRTIO_BLK_ID_BYTES) {
 		/* QEMU truncates silently; so do we, but say it under -d. */
-		vm_log(vm, VM_LOG_UNIMP, "virtio-blk: serial '%s' truncated to 20 bytes\n", blk->serial);
+		vm_log(vm, VM_LOG_UNIMP, "virtio-blk: serial '%s' truncated to 20 bytes\n",
+		       blk->serial);
 	}
 	int64_t len = blk_getlength(drive_node(blk->drive));
 	if (len < 0) {
-		error_setg(errp, "Could not get the size of drive '%s': %s", drive_id(blk->drive), strerror((int)-len));
+		error_setg(errp, "Could not get the size of drive '%s': %s", drive_id(blk->drive),
+		           strerror((int)-len));
 		return -1;
 	}
 	if (drive_attach(blk->drive, dev, errp) < 0)
@@ -437,7 +456,8 @@ static int blk_realize_core(struct virtio_blk *blk, struct device *dev, struct e
 	blk->capacity = (uint64_t)len / SECTOR;
 	blk->writeback = drive_writeback(blk->drive);
 	uint64_t f = VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_GEOMETRY) |
-		     VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_BIT(VIRTIO_BLK_F_TOPOLOGY) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH);
+	             VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_BIT(VIRTIO_BLK_F_TOPOLOGY) |
+	             VIRTIO_BIT(VIRTIO_BLK_F_FLUSH);
 	if (blk->config_wce)
 		f |= VIRTIO_BIT(VIRTIO_BLK_F_CONFIG_WCE);
 	if (drive_read_only(blk->drive))
@@ -465,7 +485,8 @@ static int blk_realize_core(struct virtio_blk *blk, struct device *dev, struct e
 	int64_t cl = blk_node_cluster_size(drive_node(blk->drive));
 	cfg_st32(c + CFG_MAX_DISCARD_SECTORS, blk->max_discard_sectors);
 	cfg_st32(c + CFG_MAX_DISCARD_SEG, 1);
-	cfg_st32(c + CFG_DISCARD_ALIGN, cl > (int64_t)SECTOR ? (uint32_t)(cl / (int64_t)SECTOR) : 1);
+	cfg_st32(c + CFG_DISCARD_ALIGN,
+	         cl > (int64_t)SECTOR ? (uint32_t)(cl / (int64_t)SECTOR) : 1);
 	cfg_st32(c + CFG_MAX_WZ_SECTORS, blk->max_write_zeroes_sectors);
 	cfg_st32(c + CFG_MAX_WZ_SEG, 1);
 	c[CFG_WZ_MAY_UNMAP] = 1;
@@ -516,31 +537,40 @@ static void blk_pci_unrealize(struct device *d)
 	blk_unrealize_core(&p->blk);
 }
 
-#define BLK_PROP(n, t, f, def, desc) { n, t, offsetof(struct virtio_blk_pci, blk.f), def, desc }
+#define BLK_PROP(n, t, f, def, desc)                                    \
+	{                                                               \
+		n, t, offsetof(struct virtio_blk_pci, blk.f), def, desc \
+	}
 
 static const struct prop blk_pci_props[] = {
 	VIRTIO_PCI_PROPS,
-	BLK_PROP("drive", PROP_DRIVE, drive, NULL, "Node name or ID of a block device to use as a backend"),
+	BLK_PROP("drive", PROP_DRIVE, drive, NULL,
+	         "Node name or ID of a block device to use as a backend"),
 	BLK_PROP("serial", PROP_STR, serial, NULL, "disk serial number (up to 20 bytes)"),
-	BLK_PROP("num-queues", PROP_U16, num_queues, "65535", "number of request queues (65535 = one per vCPU)"),
+	BLK_PROP("num-queues", PROP_U16, num_queues, "65535",
+	         "number of request queues (65535 = one per vCPU)"),
 	BLK_PROP("queue-size", PROP_U16, queue_size, "256", "size of each request queue"),
 	BLK_PROP("config-wce", PROP_BOOL, config_wce, "on", "guest may switch the write cache"),
 	BLK_PROP("discard", PROP_BOOL, discard, "on", "offer discard to the guest"),
 	BLK_PROP("write-zeroes", PROP_BOOL, write_zeroes, "on", "offer write-zeroes to the guest"),
-	BLK_PROP("max-discard-sectors", PROP_U32, max_discard_sectors, "4194303", "largest discard in sectors"),
+	BLK_PROP("max-discard-sectors", PROP_U32, max_discard_sectors, "4194303",
+	         "largest discard in sectors"),
 	BLK_PROP("max-write-zeroes-sectors", PROP_U32, max_write_zeroes_sectors, "4194303",
-		 "largest write-zeroes in sectors"),
+	         "largest write-zeroes in sectors"),
 	PROP_END,
 };
 
-const struct device_class virtio_blk_pci_class = {
-	.name = "virtio-blk-pci",
-	.desc = "Virtio block device",
-	.bus = "pci",
-	.size = sizeof(struct virtio_blk_pci),
-	.props = blk_pci_props,
-	.user_creatable = true,
-	.realize = blk_pci_realize,
-	.reset = blk_pci_reset,
-	.unrealize = blk_pci_unrealize,
-};
+/* The class under QEMU's four names (see virtio_pci.h). */
+#define VIRTIO_BLK_PCI_CLASS(n, b)                                                          \
+	{                                                                                   \
+		.name = n, .desc = "Virtio block device", .bus = b,                         \
+		.size = sizeof(struct virtio_blk_pci), .props = blk_pci_props,              \
+		.user_creatable = true, .realize = blk_pci_realize, .reset = blk_pci_reset, \
+		.unrealize = blk_pci_unrealize,                                             \
+	}
+const struct device_class virtio_blk_pci_class = VIRTIO_BLK_PCI_CLASS("virtio-blk-pci", "pci");
+const struct device_class virtio_blk_pci_class_transitional =
+        VIRTIO_BLK_PCI_CLASS("virtio-blk-pci-transitional", "pci");
+const struct device_class virtio_blk_pci_class_non_transitional =
+        VIRTIO_BLK_PCI_CLASS("virtio-blk-pci-non-transitional", "pci");
+const struct device_class virtio_blk_pci_class_alias = VIRTIO_BLK_PCI_CLASS("virtio-blk", NULL);

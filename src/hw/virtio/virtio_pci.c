@@ -171,9 +171,12 @@ static uint32_t common_read(struct virtio_pci *vp, uint32_t off, unsigned size)
 	uint8_t img[CC_SIZE];
 	memset(img, 0, sizeof(img));
 	pci_set_long(img + CC_DFSELECT, vp->dfselect);
-	pci_set_long(img + CC_DF, vp->dfselect < 2 ? (uint32_t)(vdev->host_features >> (32 * vp->dfselect)) : 0);
+	pci_set_long(img + CC_DF,
+	             vp->dfselect < 2 ? (uint32_t)(vdev->host_features >> (32 * vp->dfselect)) : 0);
 	pci_set_long(img + CC_GFSELECT, vp->gfselect);
-	pci_set_long(img + CC_GF, vp->gfselect < 2 ? (uint32_t)(vdev->guest_features >> (32 * vp->gfselect)) : 0);
+	pci_set_long(img + CC_GF, vp->gfselect < 2 ?
+	                                  (uint32_t)(vdev->guest_features >> (32 * vp->gfselect)) :
+	                                  0);
 	pci_set_word(img + CC_MSIX, vdev->config_vector);
 	pci_set_word(img + CC_NUMQ, (uint16_t)vdev->nvqs);
 	img[CC_STATUS] = vdev->status;
@@ -198,8 +201,14 @@ static uint32_t common_read(struct virtio_pci *vp, uint32_t off, unsigned size)
 	return v;
 }
 
-static void set_lo(uint64_t *a, uint32_t v) { *a = (*a & ~0xffffffffull) | v; }
-static void set_hi(uint64_t *a, uint32_t v) { *a = (*a & 0xffffffffull) | (uint64_t)v << 32; }
+static void set_lo(uint64_t *a, uint32_t v)
+{
+	*a = (*a & ~0xffffffffull) | v;
+}
+static void set_hi(uint64_t *a, uint32_t v)
+{
+	*a = (*a & 0xffffffffull) | (uint64_t)v << 32;
+}
 
 static void common_write(struct virtio_pci *vp, uint32_t off, uint32_t val, unsigned size)
 {
@@ -207,13 +216,14 @@ static void common_write(struct virtio_pci *vp, uint32_t off, uint32_t val, unsi
 	struct virtqueue *vq = vp_cur_vq(vp);
 	/* Fields are written with their natural width (§4.1.3.1). */
 	static const uint8_t width[CC_SIZE] = {
-		[CC_DFSELECT] = 4, [CC_GFSELECT] = 4, [CC_GF] = 4, [CC_MSIX] = 2, [CC_STATUS] = 1,
-		[CC_Q_SELECT] = 2, [CC_Q_SIZE] = 2, [CC_Q_MSIX] = 2, [CC_Q_ENABLE] = 2,
-		[CC_Q_DESCLO] = 4, [CC_Q_DESCHI] = 4, [CC_Q_AVAILLO] = 4, [CC_Q_AVAILHI] = 4,
-		[CC_Q_USEDLO] = 4, [CC_Q_USEDHI] = 4,
+		[CC_DFSELECT] = 4,  [CC_GFSELECT] = 4, [CC_GF] = 4,       [CC_MSIX] = 2,
+		[CC_STATUS] = 1,    [CC_Q_SELECT] = 2, [CC_Q_SIZE] = 2,   [CC_Q_MSIX] = 2,
+		[CC_Q_ENABLE] = 2,  [CC_Q_DESCLO] = 4, [CC_Q_DESCHI] = 4, [CC_Q_AVAILLO] = 4,
+		[CC_Q_AVAILHI] = 4, [CC_Q_USEDLO] = 4, [CC_Q_USEDHI] = 4,
 	};
 	if (off >= CC_SIZE || width[off] != size) {
-		vm_log(vp->pci.dev.vm, VM_LOG_GUEST_ERRORS, "%s: common config write of %u bytes at 0x%x ignored\n",
+		vm_log(vp->pci.dev.vm, VM_LOG_GUEST_ERRORS,
+		       "%s: common config write of %u bytes at 0x%x ignored\n",
 		       vp->pci.dev.cls->name, size, off);
 		return;
 	}
@@ -238,12 +248,30 @@ static void common_write(struct virtio_pci *vp, uint32_t off, uint32_t val, unsi
 		if (qw && val == 1)
 			virtqueue_enable(vq);
 		break;
-	case CC_Q_DESCLO: if (qw) set_lo(&vq->desc_addr, val); break;
-	case CC_Q_DESCHI: if (qw) set_hi(&vq->desc_addr, val); break;
-	case CC_Q_AVAILLO: if (qw) set_lo(&vq->avail_addr, val); break;
-	case CC_Q_AVAILHI: if (qw) set_hi(&vq->avail_addr, val); break;
-	case CC_Q_USEDLO: if (qw) set_lo(&vq->used_addr, val); break;
-	case CC_Q_USEDHI: if (qw) set_hi(&vq->used_addr, val); break;
+	case CC_Q_DESCLO:
+		if (qw)
+			set_lo(&vq->desc_addr, val);
+		break;
+	case CC_Q_DESCHI:
+		if (qw)
+			set_hi(&vq->desc_addr, val);
+		break;
+	case CC_Q_AVAILLO:
+		if (qw)
+			set_lo(&vq->avail_addr, val);
+		break;
+	case CC_Q_AVAILHI:
+		if (qw)
+			set_hi(&vq->avail_addr, val);
+		break;
+	case CC_Q_USEDLO:
+		if (qw)
+			set_lo(&vq->used_addr, val);
+		break;
+	case CC_Q_USEDHI:
+		if (qw)
+			set_hi(&vq->used_addr, val);
+		break;
 	}
 }
 
@@ -296,7 +324,8 @@ static uint64_t legacy_read(void *opaque, uint64_t off, unsigned size)
 	if (off >= co)
 		return virtio_config_read(vdev, (uint32_t)(off - co), size);
 	switch (off) {
-	case L_HOST_FEATURES: return (uint32_t)vdev->host_features & ~VIRTIO_BIT(VIRTIO_F_BAD_FEATURE);
+	case L_HOST_FEATURES:
+		return (uint32_t)vdev->host_features & ~VIRTIO_BIT(VIRTIO_F_BAD_FEATURE);
 	case L_GUEST_FEATURES: return (uint32_t)vdev->guest_features;
 	case L_QUEUE_PFN: return vq ? (uint32_t)(vq->desc_addr >> 12) : 0;
 	case L_QUEUE_NUM: return vq ? vq->num_max : 0;
@@ -340,7 +369,8 @@ static void legacy_write(void *opaque, uint64_t off, uint64_t val, unsigned size
 			uint16_t num = vq->num_max;
 			uint64_t desc = (uint64_t)(uint32_t)val << 12;
 			uint64_t avail = desc + 16ull * num;
-			uint64_t used = (avail + 6 + 2ull * num + L_QUEUE_ALIGN - 1) & ~(uint64_t)(L_QUEUE_ALIGN - 1);
+			uint64_t used = (avail + 6 + 2ull * num + L_QUEUE_ALIGN - 1) &
+			                ~(uint64_t)(L_QUEUE_ALIGN - 1);
 			virtqueue_set_num(vq, num);
 			virtqueue_set_addrs(vq, desc, avail, used);
 			virtqueue_enable(vq);
@@ -366,7 +396,8 @@ static const struct io_ops legacy_ops = {
 
 /* ---- PCI configuration space: capabilities ------------------------- */
 
-static int add_vendor_cap(struct virtio_pci *vp, uint8_t type, uint8_t len, uint32_t off, uint32_t size)
+static int add_vendor_cap(struct virtio_pci *vp, uint8_t type, uint8_t len, uint32_t off,
+                          uint32_t size)
 {
 	int c = pci_add_capability(&vp->pci, PCI_CAP_ID_VNDR, len);
 	if (c < 0)
@@ -420,7 +451,9 @@ static void vp_config_write(struct pci_device *d, uint32_t addr, uint32_t val, u
 	if (vp->cfg_cap && addr < data + 4 && addr + size > data) {
 		uint32_t bar, off, len;
 		if (cfg_window(vp, &bar, &off, &len))
-			window_access(vp, true, pci_get_long(d->config + data) & (len == 4 ? ~0u : (1u << (8 * len)) - 1));
+			window_access(vp, true,
+			              pci_get_long(d->config + data) &
+			                      (len == 4 ? ~0u : (1u << (8 * len)) - 1));
 	}
 }
 
@@ -463,7 +496,7 @@ static uint32_t pow2_ceil(uint32_t v)
 }
 
 int virtio_pci_realize(struct virtio_pci *vp, struct virtio_device *vdev, uint32_t class_code,
-		       unsigned default_vectors, struct error **errp)
+                       unsigned default_vectors, struct error **errp)
 {
 	const char *name = vp->pci.dev.cls->name;
 	const char *dl = vp->disable_legacy ? vp->disable_legacy : "auto";
@@ -475,13 +508,23 @@ int virtio_pci_realize(struct virtio_pci *vp, struct virtio_device *vdev, uint32
 	/* auto: transitional on a conventional PCI bus, as QEMU. */
 	vp->legacy = b != 1 && legacy_device_id(vdev->device_id);
 	vp->modern = !vp->disable_modern;
+	/* The NAME-transitional / NAME-non-transitional variants fix the mode. */
+	size_t nl = strlen(name);
+	if (nl > 17 && !strcmp(name + nl - 17, "-non-transitional")) {
+		vp->legacy = false;
+		vp->modern = true;
+	} else if (nl > 13 && !strcmp(name + nl - 13, "-transitional")) {
+		vp->legacy = true;
+		vp->modern = true;
+	}
 	if (!vp->legacy && !vp->modern) {
 		error_setg(errp, "device cannot work as neither modern nor legacy mode is enabled");
 		return -1;
 	}
 	unsigned nvec = vp->vectors == VIRTIO_PCI_VECTORS_DEFAULT ? default_vectors : vp->vectors;
 	if (nvec > MSIX_MAX_VECTORS) {
-		error_setg(errp, "Property '%s.vectors' doesn't take value %u (maximum %d)", name, nvec, MSIX_MAX_VECTORS);
+		error_setg(errp, "Property '%s.vectors' doesn't take value %u (maximum %d)", name,
+		           nvec, MSIX_MAX_VECTORS);
 		return -1;
 	}
 	if (pci_device_realize(&vp->pci, errp) < 0)
@@ -494,9 +537,11 @@ int virtio_pci_realize(struct virtio_pci *vp, struct virtio_device *vdev, uint32
 		vdev->host_features &= ~VIRTIO_BIT(VIRTIO_F_VERSION_1);
 
 	if (vp->legacy)
-		pci_set_ids(&vp->pci, VIRTIO_PCI_VENDOR, legacy_device_id(vdev->device_id), 0, class_code);
+		pci_set_ids(&vp->pci, VIRTIO_PCI_VENDOR, legacy_device_id(vdev->device_id), 0,
+		            class_code);
 	else
-		pci_set_ids(&vp->pci, VIRTIO_PCI_VENDOR, (uint16_t)(0x1040 + vdev->device_id), 1, class_code);
+		pci_set_ids(&vp->pci, VIRTIO_PCI_VENDOR, (uint16_t)(0x1040 + vdev->device_id), 1,
+		            class_code);
 	/* Legacy drivers find the device type in the subsystem ID (§4.1.2.3). */
 	pci_set_subsystem(&vp->pci, VIRTIO_PCI_VENDOR, vp->legacy ? vdev->device_id : 0x1100);
 	pci_set_intx_pin(&vp->pci, 1);
@@ -509,14 +554,15 @@ int virtio_pci_realize(struct virtio_pci *vp, struct virtio_device *vdev, uint32
 			error_setg(errp, "%s: legacy configuration space too large", name);
 			goto fail;
 		}
-		if (pci_register_bar(&vp->pci, LEGACY_BAR, PCI_BAR_IO, size < 32 ? 32 : size, &legacy_ops, vp, errp) < 0)
+		if (pci_register_bar(&vp->pci, LEGACY_BAR, PCI_BAR_IO, size < 32 ? 32 : size,
+		                     &legacy_ops, vp, errp) < 0)
 			goto fail;
 	}
 	if (nvec && msix_init_bar(&vp->msix, &vp->pci, nvec, MSIX_BAR, errp) < 0)
 		goto fail;
 	if (vp->modern) {
-		if (pci_register_bar(&vp->pci, MODERN_BAR, PCI_BAR_MEM64 | PCI_BAR_PREFETCH, MODERN_BAR_SIZE, &modern_ops, vp,
-				     errp) < 0)
+		if (pci_register_bar(&vp->pci, MODERN_BAR, PCI_BAR_MEM64 | PCI_BAR_PREFETCH,
+		                     MODERN_BAR_SIZE, &modern_ops, vp, errp) < 0)
 			goto fail;
 		int c1 = add_vendor_cap(vp, VIRTIO_PCI_CAP_COMMON_CFG, 16, COMMON_OFF, REGION_SIZE);
 		int c2 = add_vendor_cap(vp, VIRTIO_PCI_CAP_ISR_CFG, 16, ISR_OFF, REGION_SIZE);

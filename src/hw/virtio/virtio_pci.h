@@ -30,33 +30,41 @@ struct virtio_pci {
 	struct virtio_device *vdev;
 	struct msix msix;
 	/* properties */
-	char *disable_legacy;  /* "on", "off", "auto" (auto = off on this bus) */
+	char *disable_legacy; /* "on", "off", "auto" (auto = off on this bus) */
 	bool disable_modern;
-	uint32_t vectors;      /* MSI-X vectors; VIRTIO_PCI_VECTORS_DEFAULT = device's choice */
-	bool ioeventfd;        /* accepted for QEMU compatibility: notifications are synchronous */
+	uint32_t vectors; /* MSI-X vectors; VIRTIO_PCI_VECTORS_DEFAULT = device's choice */
+	bool ioeventfd;   /* accepted for QEMU compatibility: notifications are synchronous */
 	/* state */
 	bool legacy, modern;
 	uint32_t dfselect, gfselect;
 	uint16_t queue_sel;
-	uint8_t cfg_cap;       /* offset of the PCI configuration access capability */
+	uint8_t cfg_cap; /* offset of the PCI configuration access capability */
 };
 
-#define VIRTIO_PCI_PROPS                                                                                          \
-	PCI_DEVICE_PROPS,                                                                                         \
-	{ "disable-legacy", PROP_STR, offsetof(struct virtio_pci, disable_legacy), "auto", "on/off/auto" },        \
-	{ "disable-modern", PROP_BOOL, offsetof(struct virtio_pci, disable_modern), "off", "on/off" },             \
-	{ "vectors", PROP_U32, offsetof(struct virtio_pci, vectors), "4294967295",                                 \
-	  "number of MSI-X vectors (0 = INTx only)" },                                                             \
-	{ "ioeventfd", PROP_BOOL, offsetof(struct virtio_pci, ioeventfd), "on", "on/off" }
+#define VIRTIO_PCI_PROPS                                                                           \
+	PCI_DEVICE_PROPS,                                                                          \
+	        { "disable-legacy", PROP_STR, offsetof(struct virtio_pci, disable_legacy), "auto", \
+		  "on/off/auto" },                                                                 \
+	        { "disable-modern", PROP_BOOL, offsetof(struct virtio_pci, disable_modern), "off", \
+		  "on/off" },                                                                      \
+	        { "vectors", PROP_U32, offsetof(struct virtio_pci, vectors), "4294967295",         \
+		  "number of MSI-X vectors (0 = INTx only)" },                                     \
+	{                                                                                          \
+		"ioeventfd", PROP_BOOL, offsetof(struct virtio_pci, ioeventfd), "on", "on/off"     \
+	}
 
 /* Realize the PCI side for vdev (already virtio_init'ed, queues set).
  * class_code is the 24-bit PCI class; default_vectors is used when the
  * vectors property was not given. */
 int virtio_pci_realize(struct virtio_pci *vp, struct virtio_device *vdev, uint32_t class_code,
-		       unsigned default_vectors, struct error **errp);
+                       unsigned default_vectors, struct error **errp);
 /* Machine reset: PCI header, MSI-X, and the virtio device. */
 void virtio_pci_reset(struct virtio_pci *vp);
 void virtio_pci_unrealize(struct virtio_pci *vp);
 struct vm *virtio_pci_vm(struct virtio_device *vdev);
 
+/* Device classes come in QEMU's four spellings: NAME-pci, NAME-pci-transitional,
+ * NAME-pci-non-transitional (the interface fixed; virtio_pci_realize looks at
+ * the class name) and the short alias NAME, which -device help does not list
+ * (bus NULL). */
 #endif

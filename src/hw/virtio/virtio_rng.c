@@ -19,9 +19,9 @@
 struct virtio_rng {
 	struct virtio_device vdev;
 	struct vm *vm;
-	uint64_t max_bytes;    /* property max-bytes */
-	uint32_t period_ms;    /* property period */
-	uint64_t quota;        /* bytes left in this period */
+	uint64_t max_bytes; /* property max-bytes */
+	uint32_t period_ms; /* property period */
+	uint64_t quota;     /* bytes left in this period */
 	struct timer timer;
 	bool timer_ready;
 };
@@ -145,20 +145,24 @@ static void rng_pci_unrealize(struct device *d)
 
 static const struct prop rng_pci_props[] = {
 	VIRTIO_PCI_PROPS,
-	{ "max-bytes", PROP_U64, offsetof(struct virtio_rng_pci, rng.max_bytes), "9223372036854775807",
-	  "bytes of entropy per period" },
-	{ "period", PROP_U32, offsetof(struct virtio_rng_pci, rng.period_ms), "65536", "period in milliseconds" },
+	{ "max-bytes", PROP_U64, offsetof(struct virtio_rng_pci, rng.max_bytes),
+	  "9223372036854775807", "bytes of entropy per period" },
+	{ "period", PROP_U32, offsetof(struct virtio_rng_pci, rng.period_ms), "65536",
+	  "period in milliseconds" },
 	PROP_END,
 };
 
-const struct device_class virtio_rng_pci_class = {
-	.name = "virtio-rng-pci",
-	.desc = "Virtio random number generator",
-	.bus = "pci",
-	.size = sizeof(struct virtio_rng_pci),
-	.props = rng_pci_props,
-	.user_creatable = true,
-	.realize = rng_pci_realize,
-	.reset = rng_pci_reset,
-	.unrealize = rng_pci_unrealize,
-};
+/* The class under QEMU's four names (see virtio_pci.h). */
+#define VIRTIO_RNG_PCI_CLASS(n, b)                                                          \
+	{                                                                                   \
+		.name = n, .desc = "Virtio random number generator", .bus = b,              \
+		.size = sizeof(struct virtio_rng_pci), .props = rng_pci_props,              \
+		.user_creatable = true, .realize = rng_pci_realize, .reset = rng_pci_reset, \
+		.unrealize = rng_pci_unrealize,                                             \
+	}
+const struct device_class virtio_rng_pci_class = VIRTIO_RNG_PCI_CLASS("virtio-rng-pci", "pci");
+const struct device_class virtio_rng_pci_class_transitional =
+        VIRTIO_RNG_PCI_CLASS("virtio-rng-pci-transitional", "pci");
+const struct device_class virtio_rng_pci_class_non_transitional =
+        VIRTIO_RNG_PCI_CLASS("virtio-rng-pci-non-transitional", "pci");
+const struct device_class virtio_rng_pci_class_alias = VIRTIO_RNG_PCI_CLASS("virtio-rng", NULL);

@@ -83,7 +83,10 @@ struct virtio_serial_pci {
 	struct virtio_serial vser;
 };
 
-static unsigned rxq_of(uint32_t id) { return id ? 2 + 2 * id : 0; }
+static unsigned rxq_of(uint32_t id)
+{
+	return id ? 2 + 2 * id : 0;
+}
 
 /* ---- control messages -------------------------------------------- */
 
@@ -110,12 +113,14 @@ static void ctrl_flush(struct virtio_serial *vs)
 		virtqueue_notify(vq);
 }
 
-static void ctrl_send(struct virtio_serial *vs, uint32_t id, uint16_t event, uint16_t value, const char *extra)
+static void ctrl_send(struct virtio_serial *vs, uint32_t id, uint16_t event, uint16_t value,
+                      const char *extra)
 {
 	size_t xl = extra ? strlen(extra) : 0;
 	if (vs->npending >= VSER_CTRL_PENDING_MAX) {
 		/* A driver that queues no control buffers loses messages. */
-		vm_log(vs->vm, VM_LOG_GUEST_ERRORS, "virtio-serial: control queue full, event %u dropped\n", event);
+		vm_log(vs->vm, VM_LOG_GUEST_ERRORS,
+		       "virtio-serial: control queue full, event %u dropped\n", event);
 		return;
 	}
 	struct ctrl_msg *m = malloc(sizeof(*m) + 8 + xl);
@@ -164,7 +169,8 @@ static void ctrl_handle(struct virtio_serial *vs, const uint8_t *msg)
 	memcpy(&value, msg + 6, 2);
 	if (event == VIRTIO_CONSOLE_DEVICE_READY) {
 		if (!value) {
-			vm_log(vs->vm, VM_LOG_GUEST_ERRORS, "virtio-serial: the driver failed to initialise\n");
+			vm_log(vs->vm, VM_LOG_GUEST_ERRORS,
+			       "virtio-serial: the driver failed to initialise\n");
 			return;
 		}
 		for (uint32_t i = 0; i < vs->max_ports; i++)
@@ -174,7 +180,8 @@ static void ctrl_handle(struct virtio_serial *vs, const uint8_t *msg)
 	}
 	struct vser_port *p = id < vs->max_ports ? vs->ports[id] : NULL;
 	if (!p) {
-		vm_log(vs->vm, VM_LOG_GUEST_ERRORS, "virtio-serial: control event %u for unknown port %u\n", event, id);
+		vm_log(vs->vm, VM_LOG_GUEST_ERRORS,
+		       "virtio-serial: control event %u for unknown port %u\n", event, id);
 		return;
 	}
 	switch (event) {
@@ -182,7 +189,8 @@ static void ctrl_handle(struct virtio_serial *vs, const uint8_t *msg)
 		if (value)
 			port_announce(vs, p);
 		else
-			vm_log(vs->vm, VM_LOG_GUEST_ERRORS, "virtio-serial: the driver could not add port %u\n", id);
+			vm_log(vs->vm, VM_LOG_GUEST_ERRORS,
+			       "virtio-serial: the driver could not add port %u\n", id);
 		break;
 	case VIRTIO_CONSOLE_PORT_OPEN:
 		p->guest_connected = value != 0;
@@ -190,7 +198,8 @@ static void ctrl_handle(struct virtio_serial *vs, const uint8_t *msg)
 			chardev_accept_input(p->chr);
 		break;
 	default:
-		vm_log(vs->vm, VM_LOG_GUEST_ERRORS, "virtio-serial: unexpected control event %u\n", event);
+		vm_log(vs->vm, VM_LOG_GUEST_ERRORS, "virtio-serial: unexpected control event %u\n",
+		       event);
 	}
 }
 
@@ -204,7 +213,8 @@ static void ctrl_tx_handle(struct virtio_device *vdev, struct virtqueue *vq)
 		if (iov_to_buf(e->out, e->out_num, 0, msg, sizeof(msg)) == sizeof(msg))
 			ctrl_handle(vs, msg);
 		else
-			vm_log(vs->vm, VM_LOG_GUEST_ERRORS, "virtio-serial: short control message\n");
+			vm_log(vs->vm, VM_LOG_GUEST_ERRORS,
+			       "virtio-serial: short control message\n");
 		virtqueue_push(vq, e, 0);
 		free(e);
 		used = true;
@@ -275,7 +285,8 @@ static void port_receive(void *opaque, const uint8_t *buf, size_t len)
 		struct virtq_elem *e = virtqueue_pop(vq, sizeof(*e));
 		if (!e) {
 			/* More than can_receive allowed: the rest is lost. */
-			vm_log(vs->vm, VM_LOG_GUEST_ERRORS, "virtio-serial: port %u: %zu bytes dropped\n", p->id, len);
+			vm_log(vs->vm, VM_LOG_GUEST_ERRORS,
+			       "virtio-serial: port %u: %zu bytes dropped\n", p->id, len);
 			break;
 		}
 		size_t n = iov_from_buf(e->in, e->in_num, 0, buf, len);
@@ -339,8 +350,13 @@ static int vser_pci_realize(struct device *d, struct error **errp)
 	vs->vdev.ops = &vser_ops;
 	vs->pending_tail = &vs->pending;
 	for (unsigned q = 0; q < nvqs; q++) {
-		virtqueue_handler *h = q == CTRL_RXQ ? ctrl_rx_handle : q == CTRL_TXQ ? ctrl_tx_handle : (q & 1) ? tx_handle : rx_handle;
-		virtio_set_queue(&vs->vdev, q, q == CTRL_RXQ || q == CTRL_TXQ ? VSER_CTRL_QUEUE_SIZE : VSER_QUEUE_SIZE, h);
+		virtqueue_handler *h = q == CTRL_RXQ ? ctrl_rx_handle :
+		                       q == CTRL_TXQ ? ctrl_tx_handle :
+		                       (q & 1)       ? tx_handle :
+		                                       rx_handle;
+		virtio_set_queue(
+		        &vs->vdev, q,
+		        q == CTRL_RXQ || q == CTRL_TXQ ? VSER_CTRL_QUEUE_SIZE : VSER_QUEUE_SIZE, h);
 	}
 	vs->vdev.host_features |= VIRTIO_BIT(VIRTIO_CONSOLE_F_MULTIPORT);
 	/* config: cols, rows, max_nr_ports, emerg_wr (§5.3.4) */
@@ -373,21 +389,28 @@ static void vser_pci_unrealize(struct device *d)
 
 static const struct prop vser_pci_props[] = {
 	VIRTIO_PCI_PROPS,
-	{ "max_ports", PROP_U32, offsetof(struct virtio_serial_pci, vser.max_ports), "31", "maximum number of ports" },
+	{ "max_ports", PROP_U32, offsetof(struct virtio_serial_pci, vser.max_ports), "31",
+	  "maximum number of ports" },
 	PROP_END,
 };
 
-const struct device_class virtio_serial_pci_class = {
-	.name = "virtio-serial-pci",
-	.desc = "Virtio serial device (virtio-serial-bus for virtconsole and virtserialport)",
-	.bus = "pci",
-	.size = sizeof(struct virtio_serial_pci),
-	.props = vser_pci_props,
-	.user_creatable = true,
-	.realize = vser_pci_realize,
-	.reset = vser_pci_reset,
-	.unrealize = vser_pci_unrealize,
-};
+/* The class under QEMU's four names (see virtio_pci.h). */
+#define VIRTIO_SERIAL_PCI_CLASS(n, b)                                                                  \
+	{                                                                                              \
+		.name = n,                                                                             \
+		.desc = "Virtio serial device (virtio-serial-bus for virtconsole and virtserialport)", \
+		.bus = b, .size = sizeof(struct virtio_serial_pci), .props = vser_pci_props,           \
+		.user_creatable = true, .realize = vser_pci_realize, .reset = vser_pci_reset,          \
+		.unrealize = vser_pci_unrealize,                                                       \
+	}
+const struct device_class virtio_serial_pci_class =
+        VIRTIO_SERIAL_PCI_CLASS("virtio-serial-pci", "pci");
+const struct device_class virtio_serial_pci_class_transitional =
+        VIRTIO_SERIAL_PCI_CLASS("virtio-serial-pci-transitional", "pci");
+const struct device_class virtio_serial_pci_class_non_transitional =
+        VIRTIO_SERIAL_PCI_CLASS("virtio-serial-pci-non-transitional", "pci");
+const struct device_class virtio_serial_pci_class_alias =
+        VIRTIO_SERIAL_PCI_CLASS("virtio-serial", NULL);
 
 /* ---- ports --------------------------------------------------------- */
 
@@ -402,7 +425,7 @@ static struct virtio_serial *find_bus(struct vm *vm, const char *bus, struct err
 		bl = dot ? (size_t)(dot - bus) : strlen(bus);
 	}
 	for (struct device *d = vm->devices; d; d = d->next) {
-		if (d->cls != &virtio_serial_pci_class)
+		if (d->cls->realize != vser_pci_realize)
 			continue;
 		if (bus && !(d->id && strlen(d->id) == bl && !strncmp(d->id, bus, bl)))
 			continue;
@@ -428,25 +451,33 @@ static int port_realize(struct device *d, struct error **errp)
 		for (id = p->is_console ? 0 : 1; id < vs->max_ports && vs->ports[id]; id++)
 			;
 		if (id >= vs->max_ports) {
-			error_setg(errp, "virtio-serial-bus: Maximum port limit for this device reached");
+			error_setg(errp,
+			           "virtio-serial-bus: Maximum port limit for this device reached");
 			return -1;
 		}
 	} else if (id >= vs->max_ports) {
-		error_setg(errp, "virtio-serial-bus: Out-of-range port id specified, max. allowed: %u", vs->max_ports - 1);
+		error_setg(errp,
+		           "virtio-serial-bus: Out-of-range port id specified, max. allowed: %u",
+		           vs->max_ports - 1);
 		return -1;
 	} else if (vs->ports[id]) {
 		error_setg(errp, "virtio-serial-bus: A port already exists at id %u", id);
 		return -1;
 	}
 	if (id == 0 && !p->is_console) {
-		error_setg(errp, "Port number 0 on virtio-serial devices reserved for virtconsole devices for backward "
-				 "compatibility.");
+		error_setg(
+		        errp,
+		        "Port number 0 on virtio-serial devices reserved for virtconsole devices for backward "
+		        "compatibility.");
 		return -1;
 	}
 	if (p->name)
 		for (uint32_t i = 0; i < vs->max_ports; i++)
-			if (vs->ports[i] && vs->ports[i]->name && !strcmp(vs->ports[i]->name, p->name)) {
-				error_setg(errp, "virtio-serial-bus: A port already exists by name %s", p->name);
+			if (vs->ports[i] && vs->ports[i]->name &&
+			    !strcmp(vs->ports[i]->name, p->name)) {
+				error_setg(errp,
+				           "virtio-serial-bus: A port already exists by name %s",
+				           p->name);
 				return -1;
 			}
 	p->id = id;
@@ -479,7 +510,8 @@ static void port_unrealize(struct device *d)
 }
 
 static const struct prop port_props[] = {
-	{ "chardev", PROP_CHARDEV, offsetof(struct vser_port, chr), NULL, "ID of a chardev to use as a backend" },
+	{ "chardev", PROP_CHARDEV, offsetof(struct vser_port, chr), NULL,
+	  "ID of a chardev to use as a backend" },
 	{ "name", PROP_STR, offsetof(struct vser_port, name), NULL, "port name seen by the guest" },
 	{ "nr", PROP_U32, offsetof(struct vser_port, nr), "4294967295", "port number" },
 	{ "bus", PROP_STR, offsetof(struct vser_port, bus), NULL, "virtio-serial bus (ID.0)" },

@@ -18,7 +18,8 @@
 
 #include "hw/virtio/virtio.h"
 
-_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "virtqueue.c assumes a little-endian host");
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+               "virtqueue.c assumes a little-endian host");
 
 /* Copy n bytes of shared guest memory; the compiler barrier makes sure the
  * copy is what later code uses (no re-reads of guest memory). */
@@ -58,9 +59,18 @@ struct vring_desc {
 #define USED_IDX 2
 #define USED_RING(i) (4 + 8 * (size_t)(i))
 
-static size_t desc_size(uint16_t num) { return 16 * (size_t)num; }
-static size_t avail_size(uint16_t num) { return 6 + 2 * (size_t)num; } /* with used_event */
-static size_t used_size(uint16_t num) { return 6 + 8 * (size_t)num; }  /* with avail_event */
+static size_t desc_size(uint16_t num)
+{
+	return 16 * (size_t)num;
+}
+static size_t avail_size(uint16_t num)
+{
+	return 6 + 2 * (size_t)num;
+} /* with used_event */
+static size_t used_size(uint16_t num)
+{
+	return 6 + 8 * (size_t)num;
+} /* with avail_event */
 
 bool virtqueue_ready(struct virtqueue *vq)
 {
@@ -110,23 +120,27 @@ int virtqueue_enable(struct virtqueue *vq)
 	vq->mapped = false;
 	/* §2.7: split queue sizes are powers of two up to 32768; ours up to num_max. */
 	if (!num || num > vq->num_max || (num & (num - 1))) {
-		virtio_error(vdev, "queue %u: invalid size %u (max %u)", vq->index, num, vq->num_max);
+		virtio_error(vdev, "queue %u: invalid size %u (max %u)", vq->index, num,
+		             vq->num_max);
 		return -1;
 	}
 	/* §2.7.2 alignment: descriptors 16, driver area 2, device area 4. */
 	if ((vq->desc_addr & 15) || (vq->avail_addr & 1) || (vq->used_addr & 3)) {
-		virtio_error(vdev, "queue %u: misaligned rings (desc 0x%llx avail 0x%llx used 0x%llx)", vq->index,
-			     (unsigned long long)vq->desc_addr, (unsigned long long)vq->avail_addr,
-			     (unsigned long long)vq->used_addr);
+		virtio_error(vdev,
+		             "queue %u: misaligned rings (desc 0x%llx avail 0x%llx used 0x%llx)",
+		             vq->index, (unsigned long long)vq->desc_addr,
+		             (unsigned long long)vq->avail_addr, (unsigned long long)vq->used_addr);
 		return -1;
 	}
 	vq->desc = map_ring(vdev, vq->desc_addr, desc_size(num), false);
 	vq->avail = map_ring(vdev, vq->avail_addr, avail_size(num), false);
 	vq->used = map_ring(vdev, vq->used_addr, used_size(num), true);
 	if (!vq->desc || !vq->avail || !vq->used) {
-		virtio_error(vdev, "queue %u: rings outside guest RAM (desc 0x%llx avail 0x%llx used 0x%llx, size %u)",
-			     vq->index, (unsigned long long)vq->desc_addr, (unsigned long long)vq->avail_addr,
-			     (unsigned long long)vq->used_addr, num);
+		virtio_error(
+		        vdev,
+		        "queue %u: rings outside guest RAM (desc 0x%llx avail 0x%llx used 0x%llx, size %u)",
+		        vq->index, (unsigned long long)vq->desc_addr,
+		        (unsigned long long)vq->avail_addr, (unsigned long long)vq->used_addr, num);
 		vq->desc = vq->avail = vq->used = NULL;
 		return -1;
 	}
@@ -148,10 +162,11 @@ void virtqueue_kick(struct virtqueue *vq)
  * the ring holds (§2.7.13.3).  0 or -1 (broken). */
 static int refresh_avail(struct virtqueue *vq)
 {
-	uint16_t idx = __atomic_load_n((const uint16_t *)(const void *)(vq->avail + AVAIL_IDX), __ATOMIC_ACQUIRE);
+	uint16_t idx = __atomic_load_n((const uint16_t *)(const void *)(vq->avail + AVAIL_IDX),
+	                               __ATOMIC_ACQUIRE);
 	if ((uint16_t)(idx - vq->last_avail) > vq->num) {
-		virtio_error(vq->vdev, "queue %u: available index moved from %u to %u (size %u)", vq->index,
-			     vq->last_avail, idx, vq->num);
+		virtio_error(vq->vdev, "queue %u: available index moved from %u to %u (size %u)",
+		             vq->index, vq->last_avail, idx, vq->num);
 		return -1;
 	}
 	vq->shadow_avail = idx;
@@ -200,13 +215,14 @@ static int map_buffer(struct virtqueue *vq, uint64_t addr, uint32_t len, bool wr
 	while (left) {
 		uint64_t got = 0;
 		if (*niov >= VIRTQ_MAX_IOV) {
-			virtio_error(vdev, "queue %u: descriptor chain maps to too many pieces", vq->index);
+			virtio_error(vdev, "queue %u: descriptor chain maps to too many pieces",
+			             vq->index);
 			return -1;
 		}
 		void *p = vdev->mem.map(vdev->mem.opaque, addr, left, write, &got);
 		if (!p || !got || got > left) {
 			virtio_error(vdev, "queue %u: buffer 0x%llx+%u is not guest RAM", vq->index,
-				     (unsigned long long)addr, len);
+			             (unsigned long long)addr, len);
 			return -1;
 		}
 		vdev->scratch_iov[*niov].iov_base = p;
@@ -224,7 +240,7 @@ static int map_buffer(struct virtqueue *vq, uint64_t addr, uint32_t len, bool wr
  * Returns 0 with *niov pieces of which the first *nout are readable, or -1
  * after virtio_error. */
 static int parse_chain(struct virtqueue *vq, uint16_t head, unsigned *niov, unsigned *nout,
-		       uint64_t *out_len, uint64_t *in_len)
+                       uint64_t *out_len, uint64_t *in_len)
 {
 	struct virtio_device *vdev = vq->vdev;
 	const uint8_t *table = vq->desc;
@@ -233,7 +249,8 @@ static int parse_chain(struct virtqueue *vq, uint16_t head, unsigned *niov, unsi
 	*niov = *nout = 0;
 	*out_len = *in_len = 0;
 	if (head >= vq->num) {
-		virtio_error(vdev, "queue %u: head descriptor %u out of range (size %u)", vq->index, head, vq->num);
+		virtio_error(vdev, "queue %u: head descriptor %u out of range (size %u)", vq->index,
+		             head, vq->num);
 		return -1;
 	}
 	for (;;) {
@@ -243,26 +260,32 @@ static int parse_chain(struct virtqueue *vq, uint16_t head, unsigned *niov, unsi
 			/* §2.7.5.3.1: only with the feature, never nested, not with
 			 * NEXT; lemu also wants it to be the whole chain. */
 			if (!virtio_has_feature(vdev, VIRTIO_RING_F_INDIRECT_DESC)) {
-				virtio_error(vdev, "queue %u: indirect descriptor without VIRTIO_RING_F_INDIRECT_DESC",
-					     vq->index);
+				virtio_error(
+				        vdev,
+				        "queue %u: indirect descriptor without VIRTIO_RING_F_INDIRECT_DESC",
+				        vq->index);
 				return -1;
 			}
 			if (indirect || count) {
-				virtio_error(vdev, "queue %u: indirect descriptor inside a chain", vq->index);
+				virtio_error(vdev, "queue %u: indirect descriptor inside a chain",
+				             vq->index);
 				return -1;
 			}
 			if (d.flags & VIRTQ_DESC_F_NEXT) {
-				virtio_error(vdev, "queue %u: indirect descriptor with NEXT", vq->index);
+				virtio_error(vdev, "queue %u: indirect descriptor with NEXT",
+				             vq->index);
 				return -1;
 			}
 			if (!d.len || d.len % 16 || d.len / 16 > VIRTQ_MAX_CHAIN) {
-				virtio_error(vdev, "queue %u: indirect table of bad length %u", vq->index, d.len);
+				virtio_error(vdev, "queue %u: indirect table of bad length %u",
+				             vq->index, d.len);
 				return -1;
 			}
 			const uint8_t *t = map_ring(vdev, d.addr, d.len, false);
 			if (!t) {
-				virtio_error(vdev, "queue %u: indirect table 0x%llx+%u is not guest RAM", vq->index,
-					     (unsigned long long)d.addr, d.len);
+				virtio_error(vdev,
+				             "queue %u: indirect table 0x%llx+%u is not guest RAM",
+				             vq->index, (unsigned long long)d.addr, d.len);
 				return -1;
 			}
 			table = t;
@@ -273,7 +296,8 @@ static int parse_chain(struct virtqueue *vq, uint16_t head, unsigned *niov, unsi
 		}
 		/* A chain visits each descriptor at most once: longer means a loop. */
 		if (++count > tsize || count > VIRTQ_MAX_CHAIN) {
-			virtio_error(vdev, "queue %u: descriptor chain longer than %u (loop?)", vq->index, tsize);
+			virtio_error(vdev, "queue %u: descriptor chain longer than %u (loop?)",
+			             vq->index, tsize);
 			return -1;
 		}
 		if (!d.len) {
@@ -283,7 +307,8 @@ static int parse_chain(struct virtqueue *vq, uint16_t head, unsigned *niov, unsi
 		bool write = d.flags & VIRTQ_DESC_F_WRITE;
 		if (!write && seen_write) {
 			/* §2.7.4.2: device-writable buffers come after readable ones. */
-			virtio_error(vdev, "queue %u: readable descriptor after a writable one", vq->index);
+			virtio_error(vdev, "queue %u: readable descriptor after a writable one",
+			             vq->index);
 			return -1;
 		}
 		seen_write |= write;
@@ -299,7 +324,8 @@ static int parse_chain(struct virtqueue *vq, uint16_t head, unsigned *niov, unsi
 			break;
 		i = d.next;
 		if (i >= tsize) {
-			virtio_error(vdev, "queue %u: next descriptor %u out of range (%u)", vq->index, i, tsize);
+			virtio_error(vdev, "queue %u: next descriptor %u out of range (%u)",
+			             vq->index, i, tsize);
 			return -1;
 		}
 	}
@@ -320,7 +346,8 @@ void *virtqueue_pop(struct virtqueue *vq, size_t size)
 			return NULL;
 	}
 	if (vq->inflight >= vq->num) {
-		virtio_error(vdev, "queue %u: more buffers in flight than the ring holds", vq->index);
+		virtio_error(vdev, "queue %u: more buffers in flight than the ring holds",
+		             vq->index);
 		return NULL;
 	}
 	uint16_t head = ld16(vq->avail + AVAIL_RING(vq->last_avail % vq->num));
@@ -336,7 +363,8 @@ void *virtqueue_pop(struct virtqueue *vq, size_t size)
 		size = sizeof(struct virtq_elem);
 	size_t base = (size + 15) & ~(size_t)15;
 	unsigned nin = niov - nout;
-	struct virtq_elem *e = calloc(1, base + niov * sizeof(struct iovec) + nin * sizeof(uint64_t));
+	struct virtq_elem *e =
+	        calloc(1, base + niov * sizeof(struct iovec) + nin * sizeof(uint64_t));
 	if (!e) {
 		virtio_error(vdev, "queue %u: out of memory", vq->index);
 		return NULL;
@@ -484,7 +512,8 @@ size_t iov_from_buf(const struct iovec *iov, unsigned n, size_t off, const void 
 	return done;
 }
 
-int iov_slice(const struct iovec *iov, unsigned n, size_t off, size_t len, struct iovec *out, unsigned cap)
+int iov_slice(const struct iovec *iov, unsigned n, size_t off, size_t len, struct iovec *out,
+              unsigned cap)
 {
 	unsigned k = 0;
 	for (unsigned i = 0; i < n && len; i++) {
