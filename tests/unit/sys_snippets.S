@@ -12,7 +12,7 @@
 	.globl t32_start, t32_ring3, t32_gate_target, t32_stub_table, t32_end_handler
 	.globl t64_start, t64_stub_table, t64_lstar, t64_end_handler, t64_after_syscall
 	.globl treal_start, treal_handler
-	.globl tdf_start, Ldf_mov
+	.globl tdf_start, Ldf_mov, ttask_start, ttask_b, tdf_task
 	.globl L32_int30, L32_div, L32_movds, L32_moves, L32_movss, L32_ud2, L32_int3, L32_inb, L32_cli, L32_int30r3, L32_int80
 	.globl L64_int40, L64_int41, L64_pf, L64_hlt
 	.p2align 4
@@ -153,6 +153,40 @@ tdf_start:
 Ldf_mov:
 	mov %ax, %ds			/* #GP, whose gate is not present: #NP -> #DF */
 1:	hlt
+
+/* ---- hardware task switches (32-bit TSS) -------------------------- */
+ttask_start:
+	lcall $0x50, $0			/* CALL to TSS B: NT, back link */
+	pushf
+	pop %eax
+	and $0x4200, %eax
+	out %eax, $0xf0			/* back in A after B's IRET: NT clear */
+	str %ax
+	movzwl %ax, %eax
+	out %eax, $0xf0			/* TR = 0x30 */
+	ljmp $0x50, $0			/* JMP to B: B resumes after its IRET */
+	mov $0xe0d, %eax		/* B jumped back to A */
+	out %eax, $0xf0
+	hlt
+ttask_b:
+	pushf
+	pop %eax
+	and $0x4200, %eax
+	out %eax, $0xf0			/* NT set by the CALL */
+	str %ax
+	movzwl %ax, %eax
+	out %eax, $0xf0			/* TR = 0x50 */
+	mov %ebx, %eax
+	out %eax, $0xf0			/* EBX from the TSS */
+	iret				/* NT: back to the caller task */
+	ljmp $0x30, $0
+tdf_task:				/* #DF through an IDT task gate */
+	pop %eax
+	out %eax, $0xf0			/* error code on the new task's stack */
+	str %ax
+	movzwl %ax, %eax
+	out %eax, $0xf0
+	hlt
 
 /* ---- real mode ---------------------------------------------------- */
 	.code16

@@ -19,7 +19,8 @@ static int sys_test_log;
 extern const char snip_base[], snip_end[];
 extern const char t32_start[], t32_ring3[], t32_gate_target[], t32_stub_table[], t32_end_handler[];
 extern const char t64_start[], t64_stub_table[], t64_lstar[], t64_end_handler[], t64_after_syscall[];
-extern const char treal_start[], treal_handler[], tdf_start[], Ldf_mov[];
+extern const char treal_start[], treal_handler[], tdf_start[], Ldf_mov[], ttask_start[], ttask_b[],
+	tdf_task[];
 extern const char L32_int30[], L32_div[], L32_movds[], L32_moves[], L32_movss[], L32_ud2[],
 	L32_int3[], L32_inb[], L32_cli[], L32_int30r3[], L32_int80[];
 extern const char L64_int40[], L64_int41[], L64_pf[], L64_hlt[];
@@ -223,6 +224,78 @@ static void test_double_fault(void)
 	}
 }
 
+static void test_task(void)
+{
+	struct sysmini m;
+	if (setup(&m)) {
+		tap_ok(0, "task switch: setup");
+		return;
+	}
+	struct cpu *c = &m.cpu;
+	const uint32_t tss_b = 0x7000;
+	build_t32(&m);
+	gdt_sys(&m, 0x30, G_TSS, 0x67, 0x8b); /* A: busy, the current task */
+	gdt_sys(&m, 0x50, tss_b, 0x67, 0x89); /* B: available */
+	w32(&m, tss_b + 0x20, A(ttask_b));
+	w32(&m, tss_b + 0x24, 2);
+	w32(&m, tss_b + 0x34, 0xb0b);      /* EBX */
+	w32(&m, tss_b + 0x38, 0x70000);    /* ESP */
+	for (int s = 0; s < 6; s++)
+		w32(&m, tss_b + 0x48 + 4 * s, s == SEG_CS ? 0x08 : 0x10);
+	state32(&m, 0x08, 0x10, 0x57, 0x7ff);
+	c->tr.sel = 0x30;
+	c->tr.base = G_TSS;
+	c->tr.limit = 0x67;
+	c->tr.flags = 0x8b00;
+	c->rip = A(ttask_start);
+	int r = sysmini_run(&m, 100000);
+	unsigned i = 0;
+	tap_ok(r == 257, "task switch: ends halted (got %d)", r);
+	EXPECT(&m, &i, "CALL to a TSS: NT set, TR, registers from the TSS", 0x4000, 0x50, 0xb0b);
+	EXPECT(&m, &i, "IRET with NT returns to the caller task", 0, 0x30);
+	EXPECT(&m, &i, "JMP to the task and back by JMP", 0xe0d);
+	uint32_t hb, ha, link;
+	memcpy(&ha, m.ram + G_GDT + 0x34, 4);
+	memcpy(&hb, m.ram + G_GDT + 0x54, 4);
+	memcpy(&link, m.ram + tss_b, 4);
+	tap_ok(((ha >> 8) & 15) == 11 && ((hb >> 8) & 15) == 9 && c->tr.sel == 0x30,
+	       "busy bits follow the running task (A %u, B %u, TR %#x)", (ha >> 8) & 15, (hb >> 8) & 15,
+	       c->tr.sel);
+	tap_ok((link & 0xffff) == 0x30 && (c->cr0 & 8), "back link of the called task, CR0.TS set");
+	sysmini_fini(&m);
+
+	/* #DF through a task gate, as 32-bit Linux handles it */
+	if (setup(&m)) {
+		tap_ok(0, "task gate: setup");
+		return;
+	}
+	c = &m.cpu;
+	build_t32(&m);
+	gdt_sys(&m, 0x30, G_TSS, 0x67, 0x8b);
+	gdt_sys(&m, 0x50, tss_b, 0x67, 0x89);
+	w32(&m, tss_b + 0x20, A(tdf_task));
+	w32(&m, tss_b + 0x24, 2);
+	w32(&m, tss_b + 0x38, 0x70000);
+	for (int s = 0; s < 6; s++)
+		w32(&m, tss_b + 0x48 + 4 * s, s == SEG_CS ? 0x08 : 0x10);
+	w32(&m, G_IDT + 13 * 8 + 4, 0);        /* #GP gate not present */
+	w32(&m, G_IDT + 8 * 8, 0x50u << 16);   /* #DF: task gate to B */
+	w32(&m, G_IDT + 8 * 8 + 4, 0x8500);
+	state32(&m, 0x08, 0x10, 0x57, 0x7ff);
+	c->tr.sel = 0x30;
+	c->tr.base = G_TSS;
+	c->tr.limit = 0x67;
+	c->tr.flags = 0x8b00;
+	c->rip = A(tdf_start);
+	r = sysmini_run(&m, 100000);
+	i = 0;
+	tap_ok(r == 257, "#DF through a task gate: halted in the new task (got %d)", r);
+	EXPECT(&m, &i, "#DF task: error code 0 pushed, TR = the gate's TSS", 0, 0x50);
+	memcpy(&ha, m.ram + G_TSS + 0x20, 4);
+	tap_ok(ha == A(Ldf_mov), "the faulting EIP is saved in the old TSS (%#x)", ha);
+	sysmini_fini(&m);
+}
+
 static void test_real(void)
 {
 	struct sysmini m;
@@ -311,6 +384,7 @@ int main(void)
 		sys_test_log = atoi(getenv("SYS_TEST_LOG"));
 	test_prot32();
 	test_double_fault();
+	test_task();
 	test_real();
 	test_long();
 	return tap_done();

@@ -122,6 +122,9 @@ static void deliver_prot(struct cpu *c, const struct event *ev)
 	unsigned type = desc_type(ghi), gdpl = desc_dpl(ghi);
 	bool trap;
 	unsigned gsize;
+	/* INT n, INT3, INTO check the gate DPL (not INT1, not hardware). */
+	if ((ev->kind == EV_SOFT || ev->kind == EV_SOFTEXC) && gdpl < c->cpl && !(ghi & DESC_S))
+		cpu_raise(c, EXC_GP, (uint32_t)ev->vector * 8 + 2);
 	if (lm) {
 		if (type != SYS_INTGATE32 && type != SYS_TRAPGATE32)
 			cpu_raise(c, EXC_GP, verr);
@@ -131,7 +134,9 @@ static void deliver_prot(struct cpu *c, const struct event *ev)
 		case SYS_TASKGATE:
 			if (!(ghi & DESC_P))
 				cpu_raise(c, EXC_NP, verr);
-			seg_task_unsupported(c, "task gate in the IDT");
+			seg_task_switch(c, (uint16_t)(glo >> 16), TASK_INT, ev->ret_rip,
+					has_error(ev->vector, ev->kind), ev->error);
+			return;
 		case SYS_INTGATE16: case SYS_TRAPGATE16: gsize = 2; break;
 		case SYS_INTGATE32: case SYS_TRAPGATE32: gsize = 4; break;
 		default: cpu_raise(c, EXC_GP, verr);
@@ -140,9 +145,6 @@ static void deliver_prot(struct cpu *c, const struct event *ev)
 	if (ghi & DESC_S)
 		cpu_raise(c, EXC_GP, verr);
 	trap = (type & 1) != 0;
-	/* INT n, INT3, INTO check the gate DPL (not INT1, not hardware). */
-	if ((ev->kind == EV_SOFT || ev->kind == EV_SOFTEXC) && gdpl < c->cpl)
-		cpu_raise(c, EXC_GP, (uint32_t)ev->vector * 8 + 2);
 	if (!(ghi & DESC_P))
 		cpu_raise(c, EXC_NP, verr);
 	uint16_t sel = (uint16_t)(glo >> 16);
@@ -386,7 +388,7 @@ static void iret_real(struct cpu *c, unsigned opsize)
 	c->rip = ip & size_mask(opsize);
 }
 
-void sys_iret(struct cpu *c, unsigned opsize)
+void sys_iret(struct cpu *c, unsigned opsize, uint64_t next_rip)
 {
 	c->nmi_blocked = false;
 	if (!sys_prot(c)) {
@@ -402,7 +404,10 @@ void sys_iret(struct cpu *c, unsigned opsize)
 	if (c->eflags & FL_NT) {
 		if (sys_long(c))
 			cpu_raise(c, EXC_GP, 0);
-		seg_task_unsupported(c, "IRET with NT set");
+		/* return to the task in the back link (SDM vol. 3 §7.4) */
+		uint16_t link = (uint16_t)cpu_ld_sys(c, c->tr.base, 2);
+		seg_task_switch(c, link, TASK_IRET, next_rip, false, 0);
+		return;
 	}
 	struct sys_stack s;
 	stk_current(c, &s);

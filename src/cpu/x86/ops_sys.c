@@ -105,7 +105,7 @@ static void need_sys(struct cpu *c)
 static void jmp_far(struct cpu *c, const struct insn *in)
 {
 	need_sys(c);
-	seg_far_jmp(c, (uint16_t)in->imm2, in->imm, in->opsize);
+	seg_far_jmp(c, (uint16_t)in->imm2, in->imm, in->opsize, in->next_rip);
 }
 static void call_far(struct cpu *c, const struct insn *in)
 {
@@ -124,7 +124,7 @@ static void far_ind(struct cpu *c, const struct insn *in, bool call)
 	if (call)
 		seg_far_call(c, sel, off, in->opsize, in->next_rip);
 	else
-		seg_far_jmp(c, sel, off, in->opsize);
+		seg_far_jmp(c, sel, off, in->opsize, in->next_rip);
 }
 static void call_far_ind(struct cpu *c, const struct insn *in) { far_ind(c, in, true); }
 static void jmp_far_ind(struct cpu *c, const struct insn *in) { far_ind(c, in, false); }
@@ -139,7 +139,7 @@ static void iret(struct cpu *c, const struct insn *in)
 {
 	need_sys(c);
 	bool nmi = c->nmi_blocked;
-	sys_iret(c, in->opsize);
+	sys_iret(c, in->opsize, in->next_rip);
 	/* IF rising already asks for an exit (cpu_set_eflags); an NMI that
 	 * waited for this IRET needs one too. */
 	if (nmi)

@@ -387,7 +387,21 @@ static void far_real(struct cpu *c, uint16_t sel, uint64_t off)
 	c->rip = off;
 }
 
-void seg_far_jmp(struct cpu *c, uint16_t sel, uint64_t off, unsigned opsize)
+/* JMP/CALL to a TSS descriptor or a task gate (SDM vol. 3 §7.3). */
+static void far_task(struct cpu *c, uint16_t sel, uint32_t d[2], int reason, uint64_t next_rip)
+{
+	unsigned dpl = desc_dpl(d[1]);
+	if (dpl < c->cpl || dpl < (sel & 3u))
+		cpu_raise(c, EXC_GP, sel & ~3u);
+	if (!(d[1] & DESC_P))
+		cpu_raise(c, EXC_NP, sel & ~3u);
+	uint16_t tss = sel;
+	if (desc_type(d[1]) == SYS_TASKGATE)
+		tss = (uint16_t)(d[0] >> 16);
+	seg_task_switch(c, tss, reason, next_rip, false, 0);
+}
+
+void seg_far_jmp(struct cpu *c, uint16_t sel, uint64_t off, unsigned opsize, uint64_t next_rip)
 {
 	if (!sys_prot(c) || sys_vm86(c)) {
 		far_real(c, sel, off & size_mask(opsize));
@@ -420,8 +434,10 @@ void seg_far_jmp(struct cpu *c, uint16_t sel, uint64_t off, unsigned opsize)
 		c->rip = g.off;
 		return;
 	}
-	if (!sys_long(c) && (type == SYS_TASKGATE || type == SYS_TSS16_AVAIL || type == SYS_TSS32_AVAIL))
-		seg_task_unsupported(c, "far JMP");
+	if (!sys_long(c) && (type == SYS_TASKGATE || type == SYS_TSS16_AVAIL || type == SYS_TSS32_AVAIL)) {
+		far_task(c, sel, d, TASK_JMP, next_rip);
+		return;
+	}
 	cpu_raise(c, EXC_GP, sel & ~3u);
 }
 
@@ -461,8 +477,10 @@ void seg_far_call(struct cpu *c, uint16_t sel, uint64_t off, unsigned opsize, ui
 	unsigned type = desc_type(hi);
 	if (!(type == SYS_CALLGATE32 || (type == SYS_CALLGATE16 && !sys_long(c)))) {
 		if (!sys_long(c) && (type == SYS_TASKGATE || type == SYS_TSS16_AVAIL ||
-				     type == SYS_TSS32_AVAIL))
-			seg_task_unsupported(c, "far CALL");
+				     type == SYS_TSS32_AVAIL)) {
+			far_task(c, sel, d, TASK_CALL, next_rip);
+			return;
+		}
 		cpu_raise(c, EXC_GP, sel & ~3u);
 	}
 	struct gate g;

@@ -116,14 +116,18 @@ uint64_t seg_tss_rsp64(struct cpu *c, unsigned idx, uint32_t ext);
 /* Check a new SS for a privilege change to `cpl` (raises #TS(sel)). */
 void seg_check_new_ss(struct cpu *c, uint16_t ss, unsigned cpl, uint32_t d[2], int fault, uint32_t ext);
 /* Far JMP/CALL to sel:off; RETF (imm = bytes to release). */
-void seg_far_jmp(struct cpu *c, uint16_t sel, uint64_t off, unsigned opsize);
+void seg_far_jmp(struct cpu *c, uint16_t sel, uint64_t off, unsigned opsize, uint64_t next_rip);
 void seg_far_call(struct cpu *c, uint16_t sel, uint64_t off, unsigned opsize, uint64_t next_rip);
 void seg_far_ret(struct cpu *c, unsigned opsize, unsigned imm);
 /* I/O permission: raise #GP(0) unless the access is allowed (IOPL or the
  * TSS bitmap, SDM vol. 1 §19.5). */
 void seg_io_check(struct cpu *c, uint16_t port, unsigned size);
-/* A task switch was requested (task gate, TSS descriptor, IRET with NT). */
+/* A task switch that is not implemented: log it and stop the machine. */
 __attribute__((noreturn)) void seg_task_unsupported(struct cpu *c, const char *why);
+/* Switch to the task of TSS selector sel (task.c); next_eip is saved as
+ * the old task's EIP; an error code is pushed on the new task's stack. */
+enum { TASK_JMP, TASK_CALL, TASK_IRET, TASK_INT };
+void seg_task_switch(struct cpu *c, uint16_t sel, int reason, uint64_t next_eip, bool has_err, uint32_t err);
 
 /* A small stack cursor used while building frames (nothing is committed
  * until every store has succeeded). */
@@ -152,7 +156,7 @@ void sys_write_cr0(struct cpu *c, uint64_t v);
 /* --- intr.c --------------------------------------------------------- */
 
 /* IRET/IRETD/IRETQ (opsize 2/4/8). */
-void sys_iret(struct cpu *c, unsigned opsize);
+void sys_iret(struct cpu *c, unsigned opsize, uint64_t next_rip);
 /* Logging of guest errors / unimplemented features (-d guest_errors,unimp). */
 void sys_log(struct cpu *c, unsigned item, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
