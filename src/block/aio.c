@@ -93,6 +93,60 @@ static struct blk_aio_pool *pool_get(struct blk_node *n)
 	return p;
 }
 
+/* Requests that go straight to io_uring: completion accounting for blk_drain. */
+struct direct_req {
+	struct blk_node *n;
+	blk_completion_fn *cb;
+	void *opaque;
+};
+
+static void direct_done(void *opaque, int ret)
+{
+	struct direct_req *d = opaque;
+	struct blk_node *n = d->n;
+	d->cb(d->opaque, ret);
+	free(d);
+	pthread_mutex_lock(&n->aio_lock);
+	if (--n->direct_pending == 0)
+		pthread_cond_broadcast(&n->direct_idle);
+	pthread_mutex_unlock(&n->aio_lock);
+}
+
+/* raw (without detect-zeroes) and file nodes: read/write/flush on io_uring. */
+static int try_direct(struct blk_node *n, enum aio_op op, int64_t off, const struct iovec *iov,
+		      int iovcnt, unsigned flags, blk_completion_fn *cb, void *opaque)
+{
+	if (op != AIO_READ && op != AIO_WRITE && op != AIO_FLUSH)
+		return -ENOTSUP;
+	struct blk_node *t = n;
+	int64_t toff = off;
+	if (t->drv == &blk_driver_raw) {
+		size_t len = 0;
+		for (int i = 0; i < iovcnt; i++)
+			len += iov[i].iov_len;
+		t = op == AIO_FLUSH ? t->file : blk_raw_passthrough(t, &toff, (int64_t)len);
+	}
+	if (!t || t->drv != &blk_driver_file || !t->use_uring)
+		return -ENOTSUP;
+	struct direct_req *d = malloc(sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	*d = (struct direct_req){ n, cb, opaque };
+	pthread_mutex_lock(&n->aio_lock);
+	n->direct_pending++;
+	pthread_mutex_unlock(&n->aio_lock);
+	int r = blk_file_aio(t, op == AIO_READ ? 0 : op == AIO_WRITE ? 1 : 2, toff, iov, iovcnt,
+			     flags, direct_done, d);
+	if (r < 0) {
+		free(d);
+		pthread_mutex_lock(&n->aio_lock);
+		if (--n->direct_pending == 0)
+			pthread_cond_broadcast(&n->direct_idle);
+		pthread_mutex_unlock(&n->aio_lock);
+	}
+	return r;
+}
+
 static int aio_submit(struct blk_node *n, enum aio_op op, int64_t off, int64_t bytes,
 		      const struct iovec *iov, int iovcnt, unsigned flags, blk_completion_fn *cb,
 		      void *opaque)
@@ -101,6 +155,11 @@ static int aio_submit(struct blk_node *n, enum aio_op op, int64_t off, int64_t b
 		return -EINVAL;
 	if (op != AIO_READ && op != AIO_FLUSH && n->read_only)
 		return -EPERM;
+	if (n->use_uring) {
+		int r = try_direct(n, op, off, iov, iovcnt, flags, cb, opaque);
+		if (r != -ENOTSUP)
+			return r;
+	}
 	struct blk_aio_pool *p = pool_get(n);
 	struct aio_req *r = calloc(1, sizeof(*r));
 	if (!p || !r) {
@@ -153,6 +212,8 @@ int blk_aio_flush(struct blk_node *node, blk_completion_fn *cb, void *opaque)
 void blk_drain(struct blk_node *node)
 {
 	pthread_mutex_lock(&node->aio_lock);
+	while (node->direct_pending)
+		pthread_cond_wait(&node->direct_idle, &node->aio_lock);
 	struct blk_aio_pool *p = node->pool;
 	pthread_mutex_unlock(&node->aio_lock);
 	if (!p)

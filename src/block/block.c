@@ -101,9 +101,11 @@ static int node_apply_opts(struct blk_node *n, const struct blk_opts *o, unsigne
 		}
 	}
 	if ((v = blk_opts_get(o, "aio"))) {
-		if (!strcmp(v, "io_uring"))
+		if (!strcmp(v, "io_uring") || !strcmp(v, "native"))
 			n->use_uring = true;
-		else if (strcmp(v, "threads") && strcmp(v, "native")) {
+		else if (!strcmp(v, "threads"))
+			n->use_uring = false;
+		else {
 			blk_error_set(err, -EINVAL, "Invalid aio option '%s'", v);
 			return -EINVAL;
 		}
@@ -128,7 +130,9 @@ static struct blk_node *node_new(const struct blk_node *parent)
 	if (!n)
 		return NULL;
 	pthread_mutex_init(&n->aio_lock, NULL);
+	pthread_cond_init(&n->direct_idle, NULL);
 	n->aio_threads = 4;
+	n->use_uring = true; /* falls back to the pool where io_uring does not work */
 	n->discard_unmap = true; /* QEMU's -drive default is ignore: the emulator sets it */
 	if (parent) {
 		n->cache = parent->cache;
@@ -141,6 +145,7 @@ static struct blk_node *node_new(const struct blk_node *parent)
 static void node_free(struct blk_node *n)
 {
 	pthread_mutex_destroy(&n->aio_lock);
+	pthread_cond_destroy(&n->direct_idle);
 	free(n->filename);
 	free(n);
 }

@@ -14,9 +14,10 @@
  *
  * Threading: every function here is synchronous and thread-safe (each node has its own
  * lock; several threads may issue I/O to the same node at once). There are no
- * coroutines and no event loop: asynchronous requests (blk_aio_*) run on a small worker
- * pool owned by the node they were submitted to and report through a callback that runs
- * on a pool thread. Two graphs in one process are independent (no global state).
+ * coroutines and no event loop: asynchronous requests (blk_aio_*) go to io_uring (raw and
+ * file nodes, where the host allows) or run on a small worker pool owned by the node they
+ * were submitted to, and report through a callback that runs on the io_uring reaper or a
+ * pool thread. Two graphs in one process are independent (no global state).
  *
  * Errors: functions return 0 (or a non-negative count/size) on success and -errno on
  * failure. Functions that take a struct blk_error * also leave a user-facing message in
@@ -273,7 +274,7 @@ int blk_make_empty(struct blk_node *node, struct blk_error *err);
 /* ------------------------------------------------------------------ asynchronous I/O */
 
 /*
- * Completion callback: ret is 0 or -errno. Called on a worker thread of the node
+ * Completion callback: ret is 0 or -errno. Called on a worker (or io_uring reaper) thread
  * (never from inside the submitting call); it may submit further requests but must not
  * call blk_drain or blk_close on the same node. The iovec array and buffers must stay
  * valid until the callback.

@@ -71,7 +71,9 @@ struct blk_node {
 	pthread_mutex_t aio_lock;
 	struct blk_aio_pool *pool;
 	int aio_threads;
-	bool use_uring;
+	bool use_uring;		/* aio=io_uring (default where liburing works) vs threads */
+	int direct_pending;	/* requests handed to io_uring, not yet completed */
+	pthread_cond_t direct_idle;
 };
 
 extern const struct blk_driver blk_driver_file;
@@ -92,6 +94,13 @@ struct blk_opts *blk_opts_sub(const struct blk_opts *o, const char *prefix);
 char *blk_path_combine(const char *base_image, const char *name);
 
 void blk_aio_pool_destroy(struct blk_node *n);
+/* io_uring submission on a file node (file.c): -ENOTSUP when it cannot take the
+ * request (no io_uring, O_DIRECT with unaligned buffers, ...); the caller then uses
+ * the worker pool. op: 0 read, 1 write, 2 flush. */
+int blk_file_aio(struct blk_node *n, int op, int64_t off, const struct iovec *iov, int iovcnt,
+		 unsigned flags, blk_completion_fn *cb, void *opaque);
+/* The file node and offset a raw node maps [off, off+len) to, or NULL. */
+struct blk_node *blk_raw_passthrough(struct blk_node *n, int64_t *off, int64_t len);
 const char *qcow2_backing_name(const struct blk_node *n, bool fmt);
 int blk_file_create(const char *filename, uint64_t size, const char *prealloc,
 		    struct blk_error *err);

@@ -23,6 +23,11 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef HAVE_LIBURING
+#include <liburing.h>
+#endif
+
+struct file_uring;
 
 #define LOCK_PERM_BASE 100
 #define LOCK_SHARED_BASE 200
@@ -36,7 +41,12 @@ struct file_state {
 	/* Length of a regular file we hold the write/resize lock on (or that nobody may
 	 * write): cached, since only we change it. -1: ask fstat every time. */
 	int64_t cached_len;
-	pthread_mutex_t lock; /* serialises O_DIRECT read-modify-write of partial blocks */
+	pthread_mutex_t lock;
+	/* io_uring for asynchronous requests, set up on the first one; uring_failed
+	 * remembers that the host refused it (then the worker pool serves them). */
+	pthread_mutex_t uring_lock;
+	struct file_uring *uring;
+	bool uring_failed; /* serialises O_DIRECT read-modify-write of partial blocks */
 };
 
 static const char *const perm_names[] = { "consistent read", "write", "write unchanged", "resize" };
@@ -141,6 +151,7 @@ static int file_open(struct blk_node *n, const struct blk_opts *opts, unsigned f
 	s->has_fallocate = !s->is_blockdev;
 	s->cached_len = -1;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->uring_lock, NULL);
 	n->opaque = s;
 	if (!n->no_lock) {
 		int r = file_lock(n, s, err);
@@ -174,11 +185,15 @@ static void len_refresh(struct file_state *s)
 		__atomic_store_n(&s->cached_len, (int64_t)st.st_size, __ATOMIC_RELAXED);
 }
 
+static void uring_destroy(struct file_state *s);
+
 static void file_close(struct blk_node *n)
 {
 	struct file_state *s = n->opaque;
 	if (!s)
 		return;
+	uring_destroy(s);
+	pthread_mutex_destroy(&s->uring_lock);
 	close(s->fd); /* drops the OFD locks */
 	pthread_mutex_destroy(&s->lock);
 	free(s);
@@ -446,6 +461,232 @@ static int file_block_status(struct blk_node *n, int64_t off, int64_t bytes,
 		st->bytes = h - off;
 	return 0;
 }
+
+/* ------------------------------------------------------------------ io_uring */
+
+#ifdef HAVE_LIBURING
+struct file_uring {
+	struct io_uring ring;
+	pthread_mutex_t sq_lock;	/* the submission queue is not thread-safe */
+	pthread_t reaper;
+};
+
+struct uring_req {
+	struct file_state *s;
+	int op;			/* 0 read, 1 write, 2 flush */
+	int64_t off;
+	struct iovec *iov;	/* our copy, advanced on short transfers */
+	int iovcnt;
+	unsigned rw_flags;
+	blk_completion_fn *cb;
+	void *opaque;
+};
+
+static void uring_prep(struct io_uring_sqe *sqe, struct uring_req *r)
+{
+	if (r->op == 0)
+		io_uring_prep_readv(sqe, r->s->fd, r->iov, (unsigned)r->iovcnt, (uint64_t)r->off);
+	else if (r->op == 1)
+		io_uring_prep_writev(sqe, r->s->fd, r->iov, (unsigned)r->iovcnt, (uint64_t)r->off);
+	else
+		io_uring_prep_fsync(sqe, r->s->fd, IORING_FSYNC_DATASYNC);
+	if (r->op == 1)
+		sqe->rw_flags = (int)r->rw_flags;
+	io_uring_sqe_set_data(sqe, r);
+}
+
+static int uring_queue(struct file_uring *u, struct uring_req *r)
+{
+	pthread_mutex_lock(&u->sq_lock);
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+	if (!sqe) {
+		io_uring_submit(&u->ring);
+		sqe = io_uring_get_sqe(&u->ring);
+	}
+	int ret = -EAGAIN;
+	if (sqe) {
+		uring_prep(sqe, r);
+		ret = io_uring_submit(&u->ring);
+		ret = ret < 0 ? ret : 0;
+	}
+	pthread_mutex_unlock(&u->sq_lock);
+	return ret;
+}
+
+/* Skip `done` bytes of the request's iovec (after a short read or write). */
+static void iov_advance(struct uring_req *r, size_t done)
+{
+	r->off += (int64_t)done;
+	while (r->iovcnt && done >= r->iov[0].iov_len) {
+		done -= r->iov[0].iov_len;
+		r->iov++;
+		r->iovcnt--;
+	}
+	if (r->iovcnt && done) {
+		r->iov[0].iov_base = (uint8_t *)r->iov[0].iov_base + done;
+		r->iov[0].iov_len -= done;
+	}
+}
+
+static void uring_complete(struct uring_req *r, struct iovec *base, int ret)
+{
+	if (!ret && r->op == 1)
+		len_grow(r->s, r->off);
+	r->cb(r->opaque, ret);
+	free(base);
+	free(r);
+}
+
+static void *uring_reaper(void *arg)
+{
+	struct file_uring *u = arg;
+	for (;;) {
+		struct io_uring_cqe *cqe;
+		int e = io_uring_wait_cqe(&u->ring, &cqe);
+		if (e == -EINTR)
+			continue;
+		if (e < 0)
+			break;
+		struct uring_req *r = io_uring_cqe_get_data(cqe);
+		int res = cqe->res;
+		io_uring_cqe_seen(&u->ring, cqe);
+		if (!r)
+			break; /* the stop marker */
+		if (res == -EINTR || res == -EAGAIN) {
+			if (uring_queue(u, r) == 0)
+				continue;
+		}
+		if (res < 0 || r->op == 2) {
+			uring_complete(r, NULL, res < 0 ? res : 0);
+			continue;
+		}
+		size_t left = 0;
+		for (int i = 0; i < r->iovcnt; i++)
+			left += r->iov[i].iov_len;
+		if ((size_t)res >= left) {
+			r->off += res;
+			uring_complete(r, NULL, 0);
+			continue;
+		}
+		if (res == 0 && r->op == 0) {
+			/* End of file: the rest reads as zeroes (as the synchronous path). */
+			for (int i = 0; i < r->iovcnt; i++)
+				memset(r->iov[i].iov_base, 0, r->iov[i].iov_len);
+			uring_complete(r, NULL, 0);
+			continue;
+		}
+		if (res == 0) {
+			uring_complete(r, NULL, -EIO);
+			continue;
+		}
+		iov_advance(r, (size_t)res); /* short transfer: queue the rest */
+		if (uring_queue(u, r) < 0)
+			uring_complete(r, NULL, -EIO);
+	}
+	return NULL;
+}
+
+static struct file_uring *uring_get(struct file_state *s)
+{
+	pthread_mutex_lock(&s->uring_lock);
+	if (!s->uring && !s->uring_failed) {
+		struct file_uring *u = calloc(1, sizeof(*u));
+		if (u && io_uring_queue_init(128, &u->ring, 0) == 0) {
+			pthread_mutex_init(&u->sq_lock, NULL);
+			if (pthread_create(&u->reaper, NULL, uring_reaper, u) == 0) {
+				s->uring = u;
+			} else {
+				io_uring_queue_exit(&u->ring);
+				free(u);
+			}
+		} else {
+			free(u);
+		}
+		if (!s->uring)
+			s->uring_failed = true;
+	}
+	struct file_uring *u = s->uring;
+	pthread_mutex_unlock(&s->uring_lock);
+	return u;
+}
+
+static void uring_destroy(struct file_state *s)
+{
+	struct file_uring *u = s->uring;
+	if (!u)
+		return;
+	/* A NOP without data tells the reaper to stop (after every earlier completion:
+	 * callers drained before closing). */
+	pthread_mutex_lock(&u->sq_lock);
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+	if (!sqe) {
+		io_uring_submit(&u->ring);
+		sqe = io_uring_get_sqe(&u->ring);
+	}
+	if (sqe) {
+		io_uring_prep_nop(sqe);
+		io_uring_sqe_set_data(sqe, NULL);
+		io_uring_submit(&u->ring);
+	}
+	pthread_mutex_unlock(&u->sq_lock);
+	if (sqe)
+		pthread_join(u->reaper, NULL);
+	else
+		pthread_cancel(u->reaper), pthread_join(u->reaper, NULL);
+	io_uring_queue_exit(&u->ring);
+	pthread_mutex_destroy(&u->sq_lock);
+	free(u);
+	s->uring = NULL;
+}
+
+int blk_file_aio(struct blk_node *n, int op, int64_t off, const struct iovec *iov, int iovcnt,
+		 unsigned flags, blk_completion_fn *cb, void *opaque)
+{
+	struct file_state *s = n->opaque;
+	if (op == 2 && n->cache.no_flush)
+		return -ENOTSUP;
+	if (op != 2 && (off < 0 || iovcnt < 1 || iovcnt > 1024))
+		return -ENOTSUP;
+	if (s->direct && op != 2) {
+		/* O_DIRECT needs aligned buffers and lengths: otherwise the pool's
+		 * bounce-buffer path. */
+		if (off % DIRECT_ALIGN)
+			return -ENOTSUP;
+		for (int i = 0; i < iovcnt; i++)
+			if ((uintptr_t)iov[i].iov_base % DIRECT_ALIGN || iov[i].iov_len % DIRECT_ALIGN)
+				return -ENOTSUP;
+	}
+	struct file_uring *u = uring_get(s);
+	if (!u)
+		return -ENOTSUP;
+	struct uring_req *r = malloc(sizeof(*r) + (size_t)(iovcnt > 0 ? iovcnt : 1) * sizeof(struct iovec));
+	if (!r)
+		return -ENOMEM;
+	*r = (struct uring_req){ .s = s, .op = op, .off = off, .iov = (struct iovec *)(r + 1),
+				 .iovcnt = op == 2 ? 0 : iovcnt, .cb = cb, .opaque = opaque };
+	if (op != 2)
+		memcpy(r->iov, iov, (size_t)iovcnt * sizeof(*iov));
+	if (op == 1 && ((flags & BLK_REQ_FUA) || n->cache.writethrough))
+		r->rw_flags = RWF_DSYNC;
+	int ret = uring_queue(u, r);
+	if (ret < 0) {
+		free(r);
+		return -ENOTSUP; /* the pool takes it */
+	}
+	return 0;
+}
+#else
+static void uring_destroy(struct file_state *s)
+{
+	(void)s;
+}
+
+int blk_file_aio(struct blk_node *n, int op, int64_t off, const struct iovec *iov, int iovcnt,
+		 unsigned flags, blk_completion_fn *cb, void *opaque)
+{
+	return -ENOTSUP;
+}
+#endif
 
 static const struct blk_create_opt_desc file_create_opts[] = {
 	{ "extent_size_hint", "size", "Extent size hint for the image file, 0 to disable", NULL },

@@ -141,6 +141,16 @@ static int raw_block_status(struct blk_node *n, int64_t off, int64_t bytes,
 	return r;
 }
 
+struct blk_node *blk_raw_passthrough(struct blk_node *n, int64_t *off, int64_t len)
+{
+	struct raw_state *s = n->opaque;
+	int64_t l = raw_getlength(n);
+	if (l < 0 || *off < 0 || len < 0 || *off > l || len > l - *off || n->detect_zeroes != BLK_DZ_OFF)
+		return NULL;
+	*off += (int64_t)s->offset;
+	return n->file;
+}
+
 static const struct blk_create_opt_desc raw_create_opts[] = {
 	{ "extent_size_hint", "size", "Extent size hint for the image file, 0 to disable", NULL },
 	{ "nocow", "bool (on/off)", "Turn off copy-on-write (valid only on btrfs)", NULL },

@@ -548,6 +548,38 @@ static void test_extensions(void)
 	free(ext);
 }
 
+/* 256 writes (two iovecs each), drain, 256 reads, compare. */
+static bool aio_roundtrip(struct blk_node *n)
+{
+	enum { NR = 256, SZ = 8192 };
+	void *wp = NULL, *rp = NULL;
+	if (posix_memalign(&wp, 4096, NR * SZ) || posix_memalign(&rp, 4096, NR * SZ))
+		return false;
+	uint8_t *w = wp, *rd = rp;
+	memset(rd, 0, NR * SZ);
+	fill(w, NR * SZ, 3);
+	struct iovec iov[NR][2], riov[NR];
+	struct aio_state st = { PTHREAD_MUTEX_INITIALIZER, 0 };
+	int sub = 0;
+	for (int i = 0; i < NR; i++) {
+		iov[i][0] = (struct iovec){ w + i * SZ, 4096 };
+		iov[i][1] = (struct iovec){ w + i * SZ + 4096, SZ - 4096 };
+		sub += blk_aio_pwritev(n, (int64_t)i * 32768, iov[i], 2, 0, aio_cb, &st) == 0;
+	}
+	blk_drain(n);
+	sub += blk_aio_flush(n, aio_cb, &st) == 0;
+	blk_drain(n);
+	for (int i = 0; i < NR; i++) {
+		riov[i] = (struct iovec){ rd + i * SZ, SZ };
+		sub += blk_aio_preadv(n, (int64_t)i * 32768, &riov[i], 1, 0, aio_cb, &st) == 0;
+	}
+	blk_drain(n);
+	bool good = sub == 2 * NR + 1 && st.errors == 0 && !memcmp(w, rd, NR * SZ);
+	free(w);
+	free(rd);
+	return good;
+}
+
 static void test_locking_aio_raw(void)
 {
 	sh("rm -f k.qcow2 && qemu-img create -q -f qcow2 k.qcow2 8M");
@@ -570,29 +602,19 @@ static void test_locking_aio_raw(void)
 	char *qe = shout("qemu-img info k.qcow2 2>&1");
 	ok(n && qe && strstr(qe, "Failed to get shared \"write\" lock"), "QEMU refuses the image while lemu writes");
 	free(qe);
-	/* Async: 256 requests in flight, two iovecs each. */
-	enum { NR = 256, SZ = 8192 };
-	uint8_t *w = malloc(NR * SZ), *rd = calloc(NR, SZ);
-	fill(w, NR * SZ, 3);
-	struct iovec iov[NR][2], riov[NR];
-	struct aio_state st = { PTHREAD_MUTEX_INITIALIZER, 0 };
-	int sub = 0;
-	for (int i = 0; n && i < NR; i++) {
-		iov[i][0] = (struct iovec){ w + i * SZ, 1000 };
-		iov[i][1] = (struct iovec){ w + i * SZ + 1000, SZ - 1000 };
-		sub += blk_aio_pwritev(n, (int64_t)i * 30000, iov[i], 2, 0, aio_cb, &st) == 0;
-	}
-	blk_drain(n);
-	for (int i = 0; n && i < NR; i++) {
-		riov[i] = (struct iovec){ rd + i * SZ, SZ };
-		sub += blk_aio_preadv(n, (int64_t)i * 30000, &riov[i], 1, 0, aio_cb, &st) == 0;
-	}
-	blk_drain(n);
-	ok(sub == 2 * NR && st.errors == 0 && !memcmp(w, rd, NR * SZ), "256 async writes and reads in flight (worker pool)");
+	ok(aio_roundtrip(n), "256 async writes and reads in flight on qcow2 (worker pool)");
 	blk_close(n);
 	ok(sh("qemu-img check -q k.qcow2") == 0, "image clean after async writes");
-	free(w);
-	free(rd);
+	static const char *const rawopts[] = { "aio=io_uring", "aio=threads", "aio=io_uring,cache=none", "aio=io_uring,offset=64k" };
+	for (int i = 0; i < 4; i++) {
+		sh("rm -f k.raw && truncate -s 9M k.raw");
+		struct blk_opts *o = blk_opts_new();
+		blk_opts_parse(o, rawopts[i], NULL);
+		n = blk_open(path("k.raw"), "raw", o, BLK_OPEN_RDWR, &err);
+		blk_opts_free(o);
+		ok(n && aio_roundtrip(n), "256 async writes and reads in flight on raw, %s", rawopts[i]);
+		blk_close(n);
+	}
 	/* raw with offset and size, and O_DIRECT */
 	sh("rm -f o.raw && head -c 3M /dev/urandom > o.raw");
 	struct blk_opts *o = blk_opts_new();
