@@ -124,4 +124,16 @@ t_check_json_clean() {
 	done
 }
 
+# Human sizes ("999 KiB", "0.977 MiB", "1.5 GiB") as QEMU's size_to_str prints them.
+t_info_sizes() {
+	local n
+	for n in 0 512 1024 1536 511488 1023488 1024000 1048064 1048576 1572864 104857600 \
+		1073741312 1610612736 1099511627776 1125899906842624 5000000000000000; do
+		truncate -s "$n" s.raw
+		qemu-img info -f raw s.raw >q.txt
+		"$LI" info -f raw s.raw >l.txt
+		diff <(grep size l.txt) <(grep size q.txt) || fail "size $n"
+	done
+}
+
 case_main "$@"
