@@ -233,7 +233,17 @@ static int copy_chunk(struct copy_worker *w, int64_t g, int64_t len, uint64_t se
 		int r = blk_pread(c->src[si], local + runs[i].off, w->buf + runs[i].off,
 				  (size_t)runs[i].len, 0);
 		if (r < 0) {
-			copy_fail(c, r, false, g + runs[i].off);
+			/* Name the first failing 64 KiB piece, as precise as qemu-img's report. */
+			int64_t bad = runs[i].off;
+			for (int64_t p = runs[i].off; p < runs[i].off + runs[i].len; p += 65536) {
+				int64_t n = runs[i].off + runs[i].len - p;
+				if (blk_pread(c->src[si], local + p, w->buf + p,
+					      (size_t)(n < 65536 ? n : 65536), 0) < 0) {
+					bad = p;
+					break;
+				}
+			}
+			copy_fail(c, r, false, g + bad);
 			return r;
 		}
 	}

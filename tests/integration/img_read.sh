@@ -151,4 +151,31 @@ t_compare_matches_qemu() {
 	done
 }
 
+# A damaged compressed cluster: both tools fail the same way at the same offset.
+t_read_error() {
+	mkdata d.raw 4 17
+	qemu-img convert -c -O qcow2 d.raw c.qcow2
+	python3 - <<'EOF2'
+import struct
+f = open("c.qcow2", "r+b"); h = f.read(104)
+l1 = struct.unpack(">Q", h[40:48])[0]; f.seek(l1)
+l2 = struct.unpack(">Q", f.read(8))[0] & 0x00fffffffffffe00
+for i in range(8, 64):
+    f.seek(l2 + 8 * i); e = struct.unpack(">Q", f.read(8))[0]
+    if e >> 62 == 1:  # compressed: garble its data
+        f.seek(e & ((1 << 54) - 1)); f.write(b"\xff" * 64)
+        break
+else:
+    raise SystemExit("no compressed cluster found")
+EOF2
+	[ $? = 0 ] || fail "could not damage the image"
+	local a
+	for a in "convert -O raw c.qcow2 o.raw" "compare c.qcow2 d.raw"; do
+		# shellcheck disable=SC2086
+		both $a
+		[ "$lrc" = "$qrc" ] || fail "$a: exit $lrc, qemu-img $qrc"
+		diff <(grep '^lemu-img' le | sed 's/^lemu-img/qemu-img/') <(grep '^qemu-img' qe) || fail "$a: message differs"
+	done
+}
+
 case_main "$@"
