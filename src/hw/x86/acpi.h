@@ -118,16 +118,14 @@ uint8_t acpi_checksum(const uint8_t *p, size_t n);
 
 /* ---- the board's tables (acpi_build.c) ---- */
 struct x86_machine;
-/* Build RSDP, XSDT/RSDT, FADT, FACS, DSDT, MADT, HPET for m (pc when
- * m->pci is set, hardware-reduced microvm tables when m->acpi_hw_reduced). */
+/* Build RSDP, XSDT/RSDT, FADT, FACS, DSDT, MADT, HPET for m (with the PCI
+ * root bridge when m->pci is set). */
 int acpi_build(struct x86_machine *m, struct acpi_tables *t);
 
 /* I/O addresses of the ACPI hardware (FADT) */
 #define PIIX_PM_BASE 0x600   /* PIIX4 PMBA as lemu programs it */
 #define PIIX_PM_LEN 64
 #define ACPI_SCI_IRQ 9
-#define MICROVM_PM_BASE 0x600 /* sleep control, status, reset (microvm) */
-#define MICROVM_RESET_VALUE 0x01
 #define PC_RESET_PORT 0xcf9
 #define PC_RESET_VALUE 0x06
 

@@ -9,9 +9,10 @@
  * devices GSIA-GSIH to IOAPIC inputs 16-23 (level, active high), the ISA
  * devices (RTC, keyboard, mouse, COM ports) and the HPET.
  *
- * microvm: hardware-reduced ACPI (FADT flag HW_REDUCED_ACPI) with the
- * sleep control/status registers and a reset register of microvm.c, \_S5
- * with SLP_TYP 5, no PCI.
+ * microvm: the same fixed hardware (its PM block and reset register are in
+ * microvm.c) and a DSDT with the ISA devices directly under \_SB, no PCI.
+ * (Not hardware-reduced ACPI: Linux then assumes there is no PIT, PIC or
+ * HPET and cannot calibrate the TSC on a CPU without a TSC leaf.)
  */
 #include <stdio.h>
 #include <string.h>
@@ -71,16 +72,14 @@ static void build_isa(struct x86_machine *m, struct aml *scope)
 	res_io(&r, 0x70, 0x70, 1, 8);
 	res_irq_noflags(&r, 8);
 	isa_device(scope, "RTC", "PNP0B00", -1, &r);
-	if (!m->acpi_hw_reduced) {
-		r = (struct aml_res){ .n = 0 };
-		res_io(&r, 0x60, 0x60, 1, 1);
-		res_io(&r, 0x64, 0x64, 1, 1);
-		res_irq_noflags(&r, 1);
-		isa_device(scope, "KBD", "PNP0303", -1, &r);
-		r = (struct aml_res){ .n = 0 };
-		res_irq_noflags(&r, 12);
-		isa_device(scope, "MOU", "PNP0F13", -1, &r);
-	}
+	r = (struct aml_res){ .n = 0 };
+	res_io(&r, 0x60, 0x60, 1, 1);
+	res_io(&r, 0x64, 0x64, 1, 1);
+	res_irq_noflags(&r, 1);
+	isa_device(scope, "KBD", "PNP0303", -1, &r);
+	r = (struct aml_res){ .n = 0 };
+	res_irq_noflags(&r, 12);
+	isa_device(scope, "MOU", "PNP0F13", -1, &r);
 	for (int i = 0; i < 4; i++)
 		if (i == 0 || m->vm->serial[i])
 			com_port(scope, i, com_base[i], com_irq[i]);
@@ -175,9 +174,8 @@ static void build_dsdt_body(struct x86_machine *m, struct aml *d)
 	aml_pkg(&sb, AML_DEVICE, &hpet);
 	aml_pkg(d, AML_SCOPE, &sb);
 	/* \_S5 (§7.4.2): {PM1a SLP_TYP, PM1b SLP_TYP, reserved, reserved} */
-	uint64_t typ = m->acpi_hw_reduced ? 5 : 0;
 	for (int i = 0; i < 4; i++)
-		aml_integer(&s5, i < 2 ? typ : 0);
+		aml_integer(&s5, 0);
 	aml_package(&v, 4, &s5);
 	aml_name(d, "\\_S5", &v);
 }
@@ -259,7 +257,7 @@ static long build_fadt(struct x86_machine *m, struct acpi_tables *t, long facs, 
 		acpi_add_ptr(t, 1, (uint32_t)off + 36, 4, (uint32_t)facs);
 	acpi_add_ptr(t, 1, (uint32_t)off + 40, 4, (uint32_t)dsdt);
 	acpi_add_ptr(t, 1, (uint32_t)off + 140, 8, (uint32_t)dsdt);
-	if (!m->acpi_hw_reduced) {
+	{
 		uint32_t pm = PIIX_PM_BASE;
 		le(p + 46, ACPI_SCI_IRQ, 2);
 		le(p + 48, 0, 4); /* SMI_CMD 0: always in ACPI mode (no SMM) */
@@ -283,14 +281,6 @@ static long build_fadt(struct x86_machine *m, struct acpi_tables *t, long facs, 
 		gas(p + 172, GAS_IO, 16, 0, pm + 4);
 		gas(p + 208, GAS_IO, 32, 0, pm + 8);
 		gas(p + 220, GAS_IO, 32, 0, pm + 0x0c);
-	} else {
-		/* PROC_C1, SLP_BUTTON, PWR_BUTTON (none), RESET_REG_SUP, HW_REDUCED_ACPI */
-		flags = 1u << 2 | 1u << 4 | 1u << 5 | 1u << 10 | 1u << 20;
-		le(p + 109, 0x0000, 2);
-		gas(p + 116, GAS_IO, 8, 1, MICROVM_PM_BASE + 2);
-		p[128] = MICROVM_RESET_VALUE;
-		gas(p + 244, GAS_IO, 8, 1, MICROVM_PM_BASE);     /* SLEEP_CONTROL_REG */
-		gas(p + 256, GAS_IO, 8, 1, MICROVM_PM_BASE + 1); /* SLEEP_STATUS_REG */
 	}
 	le(p + 112, flags, 4);
 	p[131] = 4; /* FADT minor version: ACPI 6.4 */
@@ -305,14 +295,12 @@ int acpi_build(struct x86_machine *m, struct acpi_tables *t)
 	int ntables = 0;
 
 	/* FACS (§5.2.10): 64 bytes, 64-byte aligned, no checksum. */
-	if (!m->acpi_hw_reduced) {
-		facs = acpi_table_alloc(t, 64, 64);
-		if (facs < 0)
-			return -1;
-		memcpy(t->buf + facs, "FACS", 4);
-		le(t->buf + facs + 4, 64, 4);
-		t->buf[facs + 32] = 2; /* version */
-	}
+	facs = acpi_table_alloc(t, 64, 64);
+	if (facs < 0)
+		return -1;
+	memcpy(t->buf + facs, "FACS", 4);
+	le(t->buf + facs + 4, 64, 4);
+	t->buf[facs + 32] = 2; /* version */
 	/* DSDT */
 	struct aml body = AML_INIT;
 	build_dsdt_body(m, &body);

@@ -40,24 +40,24 @@ uint32_t acpi_pm_ticks(int64_t ns)
 	return (uint32_t)(((unsigned __int128)ns * PM_TMR_HZ / 1000000000u) & PM_TMR_MASK);
 }
 
-static void pm_update_sci(struct piix_pm *pm)
+static void pm_update_sci(struct acpi_pm *pm)
 {
 	int level = (pm->pm1_cnt & CNT_SCI_EN) &&
 		    ((pm->pm1_sts & pm->pm1_en & PM1_EN_MASK) || (pm->gpe_sts & pm->gpe_en));
 	if (level == pm->sci_level)
 		return;
 	pm->sci_level = level;
-	irq_set(&pm->pci.dev.vm->gsi[ACPI_SCI_IRQ], level);
+	irq_set(&pm->vm->gsi[ACPI_SCI_IRQ], level);
 }
 
 /* Arm the timer for the next toggle of bit 23 (the TMR_STS event). */
-static void pm_tmr_arm(struct piix_pm *pm)
+static void pm_tmr_arm(struct acpi_pm *pm)
 {
 	if (!(pm->pm1_en & PM1_TMR)) {
 		timer_del(&pm->tmr);
 		return;
 	}
-	int64_t now = vm_clock_ns(pm->pci.dev.vm);
+	int64_t now = vm_clock_ns(pm->vm);
 	unsigned __int128 ticks = (unsigned __int128)now * PM_TMR_HZ / 1000000000u;
 	unsigned __int128 next = (ticks | 0x7fffff) + 1;
 	int64_t at = (int64_t)((next * 1000000000u + PM_TMR_HZ - 1) / PM_TMR_HZ);
@@ -66,22 +66,22 @@ static void pm_tmr_arm(struct piix_pm *pm)
 
 static void pm_tmr_fire(void *opaque)
 {
-	struct piix_pm *pm = opaque;
+	struct acpi_pm *pm = opaque;
 	pm->pm1_sts |= PM1_TMR;
 	pm_update_sci(pm);
 	pm_tmr_arm(pm);
 }
 
-void piix_pm_power_button(struct piix_pm *pm)
+void acpi_pm_power_button(struct acpi_pm *pm)
 {
 	pm->pm1_sts |= PM1_PWRBTN;
 	pm_update_sci(pm);
 }
 
 /* 16-bit register at even offset reg. */
-static uint16_t pm_reg_read(struct piix_pm *pm, uint64_t reg)
+static uint16_t pm_reg_read(struct acpi_pm *pm, uint64_t reg)
 {
-	struct vm *vm = pm->pci.dev.vm;
+	struct vm *vm = pm->vm;
 	switch (reg) {
 	case 0x00:
 		return pm->pm1_sts;
@@ -106,9 +106,9 @@ static uint16_t pm_reg_read(struct piix_pm *pm, uint64_t reg)
 
 static uint64_t pm_io_read(void *opaque, uint64_t off, unsigned size)
 {
-	struct piix_pm *pm = opaque;
+	struct acpi_pm *pm = opaque;
 	if (off == 0x08 && size == 4) /* one sample of the 24-bit timer */
-		return acpi_pm_ticks(vm_clock_ns(pm->pci.dev.vm));
+		return acpi_pm_ticks(vm_clock_ns(pm->vm));
 	uint64_t v = 0;
 	for (unsigned i = 0; i < size; i++) {
 		uint64_t o = off + i;
@@ -118,9 +118,9 @@ static uint64_t pm_io_read(void *opaque, uint64_t off, unsigned size)
 }
 
 /* Write `val` to the bytes of the 16-bit register reg selected by bmask. */
-static void pm_reg_write(struct piix_pm *pm, uint64_t reg, uint16_t val, uint16_t bmask)
+static void pm_reg_write(struct acpi_pm *pm, uint64_t reg, uint16_t val, uint16_t bmask)
 {
-	struct vm *vm = pm->pci.dev.vm;
+	struct vm *vm = pm->vm;
 	switch (reg) {
 	case 0x00: /* write 1 to clear */
 		pm->pm1_sts &= (uint16_t)~(val & bmask & PM1_STS_MASK);
@@ -157,7 +157,7 @@ static void pm_reg_write(struct piix_pm *pm, uint64_t reg, uint16_t val, uint16_
 
 static void pm_io_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 {
-	struct piix_pm *pm = opaque;
+	struct acpi_pm *pm = opaque;
 	/* Split into 16-bit registers; a byte write touches one half. */
 	for (unsigned i = 0; i < size;) {
 		uint64_t o = off + i;
@@ -171,87 +171,106 @@ static void pm_io_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 	pm_update_sci(pm);
 }
 
-static const struct io_ops pm_io_ops = {
+const struct io_ops acpi_pm_io_ops = {
 	.read = pm_io_read,
 	.write = pm_io_write,
 	.min_size = 1,
 	.max_size = 4,
 };
 
-/* Map the register block where PMBA says, if PMIOSE is set. */
-static void pm_update_io(struct piix_pm *pm)
+void acpi_pm_init(struct acpi_pm *pm, struct vm *vm)
 {
-	struct vm *vm = pm->pci.dev.vm;
-	uint32_t pmba = pci_get_long(pm->pci.config + PMBA) & 0xffc0;
-	bool on = (pm->pci.config[PMREGMISC] & 1) && pmba;
-	if (on && pm->io && pm->io_base == pmba)
-		return;
-	if (pm->io)
-		pio_del(vm, pm->io);
-	pm->io = NULL;
-	pm->io_base = 0;
-	if (!on)
-		return;
-	pm->io = pio_add(vm, "piix4-pm", (uint16_t)pmba, PIIX_PM_LEN, &pm_io_ops, pm);
-	if (pm->io)
-		pm->io_base = (uint16_t)pmba;
+	pm->vm = vm;
+	timer_init(&pm->tmr, vm, pm_tmr_fire, pm);
+	acpi_pm_reset(pm);
 }
 
-static void pm_config_write(struct pci_device *d, uint32_t addr, uint32_t val, unsigned size)
+void acpi_pm_reset(struct acpi_pm *pm)
 {
-	if ((addr < PMBA + 4 && addr + size > PMBA) || (addr <= PMREGMISC && addr + size > PMREGMISC))
-		pm_update_io((struct piix_pm *)d);
-}
-
-static void pm_reset(struct device *dev)
-{
-	struct piix_pm *pm = (struct piix_pm *)dev;
-	pci_device_reset(&pm->pci);
-	pci_set_long(pm->pci.config + PMBA, PIIX_PM_BASE | 1);
-	pm->pci.config[PMREGMISC] = 1;
 	pm->pm1_sts = pm->pm1_en = 0;
 	pm->pm1_cnt = CNT_SCI_EN;
 	pm->gpe_sts = pm->gpe_en = 0;
 	timer_del(&pm->tmr);
-	pm_update_io(pm);
 	pm_update_sci(pm);
 }
 
-static int pm_realize(struct device *dev, struct error **errp)
+void acpi_pm_fini(struct acpi_pm *pm)
 {
-	struct piix_pm *pm = (struct piix_pm *)dev;
-	if (pci_device_realize(&pm->pci, errp) < 0)
+	timer_del(&pm->tmr);
+}
+
+/* ---- the PIIX4 PCI function ---- */
+
+/* Map the register block where PMBA says, if PMIOSE is set. */
+static void piix_pm_update_io(struct piix_pm *p)
+{
+	struct vm *vm = p->pci.dev.vm;
+	uint32_t pmba = pci_get_long(p->pci.config + PMBA) & 0xffc0;
+	bool on = (p->pci.config[PMREGMISC] & 1) && pmba;
+	if (on && p->io && p->io_base == pmba)
+		return;
+	if (p->io)
+		pio_del(vm, p->io);
+	p->io = NULL;
+	p->io_base = 0;
+	if (!on)
+		return;
+	p->io = pio_add(vm, "piix4-pm", (uint16_t)pmba, PIIX_PM_LEN, &acpi_pm_io_ops, &p->regs);
+	if (p->io)
+		p->io_base = (uint16_t)pmba;
+}
+
+static void piix_pm_config_write(struct pci_device *d, uint32_t addr, uint32_t val, unsigned size)
+{
+	if ((addr < PMBA + 4 && addr + size > PMBA) || (addr <= PMREGMISC && addr + size > PMREGMISC))
+		piix_pm_update_io((struct piix_pm *)d);
+}
+
+static void piix_pm_reset(struct device *dev)
+{
+	struct piix_pm *p = (struct piix_pm *)dev;
+	pci_device_reset(&p->pci);
+	pci_set_long(p->pci.config + PMBA, PIIX_PM_BASE | 1);
+	p->pci.config[PMREGMISC] = 1;
+	acpi_pm_reset(&p->regs);
+	piix_pm_update_io(p);
+}
+
+static int piix_pm_realize(struct device *dev, struct error **errp)
+{
+	struct piix_pm *p = (struct piix_pm *)dev;
+	if (pci_device_realize(&p->pci, errp) < 0)
 		return -1;
 	/* 8086:7113 rev 3, class 0x068000 (bridge, other). */
-	pci_set_ids(&pm->pci, 0x8086, 0x7113, 0x03, 0x068000);
-	pci_set_long(pm->pci.wmask + PMBA, 0xffc0);
-	pm->pci.wmask[PMREGMISC] = 0x01;
-	pm->pci.config_write = pm_config_write;
-	timer_init(&pm->tmr, dev->vm, pm_tmr_fire, pm);
-	pm_reset(dev);
+	pci_set_ids(&p->pci, 0x8086, 0x7113, 0x03, 0x068000);
+	pci_set_long(p->pci.wmask + PMBA, 0xffc0);
+	p->pci.wmask[PMREGMISC] = 0x01;
+	p->pci.config_write = piix_pm_config_write;
+	acpi_pm_init(&p->regs, dev->vm);
+	piix_pm_reset(dev);
 	return 0;
 }
 
-static void pm_unrealize(struct device *dev)
+static void piix_pm_unrealize(struct device *dev)
 {
-	struct piix_pm *pm = (struct piix_pm *)dev;
-	timer_del(&pm->tmr);
-	if (pm->io)
-		pio_del(dev->vm, pm->io);
-	pm->io = NULL;
-	pci_device_unrealize(&pm->pci);
+	struct piix_pm *p = (struct piix_pm *)dev;
+	acpi_pm_fini(&p->regs);
+	if (p->io)
+		pio_del(dev->vm, p->io);
+	p->io = NULL;
+	pci_device_unrealize(&p->pci);
 }
 
-static const struct prop pm_props[] = { PCI_DEVICE_PROPS, PROP_END };
+static const struct prop piix_pm_props[] = { PCI_DEVICE_PROPS, PROP_END };
 
 const struct device_class piix_pm_class = {
 	.name = "PIIX4_PM",
 	.desc = "PM",
 	.bus = "pci",
 	.size = sizeof(struct piix_pm),
-	.props = pm_props,
+	.props = piix_pm_props,
 	.user_creatable = false,
-	.realize = pm_realize,
-	.reset = pm_reset,
-	.unrealize = pm_unrealize,
+	.realize = piix_pm_realize,
+	.reset = piix_pm_reset,
+	.unrealize = piix_pm_unrealize,
 };

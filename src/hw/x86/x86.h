@@ -86,7 +86,6 @@ struct x86_machine {
 	size_t acpi_len;
 	uint64_t rsdp_addr;
 	struct x86_boot boot;
-	bool acpi_hw_reduced; /* microvm */
 };
 
 static inline struct x86_machine *x86_machine_of(struct vm *vm);
