@@ -258,7 +258,9 @@ int img_blk_create(const char *filename, const char *fmt, const struct blk_opts 
 		   unsigned flags, struct blk_error *err)
 {
 	const char *bf = blk_opts_get(opts, "backing_file");
-	if (!bf || strcmp(fmt, "qcow2"))
+	const char *pa = blk_opts_get(opts, "preallocation");
+	/* (the block layer refuses a backing file with preallocation: let it say so) */
+	if (!bf || strcmp(fmt, "qcow2") || (pa && strcmp(pa, "off")))
 		return blk_create(filename, fmt, opts, flags, err);
 	struct blk_opts *o = blk_opts_dup(opts);
 	if (!o)
@@ -269,29 +271,20 @@ int img_blk_create(const char *filename, const char *fmt, const struct blk_opts 
 	int r = -ENOMEM;
 	if (!backing || (bfmt0 && !bfmt))
 		goto out;
-	if (!blk_opts_get(o, "size") || !(flags & BLK_CREATE_NO_BACKING_CHECK)) {
-		/* Let the block layer validate the backing file and find the size. */
-		struct blk_opts *probe = blk_opts_dup(opts);
-		if (!probe)
-			goto out;
-		if (!blk_opts_get(probe, "size")) {
-			char *path = img_backing_path(filename, backing);
-			struct blk_node *b = path ? blk_open(path, bfmt, NULL,
+	if (!blk_opts_get(o, "size")) {
+		/* The size comes from the backing file. */
+		char *path = img_backing_path(filename, backing);
+		struct blk_node *b = path ? blk_open(path, bfmt, NULL,
 				BLK_OPEN_FORCE_SHARE | BLK_OPEN_NO_BACKING, err) : NULL;
-			free(path);
-			if (!b) {
-				blk_opts_free(probe);
-				if (err && !err->code)
-					err->code = -ENOENT;
-				r = err ? err->code : -ENOENT;
-				goto out;
-			}
-			char num[32];
-			snprintf(num, sizeof(num), "%lld", (long long)blk_getlength(b));
-			blk_close(b);
-			blk_opts_set(o, "size", num);
+		free(path);
+		if (!b) {
+			r = err && err->code ? err->code : -ENOENT;
+			goto out;
 		}
-		blk_opts_free(probe);
+		char num[32];
+		snprintf(num, sizeof(num), "%lld", (long long)blk_getlength(b));
+		blk_close(b);
+		blk_opts_set(o, "size", num);
 	}
 	blk_opts_set(o, "backing_file", NULL);
 	blk_opts_set(o, "backing_fmt", NULL);
