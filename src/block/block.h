@@ -29,6 +29,11 @@
  *   - blk_snapshot_create: has_icount=false stores "no icount" (-1); qemu-img snapshot -c
  *     itself records icount 0 (shown as 0 in the ICOUNT column), so lemu-img should pass
  *     has_icount=true, icount=0 to match.
+ *   - open options snapshot.id / snapshot.name (read-only view of an internal snapshot).
+ *   - raw: the length is rounded up to 512 bytes as in QEMU (the tail reads as zeroes).
+ *   - blk_check: qemu-img's two passes ("Leaked"/"ERROR" lines, then "Repairing"); -r
+ *     leaks on a referenced cluster with refcount 0 fails with -EIO ("ERROR need to
+ *     rebuild refcount structures"), as qemu-img does.
  */
 #ifndef LEMU_BLOCK_BLOCK_H
 #define LEMU_BLOCK_BLOCK_H
@@ -62,7 +67,9 @@ void blk_error_prefix(struct blk_error *err, const char *fmt, ...)
  * (ignore|off|unmap|on), "detect-zeroes" (off|on|unmap), "force-share", "locking"
  * (on|off|auto), "backing" ("" or "null" = open without backing), "backing.<opt>"
  * (options of the backing node: backing.driver, backing.file.filename, ...),
- * "offset" and "size" (raw only: a window into the file), "filename" (for driver=file).
+ * "offset" and "size" (raw only: a window into the file), "filename" (for driver=file),
+ * "snapshot.id" / "snapshot.name" (qcow2, read-only: open the image as it was in that
+ * internal snapshot, as qemu-img convert -l and qemu-nbd -l do).
  * Boolean values accept on/off, true/false, yes/no, 1/0.
  *
  * Creation options (blk_create, blk_measure, blk_amend) use the same container with

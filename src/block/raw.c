@@ -86,7 +86,9 @@ static int64_t raw_getlength(struct blk_node *n)
 	int64_t l = blk_getlength(n->file);
 	if (l < 0)
 		return l;
-	return l - (int64_t)s->offset;
+	/* As QEMU: a disk is a whole number of 512-byte sectors; the tail past the end
+	 * of the file reads as zeroes. */
+	return (l - (int64_t)s->offset + 511) & ~(int64_t)511;
 }
 
 static int raw_pread(struct blk_node *n, int64_t off, void *buf, size_t bytes)

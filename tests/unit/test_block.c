@@ -248,6 +248,16 @@ static void test_lemu_images(void)
 	}
 	ok(lemu_write_image("l.raw", "raw", "", false) == 0 && sh("cmp -s src.raw l.raw") == 0,
 	   "raw image written through the API");
+	{
+		sh("head -c 1000001 src.raw > odd.raw");
+		struct blk_node *n = open_rw("odd.raw", 0);
+		char *q = shout("qemu-img info --output=json odd.raw | grep virtual-size");
+		char want[64];
+		snprintf(want, sizeof(want), "\"virtual-size\": %" PRId64 ",", n ? blk_getlength(n) : -1);
+		ok(n && q && strstr(q, want) && same_as_qemu("odd.raw", "-f raw"), "raw size rounded up to 512 bytes as QEMU does (%s)", want);
+		blk_close(n);
+		free(q);
+	}
 	ok(lemu_write_image("l.raw", "raw", "preallocation=full", false) == 0 && sh("cmp -s src.raw l.raw") == 0 &&
 	   sh("test $(du -k l.raw | cut -f1) -ge 8000") == 0, "raw preallocation=full");
 	static const char *const pa[] = { "metadata", "falloc", "full" };
@@ -299,6 +309,16 @@ static void test_chain_and_writes(void)
 	ok(r == 0 && sh("qemu-img check -q b2.qcow2") == 0 && sh("qemu-img compare -q -f raw -F qcow2 shadow.raw b2.qcow2") == 0,
 	   "200 random writes/zeroes over a backing chain: qemu-img check clean, content equal");
 	ok(sh("qemu-img check -q b1.qcow2 && qemu-img check -q b0.qcow2") == 0, "backing files untouched and clean");
+	{
+		struct blk_opts *o = blk_opts_new();
+		blk_opts_parse(o, "backing_file=b1.qcow2,backing_fmt=qcow2", NULL);
+		sh("rm -f ov.qcow2");
+		int rc = blk_create(path("ov.qcow2"), "qcow2", o, 0, NULL);
+		blk_opts_free(o);
+		ok(rc == 0 && sh("qemu-img check -q ov.qcow2") == 0 && sh("qemu-img compare -q ov.qcow2 b1.qcow2") == 0 &&
+		   sh("qemu-img info ov.qcow2 | grep -q 'virtual size: 10 MiB'") == 0,
+		   "a new overlay (size from its backing file) reads as the backing file");
+	}
 	/* block status walks the chain like qemu-img map */
 	n = open_rw("b2.qcow2", BLK_OPEN_FORCE_SHARE);
 	char *mine = calloc(1, 65536);
@@ -373,6 +393,20 @@ static void test_snapshots(void)
 	free(lst);
 	ok(sh("qemu-img convert -l lemu-snap -O raw s.qcow2 ls.raw") == 0 && same_as_qemu("s.qcow2", "-l lemu-snap") == 0 ? 1 : 1,
 	   "qemu-img reads the lemu snapshot");
+	struct blk_opts *so = blk_opts_new();
+	blk_opts_set(so, "snapshot.name", "lemu-snap");
+	n = blk_open(path("s.qcow2"), NULL, so, 0, &err);
+	blk_opts_free(so);
+	uint8_t *v = malloc(8 << 20), *want = malloc(8 << 20);
+	FILE *lf = fopen(path("ls.raw"), "rb");
+	r = !n || !lf || blk_getlength(n) != 8 << 20 || blk_pread(n, 0, v, 8 << 20, 0) ||
+	    fread(want, 1, 8 << 20, lf) != 8 << 20 || memcmp(v, want, 8 << 20);
+	if (lf)
+		fclose(lf);
+	free(v);
+	free(want);
+	blk_close(n);
+	ok(r == 0, "snapshot.name opens a read-only view of the snapshot (same bytes as qemu-img convert -l)");
 	n = open_rw("s.qcow2", BLK_OPEN_RDWR);
 	r = !n || blk_snapshot_apply(n, "lemu-snap", &err);
 	blk_close(n);

@@ -103,10 +103,11 @@ static int check_l2(struct chk *c, uint64_t l2o, bool active)
 				c->next_contig = o + s->cluster_size;
 			}
 			if (o % s->cluster_size) {
-				say(c, "ERROR offset=%" PRIx64 ": Cluster is not properly aligned; L2 entry corrupted", o);
+				say(c, "ERROR offset=%" PRIx64 ": %s cluster is not properly aligned; L2 entry corrupted.",
+				    o, qcow2_entry_type(s, e) == QC_ZERO_ALLOC ? "Preallocated" : "Data");
 				c->res->corruptions++;
-				break;
 			}
+			/* Counted like QEMU does, at the offset as it is. */
 			r = inc_refs(c, o, s->cluster_size);
 			break;
 		}
@@ -205,6 +206,50 @@ static int check_copied(struct chk *c)
 	return 0;
 }
 
+static void compare_refcounts(struct chk *c, unsigned fix, bool *rebuild, int64_t *highest)
+{
+	struct qcow2 *s = c->s;
+	struct blk_check_result *res = c->res;
+	uint64_t fc = qcow2_align_up((uint64_t)c->flen, s->cluster_size) >> s->cluster_bits;
+	uint64_t n = c->nb > fc ? c->nb : fc;
+	*highest = -1;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t stored, want = i < c->nb ? c->ref[i] : 0;
+		if (qcow2_get_refcount(s, i, &stored)) {
+			res->check_errors++;
+			continue;
+		}
+		if (stored || want)
+			*highest = (int64_t)i;
+		if (stored == want)
+			continue;
+		bool leak = stored > want;
+		if (!stored)
+			*rebuild = true;
+		bool can = leak ? (fix & BLK_CHECK_FIX_LEAKS) : (fix & BLK_CHECK_FIX_ERRORS);
+		if (!leak && want > s->refcount_max)
+			can = false;
+		say(c, "%s cluster %" PRIu64 " refcount=%" PRIu64 " reference=%" PRIu64,
+		    can ? "Repairing" : leak ? "Leaked" : "ERROR", i, stored, want);
+		if (can) {
+			/* New refcount blocks must not land on clusters that are in use but
+			 * not yet counted: those have a computed reference (check_ref). */
+			s->free_cluster_index = n;
+			if (!qcow2_update_refcount(s, i, (int64_t)want - (int64_t)stored)) {
+				if (leak)
+					res->leaks_fixed++;
+				else
+					res->corruptions_fixed++;
+				continue;
+			}
+		}
+		if (leak)
+			res->leaks++;
+		else
+			res->corruptions++;
+	}
+}
+
 int qcow2_check_locked(struct qcow2 *s, unsigned fix, struct blk_check_result *res,
 		       blk_report_fn *report, void *opaque)
 {
@@ -273,44 +318,27 @@ int qcow2_check_locked(struct qcow2 *s, unsigned fix, struct blk_check_result *r
 		free(c.ref);
 		return r;
 	}
-	/* Compare with the stored refcounts. */
+	/* Compare with the stored refcounts: first only reporting (as qemu-img, which
+	 * prints "Leaked"/"ERROR" lines, then "Repairing" ones on a second pass). A
+	 * referenced cluster with refcount 0 needs the refcount structures rebuilt: with
+	 * -r all its refcount is set like any other; with -r leaks the check fails. */
 	s->check_ref = c.ref;
 	s->check_nb = c.nb;
-	uint64_t fc = qcow2_align_up((uint64_t)c.flen, s->cluster_size) >> s->cluster_bits;
-	uint64_t n = c.nb > fc ? c.nb : fc;
+	struct blk_check_result pre = *res;
+	bool rebuild = false;
 	int64_t highest = -1;
-	for (uint64_t i = 0; i < n; i++) {
-		uint64_t stored, want = i < c.nb ? c.ref[i] : 0;
-		if (qcow2_get_refcount(s, i, &stored)) {
-			res->check_errors++;
-			continue;
-		}
-		if (stored || want)
-			highest = (int64_t)i;
-		if (stored == want)
-			continue;
-		bool leak = stored > want;
-		bool can = leak ? (fix & BLK_CHECK_FIX_LEAKS) : (fix & BLK_CHECK_FIX_ERRORS);
-		if (!leak && want > s->refcount_max)
-			can = false;
-		say(&c, "%s cluster %" PRIu64 " refcount=%" PRIu64 " reference=%" PRIu64,
-		    can ? "Repairing" : leak ? "Leaked" : "ERROR", i, stored, want);
-		if (can) {
-			/* New refcount blocks must not land on clusters that are in use but
-			 * not yet counted: those have a computed reference. */
-			s->free_cluster_index = n;
-			if (!qcow2_update_refcount(s, i, (int64_t)want - (int64_t)stored)) {
-				if (leak)
-					res->leaks_fixed++;
-				else
-					res->corruptions_fixed++;
-				continue;
-			}
-		}
-		if (leak)
-			res->leaks++;
-		else
-			res->corruptions++;
+	compare_refcounts(&c, 0, &rebuild, &highest);
+	if (fix && rebuild && !(fix & BLK_CHECK_FIX_ERRORS)) {
+		say(&c, "ERROR need to rebuild refcount structures");
+		res->check_errors++;
+		s->check_ref = NULL;
+		s->check_nb = 0;
+		free(c.ref);
+		return -EIO;
+	}
+	if (fix && (res->leaks || res->corruptions)) {
+		*res = pre;
+		compare_refcounts(&c, fix, &rebuild, &highest);
 	}
 	s->check_ref = NULL;
 	s->check_nb = 0;
@@ -344,6 +372,6 @@ int qcow2_check(struct blk_node *n, unsigned fix, struct blk_check_result *res,
 	int r = qcow2_check_locked(s, fix, res, report, opaque);
 	pthread_mutex_unlock(&s->lock);
 	if (r)
-		blk_error_set(err, r, "Check of '%s' failed: %s", n->filename, strerror(-r));
+		blk_error_set(err, r, "Check failed: %s", strerror(-r));
 	return r;
 }

@@ -248,6 +248,10 @@ out:
 		return err ? err->code : -EIO;
 	}
 	struct qcow2 *q = n->opaque;
+	/* Size first: growing an image that has a backing file zeroes the new area (so
+	 * that a resize never shows stale backing data), which a new image must not do. */
+	if (p.size)
+		r = qcow2_truncate(n, (int64_t)p.size, false, p.prealloc, err);
 	pthread_mutex_lock(&q->lock);
 	if (p.lazy)
 		q->compat |= QCOW2_COMPAT_LAZY_REFCOUNTS;
@@ -256,13 +260,13 @@ out:
 		const char *bf = p.backing_fmt ? p.backing_fmt : bfmt_probed;
 		q->backing_fmt = bf ? strdup(bf) : NULL;
 	}
-	r = qcow2_write_header(q);
-	if (r == -ENOSPC)
-		blk_error_set(err, r, "Could not write qcow2 header: backing file name too long for the cluster size");
+	if (!r) {
+		r = qcow2_write_header(q);
+		if (r == -ENOSPC)
+			blk_error_set(err, r, "Could not write qcow2 header: backing file name too long for the cluster size");
+	}
 	pthread_mutex_unlock(&q->lock);
 	free(bfmt_probed);
-	if (!r && p.size)
-		r = qcow2_truncate(n, (int64_t)p.size, false, p.prealloc, err);
 	int r2 = blk_close(n);
 	return r ? r : r2;
 }

@@ -488,7 +488,46 @@ static const char *const qcow2_known_opts[] = {
 	"read-only", "force-share", "locking", "discard", "detect-zeroes", "aio", "l2-cache-size",
 	"refcount-cache-size", "cache-size", "lazy-refcounts", "x-aio-threads", "filename",
 	"auto-read-only", "overlap-check", "pass-discard-request", "cache-clean-interval",
+	"snapshot.id", "snapshot.name",
 };
+
+/* snapshot.id / snapshot.name (qemu-img convert -l, qemu-nbd -l): a read-only view of
+ * an internal snapshot; its L1 table replaces the active one in memory only. */
+static int load_snapshot_view(struct qcow2 *s, const struct blk_opts *opts, struct blk_error *err)
+{
+	const char *id = blk_opts_get(opts, "snapshot.id"), *name = blk_opts_get(opts, "snapshot.name");
+	if (!id && !name)
+		return 0;
+	if (!s->read_only) {
+		blk_error_set(err, -EINVAL, "Snapshots can only be loaded read-only");
+		return -EINVAL;
+	}
+	uint32_t i;
+	for (i = 0; i < s->nb_snapshots; i++)
+		if ((!id || !strcmp(s->snaps[i].id, id)) && (!name || !strcmp(s->snaps[i].name, name)))
+			break;
+	if (i == s->nb_snapshots) {
+		blk_error_set(err, -ENOENT, "Can't find snapshot '%s'", id ? id : name);
+		return -ENOENT;
+	}
+	struct qcow2_snap *sn = &s->snaps[i];
+	uint64_t *l1;
+	int64_t flen = blk_getlength(s->file);
+	if (qcow2_size_to_l1(s, sn->disk_size) > sn->l1_size || flen < 0 ||
+	    (sn->l1_size && sn->l1_offset + (uint64_t)sn->l1_size * 8 > (uint64_t)flen)) {
+		blk_error_set(err, -EINVAL, "Snapshot L1 table of '%s' is invalid", sn->name);
+		return -EINVAL;
+	}
+	int r = load_table(s, sn->l1_offset, sn->l1_size, &l1);
+	if (r)
+		return r;
+	free(s->l1);
+	s->l1 = l1;
+	s->l1_size = sn->l1_size;
+	s->l1_offset = sn->l1_offset;
+	s->size = sn->disk_size;
+	return 0;
+}
 
 static int qcow2_open(struct blk_node *n, const struct blk_opts *opts, unsigned flags,
 		      struct blk_error *err)
@@ -530,7 +569,7 @@ static int qcow2_open(struct blk_node *n, const struct blk_opts *opts, unsigned 
 	s->rt_size = (uint32_t)(s->rt_clusters * s->cluster_size / 8);
 	if ((r = load_table(s, s->rt_offset, s->rt_size, &s->rt)))
 		goto io_fail;
-	if ((r = qcow2_read_snapshots(s, err)))
+	if ((r = qcow2_read_snapshots(s, err)) || (r = load_snapshot_view(s, opts, err)))
 		goto fail;
 	/* Caches: 32 MiB of L2 tables (covers 256 GiB at 64 KiB clusters), at most
 	 * 4096 entries; refcount blocks a quarter of that. */
