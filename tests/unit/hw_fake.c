@@ -66,8 +66,11 @@ void fake_vm_free(struct vm *vm)
 	free(vm->regions);
 	for (int i = 0; i < 65536; i++) {
 		struct pio_region *r = vm->pio_map[i];
-		if (r && r->base == i)
-			free(r);
+		if (!r)
+			continue;
+		for (uint32_t j = 0; j < r->len; j++)
+			vm->pio_map[r->base + j] = NULL;
+		free(r);
 	}
 	free(vm->pio_map);
 	struct chardev *c = vm->chardevs;
