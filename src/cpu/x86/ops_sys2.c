@@ -241,7 +241,8 @@ enum {
 	MSR_MTRR_DEF_TYPE = 0x2ff, MSR_EFER = 0xc0000080, MSR_STAR = 0xc0000081,
 	MSR_LSTAR = 0xc0000082, MSR_CSTAR = 0xc0000083, MSR_FMASK = 0xc0000084,
 	MSR_FS_BASE = 0xc0000100, MSR_GS_BASE = 0xc0000101, MSR_KERNEL_GS_BASE = 0xc0000102,
-	MSR_TSC_AUX = 0xc0000103,
+	MSR_TSC_AUX = 0xc0000103, MSR_AMD_SYSCFG = 0xc0010010, MSR_AMD_HWCR = 0xc0010015,
+	MSR_AMD_INT_PENDING = 0xc0010055,
 };
 
 static bool canonical(uint64_t v)
@@ -268,8 +269,12 @@ int cpu_msr_read(struct cpu *c, uint32_t idx, uint64_t *v)
 	switch (idx) {
 	case MSR_TSC: *v = tsc_read(c); return 0;
 	case MSR_PLATFORM_ID: case MSR_BIOS_SIGN: case MSR_FEATURE_CONTROL:
-	case MSR_MCG_CAP: case MSR_MCG_STATUS:
-		/* no microcode, no VMX, no machine-check banks */
+	case MSR_MCG_CAP: case MSR_MCG_STATUS: case MSR_AMD_SYSCFG: case MSR_AMD_HWCR:
+	case MSR_AMD_INT_PENDING:
+		/* no microcode, no VMX, no machine-check banks.  The AMD ones
+		 * are read by Linux without a fault handler on family 0Fh
+		 * models (qemu64): SYSCFG (MTRR fixed ranges), the C1E
+		 * interrupt-pending message (erratum 400); 0 = features off. */
 		*v = 0;
 		return 0;
 	case MSR_MTRRCAP: *v = 0x508; return 0; /* 8 variable, fixed, WC */
@@ -323,7 +328,9 @@ int cpu_msr_write(struct cpu *c, uint32_t idx, uint64_t v)
 	int k;
 	switch (idx) {
 	case MSR_TSC: c->tsc_offset = (int64_t)(v - tsc_base(c)); return 0;
-	case MSR_BIOS_SIGN: case MSR_FEATURE_CONTROL: case MSR_MCG_STATUS: return 0;
+	case MSR_BIOS_SIGN: case MSR_FEATURE_CONTROL: case MSR_MCG_STATUS: case MSR_AMD_SYSCFG:
+	case MSR_AMD_HWCR: case MSR_AMD_INT_PENDING:
+		return 0;
 	case MSR_SYSENTER_CS: c->sysenter_cs = v & 0xffff; return 0;
 	case MSR_SYSENTER_ESP:
 		if (!canonical(v))
