@@ -7,6 +7,13 @@
  * out-of-order mode (-W) the writes are issued in chunk order (qcow2 then
  * allocates clusters in guest order, as qemu-img does); reads, zero detection and
  * compression run in parallel either way.
+ *
+ * REQUEST(img): qcow2 allocating writes (write_alloc, also used for clusters that do
+ * not compress) hold the node lock across the data pwrite; the compressed path holds
+ * it across its pwrite too. With several copy threads on a loaded machine, a preempted
+ * lock holder stalls the others (convert -c spent half its time in futex waits, see
+ * bench/img.sh). Allocating under the lock and writing the data outside it (QEMU's
+ * order: allocate, write data, then link the L2 entry) would let the writes overlap.
  */
 #include "img/copy.h"
 
