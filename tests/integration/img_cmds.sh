@@ -219,6 +219,10 @@ t_lock() {
 	grep -q 'Failed to get "write" lock' err || { cat err; kill $pid; fail "no lock error"; }
 	run 1 "$LI" info l.qcow2
 	grep -qi "lock" err || { cat err; kill $pid; fail "info without -U: no lock error"; }
+	both resize l.qcow2 32M
+	[ "$lrc" = 1 ] && [ "$qrc" = 1 ] || { kill $pid; fail "resize under a writer: $lrc/$qrc"; }
+	sed -i 's/lemu-img/qemu-img/g' le
+	diff le qe || { kill $pid; fail "lock messages differ"; }
 	run 0 "$LI" info -U l.qcow2
 	run 0 "$LI" map -U --output=json l.qcow2
 	run 0 "$LI" convert -U -O raw l.qcow2 out.raw
