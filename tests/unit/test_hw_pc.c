@@ -809,6 +809,88 @@ static void test_microvm(const char *kernel)
 	vm_free(vm);
 }
 
+
+/* A small ELF64 with one PT_LOAD at 1 MiB and a PT_NOTE carrying
+ * XEN_ELFNOTE_PHYS32_ENTRY. */
+static size_t make_pvh_elf(uint8_t *img, size_t cap)
+{
+	memset(img, 0, cap);
+	memcpy(img, "\177ELF", 4);
+	img[4] = 2, img[5] = 1, img[6] = 1;
+	wr(img + 16, 2, 2);     /* ET_EXEC */
+	wr(img + 18, 62, 2);    /* EM_X86_64 */
+	wr(img + 24, 0x100000, 8);
+	wr(img + 32, 64, 8);    /* phoff */
+	wr(img + 54, 56, 2);    /* phentsize */
+	wr(img + 56, 2, 2);     /* phnum */
+	uint8_t *ph = img + 64;
+	wr(ph, 1, 4);           /* PT_LOAD */
+	wr(ph + 8, 0x200, 8);   /* offset */
+	wr(ph + 16, 0x100000, 8);
+	wr(ph + 24, 0x100000, 8);
+	wr(ph + 32, 0x100, 8);  /* filesz */
+	wr(ph + 40, 0x2000, 8); /* memsz */
+	ph += 56;
+	wr(ph, 4, 4);           /* PT_NOTE */
+	wr(ph + 8, 0x180, 8);
+	wr(ph + 32, 20, 8);
+	uint8_t *n = img + 0x180;
+	wr(n, 4, 4), wr(n + 4, 4, 4), wr(n + 8, 18, 4);
+	memcpy(n + 12, "Xen", 4);
+	wr(n + 16, 0x100010, 4);
+	for (int i = 0; i < 0x100; i++)
+		img[0x200 + i] = 0x90;
+	return 0x300;
+}
+
+/* Corrupted images must give an error or a machine, never a crash. */
+static void test_hostile_images(void)
+{
+	uint8_t base[0x1800], img[0x1800];
+	size_t len = make_pvh_elf(base, sizeof(base));
+	struct error *err = NULL;
+	struct vm *vm = make_vm("pc", 32 << 20, 1, write_tmp("pvh.elf", base, len), NULL, NULL, &err);
+	tap_ok(vm && vm->vcpus[0]->cpu.rip == 0x100010, "synthetic PVH ELF enters at its note's address");
+	vm_free(vm);
+	error_free(err);
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	int made = 0, refused = 0;
+	for (int round = 0; round < 300; round++) {
+		size_t l;
+		if (round % 3 == 0) {
+			l = make_pvh_elf(img, sizeof(img));
+		} else {
+			FILE *f = fopen(make_bzimage(0x20f, 0x800), "rb");
+			l = fread(img, 1, sizeof(img), f);
+			fclose(f);
+			if (round % 3 == 2) { /* multiboot header in front, ELF32 or a.out */
+				memset(img, 0, 64);
+				wr(img, 0x1badb002, 4);
+				uint32_t fl = (round & 4) ? 0x10000 : 0;
+				wr(img + 4, fl, 4);
+				wr(img + 8, (uint32_t)-(0x1badb002u + fl), 4);
+			}
+		}
+		for (int k = 0; k < 6; k++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			size_t off = (size_t)(seed >> 33) % (l < 0x280 ? l : 0x280);
+			img[off] = (uint8_t)(seed >> 17);
+			if (k == 0 && round % 3 == 2)
+				off = 12 + (seed >> 40) % 20, img[off] = (uint8_t)(seed >> 50);
+		}
+		err = NULL;
+		vm = make_vm("pc", 32 << 20, 1, write_tmp("fuzz.img", img, l), NULL, "x", &err);
+		if (vm)
+			made++;
+		else if (err && err->msg[0])
+			refused++;
+		vm_free(vm);
+		error_free(err);
+	}
+	tap_ok(made + refused == 300, "300 corrupted kernels: %d loaded, %d refused with a message, no crash", made,
+	       refused);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -855,6 +937,7 @@ int main(void)
 	test_bios();
 	test_errors();
 	test_microvm(bz);
+	test_hostile_images();
 
 	/* The real Debian kernel, if prepared */
 	const char *gd = getenv("LEMU_GUEST_DIR");
