@@ -191,6 +191,16 @@ int img_cmd_info(struct img *img, int argc, char **argv)
 	if (optind != argc - 1)
 		return img_usage_error(img, "Expecting one image file name");
 
+	/* Like qemu-img, print nothing unless the whole chain could be read. */
+	char *obuf = NULL;
+	size_t olen = 0;
+	FILE *real_out = img->out;
+	FILE *mem = open_memstream(&obuf, &olen);
+	if (!mem) {
+		img_error(img, "%s", strerror(ENOMEM));
+		return 1;
+	}
+	img->out = mem;
 	struct jw w;
 	jw_init(&w, img->out);
 	if (chain && output == IMG_OUT_JSON)
@@ -270,5 +280,10 @@ done:
 	for (int i = 0; i < nseen; i++)
 		free(seen[i]);
 	free(cur_fmt_buf);
+	fclose(mem);
+	img->out = real_out;
+	if (ret == 0)
+		fwrite(obuf, 1, olen, img->out);
+	free(obuf);
 	return ret;
 }
