@@ -1,0 +1,117 @@
+#!/bin/bash
+# The machine types and firmware interfaces of lemu-system-x86_64 (src/hw/x86, src/hw/pci):
+# -machine help against QEMU's, the microvm machine booting the Debian kernel to a shell and
+# powering off through ACPI, the pc machine's PCI devices against what the same kernel sees
+# under qemu-system-x86_64 (lemu's lspci lines must all appear in QEMU's, and both show one
+# PNP0A03 root bridge in the ACPI namespace), and the errors for kernel images lemu cannot load.
+#
+# Emulator: $LEMU_SYSTEM_X86_64 (default build/lemu-system-x86_64); oracle:
+# $QEMU_SYSTEM_X86_64 (default qemu-system-x86_64).
+SUITE_MODE=check
+SUITE_TIMEOUT=${LEMU_BOOT_CASE_TIMEOUT:-300}
+. "$(dirname "$0")/../lib/case.sh"
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+EMU=${LEMU_SYSTEM_X86_64:-$ROOT/build/lemu-system-x86_64}
+QEMU=${QEMU_SYSTEM_X86_64:-qemu-system-x86_64}
+CONSOLE=$ROOT/tests/guest/console.py
+BOOT_TIMEOUT=${LEMU_BOOT_TIMEOUT:-120}
+
+suite_requires() {
+	if ! command -v "$EMU" >/dev/null 2>&1; then
+		echo "no system emulator $EMU (build lemu-system-x86_64, or set LEMU_SYSTEM_X86_64)"
+		return 1
+	fi
+	if ! bash "$ROOT/scripts/prepare-guest.sh" --quiet >/dev/null 2>guest.err; then
+		echo "the default guest could not be prepared: $(tail -n 1 guest.err)"
+		rm -f guest.err
+		return 1
+	fi
+	rm -f guest.err
+}
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+G=$ROOT/.cache/guest
+
+# run_guest DIR EMULATOR [emulator options...] -- console.py commands: boot the bzImage.
+run_guest() {
+	local dir=$1 emu=$2
+	shift 2
+	local opts=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	shift
+	python3 "$CONSOLE" --timeout "$BOOT_TIMEOUT" --outdir "$dir" "$@" -- \
+		"$emu" -accel tcg -m 256 -nographic -no-reboot "${opts[@]}" \
+		-kernel "$G/vmlinuz" -initrd "$G/initrd.gz" -append "console=ttyS0 panic=-1" ||
+		{ echo "console log (tail):"; tail -n 30 "$dir/console.log"; fail "boot under $emu ${opts[*]}"; }
+}
+
+t_machine_help() {
+	"$EMU" -machine help >lemu.txt || fail "-machine help: status $?"
+	"$QEMU" -machine help >qemu.txt 2>/dev/null || { echo "SKIP: no $QEMU"; return 0; }
+	[ "$(head -n 1 lemu.txt)" = "Supported machines are:" ] || fail "first line: $(head -n 1 lemu.txt)"
+	# Every machine lemu lists is listed the same way by QEMU.
+	while IFS= read -r line; do
+		grep -qxF "$line" qemu.txt || { cat lemu.txt; fail "QEMU has no line '$line'"; }
+	done <lemu.txt
+	grep -q '^pc  .*(alias of pc-i440fx-7.2)$' lemu.txt || fail "no pc alias"
+	grep -q '^microvm ' lemu.txt || fail "no microvm"
+	"$EMU" -M nosuchmachine -kernel "$G/vmlinuz" >/dev/null 2>err.txt && fail "unknown machine accepted"
+	grep -q 'unsupported machine type' err.txt || { cat err.txt; fail "unknown machine: wrong message"; }
+}
+
+t_microvm() {
+	run_guest out "$EMU" -M microvm -- \
+		--cmd 'lspci | wc -l' \
+		--cmd 'dmesg' \
+		--cmd 'cat /proc/interrupts' \
+		--cmd 'ls /sys/bus/acpi/devices/ | sort | tr "\n" " "'
+	[ "$(cat out/1.out)" = 0 ] || fail "microvm has PCI devices: $(cat out/1.out)"
+	if grep -E 'ACPI (Error|Warning|BIOS Error)|BUG:|Oops|Kernel panic' out/2.out; then
+		fail "dmesg reports a problem (above)"
+	fi
+	grep -q 'ACPI: PM: (supports S0 S5)' out/2.out || fail "ACPI sleep states: $(grep 'ACPI: PM' out/2.out)"
+	grep -q ' acpi$' out/3.out || { cat out/3.out; fail "no SCI (acpi) line in /proc/interrupts"; }
+	grep -q 'PNP0501' out/4.out || fail "no COM port in the ACPI namespace: $(cat out/4.out)"
+	# poweroff -f: ACPI S5 through the PM1a control register ends lemu with status 0.
+	[ "$(cat out/exit)" = 0 ] || fail "exit status $(cat out/exit) after poweroff"
+}
+
+t_pc_pci_vs_qemu() {
+	command -v "$QEMU" >/dev/null || { echo "SKIP: no $QEMU"; return 0; }
+	run_guest lemu "$EMU" -- --cmd 'lspci' --cmd 'ls /sys/bus/acpi/devices/ | grep -c PNP0A03' \
+		--cmd 'dmesg | grep -E "ACPI (Error|Warning|BIOS Error)|PCI: Using ACPI for IRQ routing|Interrupt link"'
+	run_guest qemu "$QEMU" -nodefaults -serial stdio -- --cmd 'lspci' \
+		--cmd 'ls /sys/bus/acpi/devices/ | grep -c PNP0A03'
+	[ -s lemu/1.out ] || fail "lspci printed nothing"
+	while IFS= read -r line; do
+		grep -qxF "$line" qemu/1.out || { echo "qemu:"; cat qemu/1.out; fail "lspci line '$line' is not in QEMU's"; }
+	done <lemu/1.out
+	[ "$(cat lemu/2.out)" = "$(cat qemu/2.out)" ] || fail "PCI root bridges: $(cat lemu/2.out), QEMU $(cat qemu/2.out)"
+	if grep -E 'ACPI (Error|Warning|BIOS Error)' lemu/3.out; then
+		fail "ACPI errors in dmesg (above)"
+	fi
+	grep -q 'PCI: Using ACPI for IRQ routing' lemu/3.out || fail "the kernel does not route PCI IRQs through ACPI"
+	[ "$(cat lemu/exit)" = 0 ] || fail "exit status $(cat lemu/exit) after poweroff"
+}
+
+t_bad_kernel() {
+	printf 'not a kernel image at all' >junk.img
+	"$EMU" -kernel junk.img -display none >out.txt 2>err.txt
+	rc=$?
+	[ $rc = 1 ] || fail "status $rc, want 1"
+	grep -q "lemu-system-x86_64: -kernel 'junk.img': not a Linux bzImage" err.txt || { cat err.txt; fail "message"; }
+	"$EMU" -kernel /nonexistent/vmlinuz -display none 2>err.txt
+	[ $? = 1 ] || fail "missing kernel: status not 1"
+	grep -q "could not load kernel '/nonexistent/vmlinuz': No such file or directory" err.txt ||
+		{ cat err.txt; fail "missing kernel: message"; }
+}
+
+case_main "$@"
