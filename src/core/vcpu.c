@@ -327,12 +327,14 @@ static bool vcpu_prepare(struct vcpu *v)
 		if (v->is_bsp) {
 			vm_log(vm, VM_LOG_GUEST_ERRORS, "INIT to the BSP ignored\n");
 		} else {
+			vm_log(vm, VM_LOG_INT, "vCPU %d: INIT\n", v->index);
 			vcpu_reset(v);
 			v->wait_sipi = true;
 		}
 	}
 	if ((req & VCPU_REQ_SIPI) && v->wait_sipi) {
 		/* Start-up: real mode at vector << 8 : 0 (SDM vol. 3 §8.4.4). */
+		vm_log(vm, VM_LOG_INT, "vCPU %d: SIPI, start at %02x00:0000\n", v->index, v->sipi_vector);
 		v->wait_sipi = false;
 		v->halted = false;
 		c->seg[SEG_CS].sel = (uint16_t)(v->sipi_vector << 8);

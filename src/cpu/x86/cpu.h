@@ -198,7 +198,8 @@ struct insn {
 typedef void (*tb_code_fn)(struct cpu *c);
 struct tb {
 	tb_code_fn code;   /* call-threaded routine, or NULL to interpret */
-	uint64_t pc;       /* linear address of the first instruction */
+	uint64_t pc;       /* RIP of the first instruction (an offset in CS) */
+	uint64_t cs_base;  /* CS base it was decoded with: linear = cs_base + pc */
 	uint64_t end_pc;   /* fall-through address after the last one */
 	uint64_t page[2];  /* code pages covered (page[1] = ~0 if one page) */
 	uint32_t flags;    /* TB_F_* decode-relevant CPU state */

@@ -51,7 +51,7 @@ void cpu_log_tb_in_asm(struct cpu *c, const struct tb *tb)
 		const struct insn *in = &tb->insns[i];
 		uint8_t b[16];
 		size_t len = in->len ? in->len : 1;
-		size_t got = code_bytes(c, in->rip, b, len);
+		size_t got = code_bytes(c, (tb->cs_base + in->rip) & c->lin_mask, b, len);
 		/* QEMU's layout: address, the bytes, then the instruction */
 		char hex[3 * 16 + 1];
 		size_t hl = 0;

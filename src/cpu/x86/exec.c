@@ -233,7 +233,11 @@ static struct tb *tb_build(struct cpu *c, uint64_t pc, uint32_t flags)
 	uint8_t window[16];
 	unsigned n = 0;
 	uint64_t cur = pc;
-	uint64_t page0 = pc & ~(CODE_PAGE - 1), page1 = ~0ull;
+	/* Code is fetched by linear address: CS base + RIP (real mode and
+	 * segmented protected mode have non-zero CS bases). */
+	uint64_t csb = c->seg_base[SEG_CS];
+	uint64_t lin = (csb + pc) & c->lin_mask;
+	uint64_t page0 = lin & ~(CODE_PAGE - 1), page1 = ~0ull;
 	uint64_t key0 = ~0ull, key1 = ~0ull;
 	int fetch_fault = 0;
 	const uint8_t *hp0 = code_page(c, page0, &key0);
@@ -243,14 +247,14 @@ static struct tb *tb_build(struct cpu *c, uint64_t pc, uint32_t flags)
 		buf[0].fn = op_fetch_fault;
 		buf[0].rip = pc;
 		buf[0].next_rip = pc;
-		buf[0].imm = pc;
+		buf[0].imm = lin;
 		n = 1;
 		goto done;
 	}
 	int term = 0;
 	while (n < TB_MAX_INSNS) {
 		int ends = 0;
-		size_t off = cur - page0;
+		size_t off = (size_t)(((csb + cur) & c->lin_mask) - page0);
 		if (off >= CODE_PAGE)
 			break; /* next instruction starts on the next page */
 		size_t avail = CODE_PAGE - off;
@@ -309,6 +313,7 @@ done:
 		abort();
 	memset(tb, 0, sizeof(*tb));
 	tb->pc = pc;
+	tb->cs_base = csb;
 	tb->flags = flags;
 	tb->n = n;
 	tb->term = (uint32_t)term;
@@ -332,7 +337,8 @@ static int tb_phys_match(struct cpu *c, const struct tb *tb, uint64_t phys0)
 	if (tb->page[1] == ~0ull)
 		return 1;
 	uint64_t k1;
-	return mmu_code_page(c, (tb->pc & ~(CODE_PAGE - 1)) + CODE_PAGE, &k1) && k1 == tb->page[1];
+	uint64_t lin = (tb->cs_base + tb->pc) & c->lin_mask;
+	return mmu_code_page(c, ((lin & ~(CODE_PAGE - 1)) + CODE_PAGE) & c->lin_mask, &k1) && k1 == tb->page[1];
 }
 
 static struct tb *tb_find_slow(struct cpu *c, uint64_t pc, uint32_t flags)
@@ -340,7 +346,8 @@ static struct tb *tb_find_slow(struct cpu *c, uint64_t pc, uint32_t flags)
 	struct tb_cache *t = c->tbc;
 	unsigned h = tb_hash(pc, flags);
 	uint64_t phys0 = ~0ull;
-	if (c->sysmode && !mmu_code_page(c, pc & ~(CODE_PAGE - 1), &phys0)) {
+	uint64_t csb = c->seg_base[SEG_CS];
+	if (c->sysmode && !mmu_code_page(c, ((csb + pc) & c->lin_mask) & ~(CODE_PAGE - 1), &phys0)) {
 		/* Not fetchable: a TB that raises the fault, never cached. */
 		struct tb *tb = tb_build(c, pc, flags);
 		pthread_mutex_lock(&t->lock);
@@ -351,7 +358,7 @@ static struct tb *tb_find_slow(struct cpu *c, uint64_t pc, uint32_t flags)
 	}
 	pthread_mutex_lock(&t->lock);
 	for (struct tb *tb = t->hash[h]; tb; tb = tb->hash_next)
-		if (tb->pc == pc && tb->flags == flags && tb_phys_match(c, tb, phys0)) {
+		if (tb->pc == pc && tb->flags == flags && tb->cs_base == csb && tb_phys_match(c, tb, phys0)) {
 			pthread_mutex_unlock(&t->lock);
 			return tb;
 		}
@@ -367,7 +374,8 @@ static struct tb *tb_find_slow(struct cpu *c, uint64_t pc, uint32_t flags)
 	/* Another thread may have built the same TB meanwhile: use theirs
 	 * (our generated code, if any, is simply never run). */
 	for (struct tb *x = t->hash[h]; x; x = x->hash_next)
-		if (x->pc == pc && x->flags == flags && x->page[0] == tb->page[0] && x->page[1] == tb->page[1]) {
+		if (x->pc == pc && x->flags == flags && x->cs_base == csb && x->page[0] == tb->page[0] &&
+		    x->page[1] == tb->page[1]) {
 			pthread_mutex_unlock(&t->lock);
 			free(tb);
 			return x;
@@ -417,7 +425,8 @@ static inline int chain_ok(struct cpu *c, const struct tb *a, const struct tb *b
 {
 	if (!c->sysmode)
 		return 1;
-	return ((a->pc ^ b->pc) & ~(CODE_PAGE - 1)) == 0 && b->page[1] == ~0ull && a->page[1] == ~0ull;
+	return (((a->cs_base + a->pc) ^ (b->cs_base + b->pc)) & ~(CODE_PAGE - 1)) == 0 && b->page[1] == ~0ull &&
+	       a->page[1] == ~0ull;
 }
 
 int cpu_exec(struct cpu *c_arg)
@@ -469,11 +478,13 @@ int cpu_exec(struct cpu *c_arg)
 		uint64_t pc = c->rip;
 		uint32_t flags = c->tb_flags;
 		struct tb *tb;
-		if (prev && (tb = prev->link[0]) && tb->pc == pc && tb->flags == flags && !tb->invalid) {
+		uint64_t csb = c->seg_base[SEG_CS];
+		if (prev && (tb = prev->link[0]) && tb->pc == pc && tb->flags == flags && tb->cs_base == csb &&
+		    !tb->invalid) {
 			/* chained */
 		} else {
 			tb = c->jmp_cache[jc_hash(pc)];
-			if (!tb || tb->pc != pc || tb->flags != flags || tb->invalid) {
+			if (!tb || tb->pc != pc || tb->flags != flags || tb->cs_base != csb || tb->invalid) {
 				tb = tb_find_slow(c, pc, flags);
 				c->jmp_cache[jc_hash(pc)] = tb;
 			}
