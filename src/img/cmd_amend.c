@@ -130,7 +130,7 @@ int img_cmd_amend(struct img *img, int argc, char **argv)
 			  err.msg[0] ? err.msg : strerror(-err.code));
 		goto out;
 	}
-	img_progress_end(&prog);
+	img_progress_done(&prog);
 	ret = 0;
 out:
 	if (node && blk_close(node) < 0 && ret == 0)

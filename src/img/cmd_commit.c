@@ -134,7 +134,7 @@ int img_cmd_commit(struct img *img, int argc, char **argv)
 		img_error(img, "Could not empty %s: %s", filename, err.msg);
 		goto out;
 	}
-	img_progress_end(&prog);
+	img_progress_done(&prog);
 	if (!quiet)
 		fprintf(img->out, "Image committed.\n");
 	ret = 0;

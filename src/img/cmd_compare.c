@@ -221,9 +221,10 @@ int img_cmd_compare(struct img *img, int argc, char **argv)
 			goto out;
 		}
 	}
-	img_progress_end(&prog);
+	/* qemu-img prints the verdict before ending the progress line */
 	if (!quiet)
 		fprintf(img->out, "Images are identical.\n");
+	img_progress_end(&prog);
 	ret = 0;
 out:
 	free(s.b1);

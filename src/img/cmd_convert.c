@@ -226,7 +226,7 @@ int img_cmd_convert(struct img *img, int argc, char **argv)
 		img_error(img, "error while flushing '%s': %s", out_name, strerror(-r));
 		goto out;
 	}
-	img_progress_end(&prog);
+	img_progress_done(&prog);
 	ret = 0;
 out:
 	if (dst && blk_close(dst) < 0 && ret == 0) {

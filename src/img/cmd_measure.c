@@ -81,8 +81,10 @@ int img_cmd_measure(struct img *img, int argc, char **argv)
 		goto out;
 	}
 	opts = img_create_opts(img, out_fmt, optstr, NULL);
-	if (!opts)
+	if (!opts) {
+		img_error(img, "Invalid options for file format '%s'", out_fmt);
 		goto out;
+	}
 	if (filename) {
 		struct img_open_req req = { .fmt = fmt, .force_share = force_share };
 		src = img_open(img, filename, &req);

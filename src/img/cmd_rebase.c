@@ -179,7 +179,7 @@ int img_cmd_rebase(struct img *img, int argc, char **argv)
 		img_progress_init(&prog, progress, img->out);
 		if (rebase_copy(img, top, newb, &prog) < 0)
 			goto out;
-		img_progress_end(&prog);
+		img_progress_done(&prog);
 	}
 	if (blk_change_backing_file(top, base, base ? base_fmt : NULL, &err) < 0) {
 		if (err.code == -ENOSPC)

@@ -115,6 +115,8 @@ void img_progress_print(struct img_progress *p, double percent);
 /* Report done/total of the current phase. */
 void img_progress_update(struct img_progress *p, uint64_t done, uint64_t total);
 void img_progress_end(struct img_progress *p);
+/* A last "100%" line, then the newline. */
+void img_progress_done(struct img_progress *p);
 
 /* ---------------------------------------------------------------- subcommands */
 int img_cmd_create(struct img *img, int argc, char **argv);

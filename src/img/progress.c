@@ -1,7 +1,8 @@
 /*
  * The -p progress bar: "    (12.50/100%)\r" lines, printed again only when the
  * value has moved by at least one percent (and always for 100%), then a newline at
- * the end, as qemu-img does.
+ * the end, as qemu-img does. img_progress_done() is the final "100%" that convert,
+ * rebase, commit and amend print before the newline.
  */
 #include "img/img.h"
 
@@ -36,8 +37,15 @@ void img_progress_end(struct img_progress *p)
 {
 	if (!p->enabled)
 		return;
-	p->last = -1;
-	img_progress_print(p, 100);
 	fputc('\n', p->out);
 	fflush(p->out);
+}
+
+void img_progress_done(struct img_progress *p)
+{
+	if (!p->enabled)
+		return;
+	p->last = -1;
+	img_progress_print(p, 100);
+	img_progress_end(p);
 }
