@@ -706,6 +706,16 @@ static void test_damaged(void)
 	n = blk_open(path("d.qcow2"), NULL, NULL, BLK_OPEN_RDWR, &err);
 	ok(!n && strstr(err.msg, "corrupt"), "a corrupt image is not opened read-write (%s)", err.msg);
 	blk_close(n);
+	/* An L2 entry aimed at the L1 table: the write is refused, the L1 table intact. */
+	sh("rm -f d.qcow2 && qemu-img create -q -f qcow2 d.qcow2 4M && qemu-io -c 'write 0 64k' d.qcow2 && "
+	   "python3 -c \"import struct\nf=open('d.qcow2','r+b');f.seek(40);l1=struct.unpack('>Q',f.read(8))[0]\nf.seek(l1);l2=struct.unpack('>Q',f.read(8))[0]&((1<<56)-512)\nf.seek(l2);f.write(struct.pack('>Q',(1<<63)|l1))\"");
+	sh("cp d.qcow2 d0.qcow2");
+	n = open_rw("d.qcow2", BLK_OPEN_RDWR);
+	memset(b, 0xee, sizeof(b));
+	r = n ? blk_pwrite(n, 0, b, 512, 0) : 0;
+	blk_close(n);
+	ok(r == -EIO && sh("python3 -c \"import struct\na=open('d.qcow2','rb').read();b=open('d0.qcow2','rb').read()\nl1=struct.unpack('>Q',a[40:48])[0]\nassert a[l1:l1+512]==b[l1:l1+512]\"") == 0,
+	   "a data write aimed at the L1 table is refused (overlap check) and the table is intact");
 }
 
 int main(void)

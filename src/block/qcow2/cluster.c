@@ -290,6 +290,10 @@ static int write_alloc(struct qcow2 *s, uint64_t c0, uint64_t k, uint64_t pos, c
 		if ((r = check_data_offset(s, first_l2e, base)))
 			return r;
 		host = (int64_t)(first_l2e & QCOW2_L2E_OFFSET_MASK);
+		if (qcow2_overlaps_metadata(s, (uint64_t)host, cs)) {
+			qcow2_signal_corruption(s, "Preventing invalid write on metadata (guest offset %#" PRIx64 ")", base);
+			return -EIO;
+		}
 	} else {
 		host = qcow2_alloc_clusters(s, k);
 		if (host < 0)
@@ -350,6 +354,14 @@ int qcow2_pwrite(struct blk_node *n, int64_t off, const void *vbuf, size_t bytes
 				break;
 			if (len > end - pos)
 				len = end - pos;
+			/* QEMU's overlap check: an L2 entry must never direct guest data onto
+			 * metadata (a hostile or damaged image). */
+			if (qcow2_overlaps_metadata(s, host & ~(cs - 1), qcow2_align_up((host & (cs - 1)) + len, cs))) {
+				qcow2_signal_corruption(s, "Preventing invalid write on metadata (guest offset %#" PRIx64 ", host offset %#" PRIx64 ")",
+						       pos, host);
+				r = -EIO;
+				break;
+			}
 			s->inflight++;
 			pthread_mutex_unlock(&s->lock);
 			r = blk_pwrite(s->file, (int64_t)host, buf + (pos - (uint64_t)off), len, 0);
