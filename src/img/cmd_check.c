@@ -11,16 +11,6 @@
 #include <inttypes.h>
 #include <string.h>
 
-/*
- * REQUEST(img): differences from qemu-img 7.2 seen by tests/integration/img_check.sh,
- * all inside blk_check():
- *  - "-r leaks" on an image whose refcounts are too low: qemu-img prints "ERROR need to
- *    rebuild refcount structures" and the check fails with -EIO (exit 1); lemu exits 2;
- *  - an L2 entry with an unaligned data offset: qemu-img counts 2 errors (the entry and
- *    the refcount mismatch of the cluster it points into) and no leak; lemu counts
- *    1 error and 1 leak;
- *  - with -r, qemu-img reports "Leaked cluster ..." before "Repairing cluster ...".
- */
 static void check_report(void *opaque, const char *line)
 {
 	struct img *img = opaque;

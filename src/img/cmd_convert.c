@@ -116,8 +116,8 @@ int img_cmd_convert(struct img *img, int argc, char **argv)
 		goto out;
 	}
 	out_name = argv[argc - 1];
-	if (snapshot) {
-		img_error(img, "Reading from a snapshot (-l) is not supported");
+	if (snapshot && nsrc > 1) {
+		img_error(img, "No support for concatenating multiple snapshot");
 		goto out;
 	}
 	if (out_base && !base_fmt) {
@@ -137,7 +137,8 @@ int img_cmd_convert(struct img *img, int argc, char **argv)
 	cp->nsrc = nsrc;
 	int64_t total = 0;
 	for (int i = 0; i < nsrc; i++) {
-		struct img_open_req req = { .fmt = fmt, .cache = src_cache, .force_share = force_share };
+		struct img_open_req req = { .fmt = fmt, .cache = src_cache, .force_share = force_share,
+					    .snapshot = snapshot };
 		cp->src[i] = img_open(img, argv[optind + i], &req);
 		if (!cp->src[i])
 			goto out;
@@ -173,7 +174,7 @@ int img_cmd_convert(struct img *img, int argc, char **argv)
 			blk_opts_set(opts, "backing_fmt", base_fmt);
 		}
 		struct blk_error err = { 0 };
-		if (img_blk_create(out_name, out_fmt, opts, out_base ? BLK_CREATE_NO_BACKING_CHECK : 0,
+		if (blk_create(out_name, out_fmt, opts, out_base ? BLK_CREATE_NO_BACKING_CHECK : 0,
 			       &err) < 0) {
 			img_error(img, "%s: error while converting %s: %s", out_name, out_fmt,
 				  err.msg[0] ? err.msg : strerror(-err.code));

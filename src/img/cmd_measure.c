@@ -72,10 +72,6 @@ int img_cmd_measure(struct img *img, int argc, char **argv)
 		img_error(img, "Either --size N or one filename must be specified.");
 		goto out;
 	}
-	if (snapshot) {
-		img_error(img, "Measuring a snapshot (-l) is not supported");
-		goto out;
-	}
 	if (!blk_create_opts_table(out_fmt)) {
 		img_error(img, "Unknown file format '%s'", out_fmt);
 		goto out;
@@ -86,7 +82,8 @@ int img_cmd_measure(struct img *img, int argc, char **argv)
 		goto out;
 	}
 	if (filename) {
-		struct img_open_req req = { .fmt = fmt, .force_share = force_share };
+		struct img_open_req req = { .fmt = fmt, .force_share = force_share,
+					    .snapshot = snapshot };
 		src = img_open(img, filename, &req);
 		if (!src)
 			goto out;

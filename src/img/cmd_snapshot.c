@@ -94,6 +94,9 @@ int img_cmd_snapshot(struct img *img, int argc, char **argv)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		sn.date_sec = (uint32_t)ts.tv_sec;
 		sn.date_nsec = (uint32_t)ts.tv_nsec;
+		/* qemu-img snapshot -c records an instruction count of 0 */
+		sn.has_icount = true;
+		sn.icount = 0;
 		if (blk_snapshot_create(node, &sn, &err) < 0) {
 			img_error(img, "Could not create snapshot '%s': %s", name,
 				  err.msg[0] ? err.msg : strerror(-err.code));

@@ -147,6 +147,7 @@ struct img_open_req {
 	const char *cache;	/* -t/-T mode or NULL */
 	bool force_share;	/* -U */
 	bool quiet_probe;	/* no "probing guessed raw" warning */
+	const char *snapshot;	/* -l: "snapshot.id=I,snapshot.name=N" or "ID_OR_NAME" */
 };
 /* Open with "Could not open 'x': reason" on failure (NULL returned). */
 struct blk_node *img_open(struct img *img, const char *filename, const struct img_open_req *r);
@@ -169,9 +170,6 @@ int img_print_create_help(struct img *img, const char *fmt, bool with_protocol);
 /* Print "Formatting 'f', fmt=... " as qemu-img does. */
 void img_print_formatting(struct img *img, const char *filename, const char *fmt,
 			  const struct blk_opts *opts);
-/* blk_create with the workaround described in open.c. */
-int img_blk_create(const char *filename, const char *fmt, const struct blk_opts *opts,
-		   unsigned flags, struct blk_error *err);
 /* Create (message "filename: reason" on failure). Returns 0 or 1. */
 int img_do_create(struct img *img, const char *filename, const char *fmt,
 		  struct blk_opts *opts, unsigned flags, bool quiet);

@@ -19,11 +19,52 @@ int img_check_cache(struct img *img, const char *mode, const char *what)
 }
 
 /*
- * REQUEST(img): QEMU's raw format (and file protocol) report a size rounded up to 512
- * bytes and read the tail past the end of the file as zeroes (a 1000001-byte file is a
- * 1000448-byte disk in qemu-img info/convert); blk_getlength() returns the byte size.
- * tests/integration/img_read.sh t_raw_odd_size shows it.
+ * Open the read-only view of an internal snapshot (-l): explicit snapshot.id/.name
+ * options, or one word tried as an id and then as a name, as qemu-img does.
  */
+static struct blk_node *img_open_snapshot(struct img *img, const char *filename,
+					  const struct img_open_req *r, unsigned flags)
+{
+	struct blk_error err = { 0 };
+	struct blk_node *node = NULL;
+	struct blk_opts *opts = blk_opts_new();
+	if (!opts)
+		return NULL;
+	if (r->cache)
+		blk_opts_set(opts, "cache", r->cache);
+	bool explicit = !strncmp(r->snapshot, "snapshot.", 9);
+	if (explicit) {
+		if (blk_opts_parse(opts, r->snapshot, &err) < 0) {
+			img_error(img, "Failed in parsing snapshot param '%s'", r->snapshot);
+			blk_opts_free(opts);
+			return NULL;
+		}
+		node = blk_open(filename, r->fmt, opts, flags, &err);
+	} else {
+		blk_opts_set(opts, "snapshot.id", r->snapshot);
+		node = blk_open(filename, r->fmt, opts, flags, &err);
+		if (!node) {
+			blk_opts_set(opts, "snapshot.id", NULL);
+			blk_opts_set(opts, "snapshot.name", r->snapshot);
+			node = blk_open(filename, r->fmt, opts, flags, &err);
+		}
+	}
+	blk_opts_free(opts);
+	if (node)
+		return node;
+	/* Tell a missing snapshot from an image that does not open at all. */
+	struct blk_error e2 = { 0 };
+	struct blk_node *plain = blk_open(filename, r->fmt, NULL, flags, &e2);
+	if (!plain) {
+		img_error(img, "Could not open '%s': %s", filename,
+			  e2.msg[0] ? e2.msg : strerror(-e2.code ? -e2.code : EIO));
+		return NULL;
+	}
+	blk_close(plain);
+	img_error(img, "Failed to load snapshot: Can't find snapshot");
+	return NULL;
+}
+
 struct blk_node *img_open(struct img *img, const char *filename, const struct img_open_req *r)
 {
 	struct blk_error err = { 0 };
@@ -31,6 +72,8 @@ struct blk_node *img_open(struct img *img, const char *filename, const struct im
 	unsigned flags = r->flags;
 	if (r->force_share)
 		flags |= BLK_OPEN_FORCE_SHARE;
+	if (r->snapshot)
+		return img_open_snapshot(img, filename, r, flags);
 	if (r->cache) {
 		opts = blk_opts_new();
 		if (!opts || blk_opts_set(opts, "cache", r->cache) < 0) {
@@ -248,72 +291,13 @@ void img_print_formatting(struct img *img, const char *filename, const char *fmt
 	fflush(img->out);
 }
 
-/*
- * REQUEST(img): blk_create() with backing_file currently grows the new image from size
- * 0 as a resize would, which writes zero clusters over the whole disk so the backing
- * file never shows through (qcow2/create.c truncate path). Until that is fixed, create
- * without the backing options and then write them into the header.
- */
-int img_blk_create(const char *filename, const char *fmt, const struct blk_opts *opts,
-		   unsigned flags, struct blk_error *err)
-{
-	const char *bf = blk_opts_get(opts, "backing_file");
-	const char *pa = blk_opts_get(opts, "preallocation");
-	/* (the block layer refuses a backing file with preallocation: let it say so) */
-	if (!bf || strcmp(fmt, "qcow2") || (pa && strcmp(pa, "off")))
-		return blk_create(filename, fmt, opts, flags, err);
-	struct blk_opts *o = blk_opts_dup(opts);
-	if (!o)
-		return -ENOMEM;
-	char *backing = strdup(bf);
-	const char *bfmt0 = blk_opts_get(opts, "backing_fmt");
-	char *bfmt = bfmt0 ? strdup(bfmt0) : NULL;
-	int r = -ENOMEM;
-	if (!backing || (bfmt0 && !bfmt))
-		goto out;
-	if (!blk_opts_get(o, "size")) {
-		/* The size comes from the backing file. */
-		char *path = img_backing_path(filename, backing);
-		struct blk_node *b = path ? blk_open(path, bfmt, NULL,
-				BLK_OPEN_FORCE_SHARE | BLK_OPEN_NO_BACKING, err) : NULL;
-		free(path);
-		if (!b) {
-			r = err && err->code ? err->code : -ENOENT;
-			goto out;
-		}
-		char num[32];
-		snprintf(num, sizeof(num), "%lld", (long long)blk_getlength(b));
-		blk_close(b);
-		blk_opts_set(o, "size", num);
-	}
-	blk_opts_set(o, "backing_file", NULL);
-	blk_opts_set(o, "backing_fmt", NULL);
-	r = blk_create(filename, fmt, o, flags, err);
-	if (r < 0)
-		goto out;
-	struct blk_node *n = blk_open(filename, fmt, NULL, BLK_OPEN_RDWR | BLK_OPEN_NO_BACKING, err);
-	if (!n) {
-		r = err && err->code ? err->code : -EIO;
-		goto out;
-	}
-	r = blk_change_backing_file(n, backing, bfmt, err);
-	int rc = blk_close(n);
-	if (!r)
-		r = rc;
-out:
-	free(backing);
-	free(bfmt);
-	blk_opts_free(o);
-	return r;
-}
-
 int img_do_create(struct img *img, const char *filename, const char *fmt,
 		  struct blk_opts *opts, unsigned flags, bool quiet)
 {
 	struct blk_error err = { 0 };
 	if (!quiet)
 		img_print_formatting(img, filename, fmt, opts);
-	if (img_blk_create(filename, fmt, opts, flags, &err) < 0) {
+	if (blk_create(filename, fmt, opts, flags, &err) < 0) {
 		img_error(img, "%s: %s", filename,
 			  err.msg[0] ? err.msg : strerror(-err.code ? -err.code : EIO));
 		return 1;

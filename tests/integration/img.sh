@@ -201,6 +201,15 @@ t_snapshot_lemu() {
 	qcheck s.qcow2
 	qemu-img snapshot -l s.qcow2 | grep -q " first " || fail "qemu-img does not list 'first'"
 	qemu-img snapshot -l s.qcow2 | grep -q " second " || fail "qemu-img does not list 'second'"
+	# the fields qemu-img snapshot -c records (icount 0, no VM state) are the same
+	qemu-img snapshot -c third s.qcow2
+	qemu-img info --output=json s.qcow2 | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["snapshots"]
+keys = [sorted(k for k in x if not k.startswith("date")) for x in s]
+assert all(k == keys[-1] for k in keys), keys
+assert all(x["icount"] == 0 and x["vm-state-size"] == 0 for x in s), s' || fail "snapshot fields differ from qemu-img's"
+	qemu-img snapshot -d third s.qcow2
 	run 0 "$LI" snapshot -a first s.qcow2
 	qcheck s.qcow2
 	same s.qcow2 d.raw

@@ -93,6 +93,15 @@ t_snapshots() {
 	"$LI" snapshot -l s.qcow2 >l.txt
 	qemu-img snapshot -l s.qcow2 >q.txt
 	diff l.txt q.txt || fail "snapshot -l differs"
+	# read the snapshots' contents without applying them (-l by name, id, options)
+	local l
+	for l in one 2 snapshot.name=two snapshot.id=1; do
+		raw_of -l "$l" s.qcow2
+	done
+	both convert -l nope -O raw s.qcow2 x.raw
+	[ "$lrc" = 1 ] && [ "$qrc" = 1 ] || fail "-l nope: $lrc/$qrc"
+	both measure -l one -O qcow2 s.qcow2
+	diff lo qo || fail "measure -l differs"
 	# apply with qemu-img, read with lemu-img
 	qemu-img snapshot -a one s.qcow2
 	raw_of s.qcow2
