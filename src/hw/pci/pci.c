@@ -125,6 +125,11 @@ static void pci_update_mappings(struct pci_device *d)
 		b->addr = bar_config_addr(d, i);
 		if (a == b->mapped_addr && (a == 0 || b->mr || b->pr))
 			continue;
+		if (a && b->mr) { /* a memory BAR moved: keep its region */
+			mem_move(vm, b->mr, a);
+			b->mapped_addr = a;
+			continue;
+		}
 		bar_unmap(d, i);
 		if (!a)
 			continue;

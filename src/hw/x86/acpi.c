@@ -34,6 +34,8 @@ void aml_free(struct aml *a)
 
 void aml_bytes(struct aml *a, const void *p, size_t n)
 {
+	if (!n)
+		return;
 	aml_reserve(a, n);
 	if (a->oom)
 		return;
