@@ -167,26 +167,41 @@ static void env_io_out(struct cpu *c, uint16_t port, uint32_t val, unsigned size
 	vm_unlock(vm);
 }
 
+/*
+ * MSRs neither the core nor the interrupt controller knows read as 0 and
+ * ignore writes, as QEMU's TCG does: guests tuned on QEMU (Linux reads AMD's
+ * SYSCFG with a plain RDMSR on the qemu64 model) expect no #GP there.
+ * -d unimp shows them.
+ */
 static int env_msr_read(struct cpu *c, uint32_t idx, uint64_t *val)
 {
 	struct vcpu *v = to_vcpu(c);
-	if (!v->vm->msr_read)
-		return -1;
-	vm_lock(v->vm);
-	int r = v->vm->msr_read(v, idx, val);
-	vm_unlock(v->vm);
-	return r;
+	int r = -1;
+	if (v->vm->msr_read) {
+		vm_lock(v->vm);
+		r = v->vm->msr_read(v, idx, val);
+		vm_unlock(v->vm);
+	}
+	if (r < 0) {
+		vm_log(v->vm, VM_LOG_UNIMP, "vCPU %d: rdmsr 0x%x: unknown MSR, reads as 0\n", v->index, idx);
+		*val = 0;
+	}
+	return 0;
 }
 
 static int env_msr_write(struct cpu *c, uint32_t idx, uint64_t val)
 {
 	struct vcpu *v = to_vcpu(c);
-	if (!v->vm->msr_write)
-		return -1;
-	vm_lock(v->vm);
-	int r = v->vm->msr_write(v, idx, val);
-	vm_unlock(v->vm);
-	return r;
+	int r = -1;
+	if (v->vm->msr_write) {
+		vm_lock(v->vm);
+		r = v->vm->msr_write(v, idx, val);
+		vm_unlock(v->vm);
+	}
+	if (r < 0)
+		vm_log(v->vm, VM_LOG_UNIMP, "vCPU %d: wrmsr 0x%x <- 0x%llx: unknown MSR, ignored\n", v->index, idx,
+		       (unsigned long long)val);
+	return 0;
 }
 
 static uint64_t env_rdtsc(struct cpu *c)
