@@ -401,6 +401,13 @@ static struct blk_node *open_plain(struct nbd_cli *cli, const char *file, bool r
 	blk_opts_free(o);
 	if (!n)
 		die("Failed to blk_new_open '%s': %s", file, err.msg);
+	if (!fmt && !cli->image_opts && rw && strcmp(blk_node_driver(n), "raw") == 0)
+		fprintf(stderr,
+			"WARNING: Image format was not specified for '%s' and probing guessed raw.\n"
+			"         Automatically detecting the format is dangerous for raw images, "
+			"write operations on block 0 will be restricted.\n"
+			"         Specify the 'raw' format explicitly to remove the restrictions.\n",
+			file);
 	return n;
 }
 
@@ -648,6 +655,8 @@ int main(int argc, char **argv)
 	struct blk_error berr = { 0 };
 	struct nbd_export *exp = nbd_export_new_block(node, cli.export_name ? cli.export_name : "",
 						      cli.description, cli.offset, cli.read_only,
+						      !cli.format && !cli.image_opts && !cli.snapshot &&
+							      !cli.load_snapshot,
 						      &berr);
 	if (!exp)
 		die("%s", berr.msg);

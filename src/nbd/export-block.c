@@ -16,6 +16,7 @@ struct blk_export {
 	struct nbd_export exp;
 	struct blk_node *node;
 	uint64_t dev_offset; /* lemu-nbd -o: the export starts this far into the image */
+	bool guard_sector0;  /* probed raw: refuse writes that make it probe as another format */
 };
 
 static int bx_pread(void *opaque, void *buf, uint64_t off, uint32_t len)
@@ -24,9 +25,30 @@ static int bx_pread(void *opaque, void *buf, uint64_t off, uint32_t len)
 	return blk_pread(b->node, (int64_t)(off + b->dev_offset), buf, len, 0);
 }
 
+/* A raw image whose format was guessed must keep being guessed as raw: a client could
+ * otherwise write a qcow2 header into sector 0 and make the next open follow a backing
+ * file of its choice.  QEMU restricts such writes the same way. */
+static int check_sector0(struct blk_export *b, const void *buf, uint64_t off, uint32_t len)
+{
+	uint8_t s0[512];
+	uint64_t abs = off + b->dev_offset;
+	if (!b->guard_sector0 || abs >= sizeof(s0))
+		return 0;
+	int r = blk_pread(b->node, 0, s0, sizeof(s0), 0);
+	if (r < 0)
+		return r;
+	uint64_t n = sizeof(s0) - abs < len ? sizeof(s0) - abs : len;
+	memcpy(s0 + abs, buf, n);
+	const char *f = blk_probe_format(s0, sizeof(s0));
+	return f && strcmp(f, "raw") != 0 ? -EPERM : 0;
+}
+
 static int bx_pwrite(void *opaque, const void *buf, uint64_t off, uint32_t len, unsigned flags)
 {
 	struct blk_export *b = opaque;
+	int r = check_sector0(b, buf, off, len);
+	if (r < 0)
+		return r;
 	return blk_pwrite(b->node, (int64_t)(off + b->dev_offset), buf, len,
 			  (flags & NBD_IO_FUA) ? BLK_REQ_FUA : 0);
 }
@@ -89,7 +111,7 @@ static const struct nbd_export_ops blk_export_ops = {
 
 struct nbd_export *nbd_export_new_block(struct blk_node *node, const char *name,
 					const char *description, uint64_t dev_offset,
-					bool read_only, struct blk_error *err)
+					bool read_only, bool guard_sector0, struct blk_error *err)
 {
 	int64_t len = blk_getlength(node);
 	if (len < 0) {
@@ -118,6 +140,8 @@ struct nbd_export *nbd_export_new_block(struct blk_node *node, const char *name,
 	b->exp.min_block = 1; /* the block layer aligns internally (bounce buffers, COW) */
 	b->exp.pref_block = 4096;
 	b->exp.max_payload = 32u << 20;
+	b->guard_sector0 = guard_sector0 && !b->exp.read_only &&
+			   strcmp(blk_node_driver(node), "raw") == 0;
 	b->exp.ops = &blk_export_ops;
 	b->exp.opaque = b;
 	return &b->exp;

@@ -227,6 +227,10 @@ static void tls_shutdown(struct nbd_chan *ch)
 static void tls_free(struct nbd_chan *ch)
 {
 	struct tls_chan *t = (struct tls_chan *)ch;
+	/* "the server MUST close down the TLS session" before closing the connection
+	 * (proto.md NBD_CMD_DISC): a close_notify, without waiting for the peer's. A dead
+	 * peer makes this fail at once; that is fine. */
+	gnutls_bye(t->sess, GNUTLS_SHUT_WR);
 	gnutls_deinit(t->sess);
 	t->inner->ops->free(t->inner);
 	free(t);

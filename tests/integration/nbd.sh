@@ -332,4 +332,38 @@ EOF
 	return 0
 }
 
+# A raw image whose format was probed cannot be turned into something else through the
+# export (a qcow2 header in sector 0 is refused), as qemu-nbd restricts it; with -f raw it can.
+t_probe_guard() {
+	qemu-img create -q -f raw d.raw 4M
+	qemu-img create -q -f qcow2 hdr.qcow2 4M
+	serve s.sock -t d.raw
+	grep -q 'probing guessed raw' server.log || fail "no warning for a probed raw image"
+	qemu-io -f raw -c 'write -P 7 0 4k' "$(uri_unix s.sock)" >/dev/null || fail "plain write to sector 0"
+	python3 - "$PWD/s.sock" 1 <<'PY' || fail "qcow2 header accepted on a probed raw image"
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(10)
+s.recv(18); s.sendall(struct.pack('>I', 3) + struct.pack('>QII', 0x49484156454F5054, 1, 0))
+assert len(s.recv(10)) == 10
+s.sendall(struct.pack('>IHHQQI', 0x25609513, 0, 1, 1, 0, 512) + open('hdr.qcow2', 'rb').read(512))
+err = struct.unpack('>IIQ', s.recv(16))[1]
+s.sendall(struct.pack('>IHHQQI', 0x25609513, 0, 2, 2, 0, 0))
+sys.exit(0 if (err != 0) == (sys.argv[2] == '1') else 1)
+PY
+	stop
+	[ "$(qemu-img info --output=json -U d.raw | python3 -c 'import json,sys; print(json.load(sys.stdin)["format"])')" = raw ] ||
+		fail "the image probes as another format"
+	serve s.sock -t -f raw d.raw
+	python3 - "$PWD/s.sock" 0 <<'PY' || fail "header write refused with -f raw"
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(10)
+s.recv(18); s.sendall(struct.pack('>I', 3) + struct.pack('>QII', 0x49484156454F5054, 1, 0))
+assert len(s.recv(10)) == 10
+s.sendall(struct.pack('>IHHQQI', 0x25609513, 0, 1, 1, 0, 512) + open('hdr.qcow2', 'rb').read(512))
+err = struct.unpack('>IIQ', s.recv(16))[1]
+s.sendall(struct.pack('>IHHQQI', 0x25609513, 0, 2, 2, 0, 0))
+sys.exit(0 if (err != 0) == (sys.argv[2] == '1') else 1)
+PY
+}
+
 case_main "$@"
