@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -129,8 +130,11 @@ int nbd_server_listen_unix(struct nbd_server *s, const char *path, struct error 
 		error_setg_errno(errp, errno, "Failed to create socket");
 		return -1;
 	}
-	/* A stale socket file from an earlier run would make bind fail (QEMU removes it too). */
-	unlink(path);
+	/* A stale socket from an earlier run would make bind fail, so it is removed (QEMU
+	 * does the same); anything that is not a socket is left alone and bind says why. */
+	struct stat st;
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		error_setg_errno(errp, errno, "Failed to bind socket to %s", path);
 		close(fd);
