@@ -271,6 +271,47 @@ static bool in_place(const struct qcow2 *s, uint64_t l2e)
 
 /* Allocating write of guest clusters [c0, c0+k) with the request bytes
  * [pos, pos+len) inside them; head and tail are copied from the old contents. */
+/* First cluster index of [c0, c1) that an in-flight allocating write covers, or
+ * UINT64_MAX. */
+static uint64_t alloc_conflict(const struct qcow2 *s, uint64_t c0, uint64_t c1)
+{
+	uint64_t first = UINT64_MAX;
+	for (const struct qcow2_alloc_range *a = s->allocs; a; a = a->next)
+		if (a->start < c1 && c0 < a->end) {
+			uint64_t f = a->start > c0 ? a->start : c0;
+			if (f < first)
+				first = f;
+		}
+	return first;
+}
+
+/* Wait (lock held) until no in-flight allocating write covers [c0, c1). */
+static void alloc_wait(struct qcow2 *s, uint64_t c0, uint64_t c1)
+{
+	while (alloc_conflict(s, c0, c1) != UINT64_MAX)
+		pthread_cond_wait(&s->io_done, &s->lock);
+}
+
+/* Content of a guest cluster for copy-on-write, without the lock (the entry was
+ * validated under it; compressed clusters take the lock for the decompression). */
+static int read_cluster_unlocked(struct qcow2 *s, uint64_t c_off, uint64_t l2e, uint8_t *buf)
+{
+	if (qcow2_entry_type(s, l2e) == QC_COMPRESSED) {
+		pthread_mutex_lock(&s->lock);
+		int r = qcow2_read_compressed(s, l2e, buf);
+		pthread_mutex_unlock(&s->lock);
+		return r;
+	}
+	return read_cluster_locked(s, c_off, l2e, buf);
+}
+
+/*
+ * Allocating write of guest clusters [c0, c0+k) with the request bytes
+ * [pos, pos+len) inside them; head and tail are copied from the old contents.
+ * Called with the lock held; the lock is dropped for the data I/O while the range is
+ * registered as in flight, so that other requests proceed (those touching the same
+ * clusters wait for it in alloc_wait).
+ */
 static int write_alloc(struct qcow2 *s, uint64_t c0, uint64_t k, uint64_t pos, const uint8_t *data,
 		       uint64_t len)
 {
@@ -281,6 +322,12 @@ static int write_alloc(struct qcow2 *s, uint64_t c0, uint64_t k, uint64_t pos, c
 	if (!r)
 		r = qcow2_get_l2_entry(s, base + (k - 1) * cs, &last_l2e);
 	if (r)
+		return r;
+	uint64_t head = pos - base, tail_end = pos + len - base;
+	bool need_head = head != 0, need_tail = (tail_end % cs) && (!head || tail_end > cs);
+	if ((need_head && qcow2_entry_type(s, first_l2e) == QC_NORMAL && (r = check_data_offset(s, first_l2e, base))) ||
+	    (need_tail && qcow2_entry_type(s, last_l2e) == QC_NORMAL &&
+	     (r = check_data_offset(s, last_l2e, base + (k - 1) * cs))))
 		return r;
 	/* A preallocated zero cluster that is ours alone is rewritten in place. */
 	int64_t host;
@@ -299,22 +346,38 @@ static int write_alloc(struct qcow2 *s, uint64_t c0, uint64_t k, uint64_t pos, c
 		if (host < 0)
 			return (int)host;
 	}
-	uint8_t *b = blk_alloc_aligned(k * cs);
-	if (!b)
-		return -ENOMEM;
-	uint64_t head = pos - base, tail_end = pos + len - base;
-	if (head)
-		r = read_cluster_locked(s, base, first_l2e, b);
-	if (!r && tail_end % cs) {
-		uint64_t lc = (tail_end / cs) * cs;
-		if (!head || lc)
-			r = read_cluster_locked(s, base + lc, last_l2e, b + lc);
+	struct qcow2_alloc_range ar = { c0, c0 + k, s->allocs };
+	s->allocs = &ar;
+	s->inflight++;
+	pthread_mutex_unlock(&s->lock);
+
+	uint8_t *b = NULL;
+	if (!need_head && !need_tail && len == k * cs) {
+		r = blk_pwrite(s->file, host, data, len, 0); /* whole clusters: no copy */
+	} else if (!(b = blk_alloc_aligned(k * cs))) {
+		r = -ENOMEM;
+	} else {
+		if (need_head)
+			r = read_cluster_unlocked(s, base, first_l2e, b);
+		if (!r && need_tail) {
+			uint64_t lc = (tail_end / cs) * cs;
+			r = read_cluster_unlocked(s, base + lc, last_l2e, b + lc);
+		}
+		if (!r) {
+			/* Past the request inside whole clusters nothing needs copying. */
+			memcpy(b + head, data, len);
+			r = blk_pwrite(s->file, host, b, k * cs, 0);
+		}
+		free(b);
 	}
-	if (!r) {
-		memcpy(b + head, data, len);
-		r = blk_pwrite(s->file, host, b, k * cs, 0);
-	}
-	free(b);
+
+	pthread_mutex_lock(&s->lock);
+	struct qcow2_alloc_range **pp = &s->allocs;
+	while (*pp != &ar)
+		pp = &(*pp)->next;
+	*pp = ar.next;
+	s->inflight--;
+	pthread_cond_broadcast(&s->io_done);
 	for (uint64_t i = 0; !r && i < k; i++) {
 		uint64_t old;
 		r = qcow2_set_l2_entry(s, base + i * cs, ((uint64_t)host + i * cs) | QCOW2_OFLAG_COPIED, &old);
@@ -371,14 +434,20 @@ int qcow2_pwrite(struct blk_node *n, int64_t off, const void *vbuf, size_t bytes
 			pos += len;
 			continue;
 		}
-		/* Clusters that need allocation, up to 8 MiB per step. */
+		/* Clusters that need allocation, up to 8 MiB per step; one that another
+		 * request is allocating right now is waited for, then looked at again. */
 		uint64_t c0 = pos / cs, k = 1;
+		if (alloc_conflict(s, c0, c0 + 1) != UINT64_MAX) {
+			alloc_wait(s, c0, c0 + 1);
+			continue;
+		}
 		bool zero_alloc = qcow2_entry_type(s, l2e) == QC_ZERO_ALLOC && (l2e & QCOW2_OFLAG_COPIED);
 		while (!zero_alloc && (c0 + k) * cs < end && k * cs < (8u << 20)) {
 			uint64_t e2;
 			if ((r = qcow2_get_l2_entry(s, (c0 + k) * cs, &e2)))
 				break;
-			if (in_place(s, e2) || (qcow2_entry_type(s, e2) == QC_ZERO_ALLOC && (e2 & QCOW2_OFLAG_COPIED)))
+			if (in_place(s, e2) || (qcow2_entry_type(s, e2) == QC_ZERO_ALLOC && (e2 & QCOW2_OFLAG_COPIED)) ||
+			    alloc_conflict(s, c0 + k, c0 + k + 1) != UINT64_MAX)
 				break;
 			k++;
 		}
@@ -401,6 +470,7 @@ int qcow2_zero_range_locked(struct qcow2 *s, uint64_t off, uint64_t bytes, bool 
 {
 	uint64_t cs = s->cluster_size;
 	bool backing = s->node->backing != NULL || s->backing_file != NULL;
+	alloc_wait(s, off / cs, (off + bytes + cs - 1) / cs);
 	for (uint64_t p = off; p < off + bytes; p += cs) {
 		uint64_t l2e, old;
 		int r = qcow2_get_l2_entry(s, p, &l2e);

@@ -91,6 +91,12 @@ struct qcow2_snap {
 	uint64_t icount;  /* UINT64_MAX: none */
 };
 
+/* Guest clusters [start, end) an allocating write is filling with the lock dropped. */
+struct qcow2_alloc_range {
+	uint64_t start, end;
+	struct qcow2_alloc_range *next;
+};
+
 struct qcow2_free {
 	uint64_t offset;  /* host byte offset */
 	uint64_t bytes;
@@ -100,8 +106,9 @@ struct qcow2 {
 	struct blk_node *node;
 	struct blk_node *file;
 	pthread_mutex_t lock;
-	pthread_cond_t io_done;
+	pthread_cond_t io_done;	  /* inflight dropped or an allocation finished */
 	int inflight;
+	struct qcow2_alloc_range *allocs;
 
 	/* header (host byte order) */
 	uint32_t version;
