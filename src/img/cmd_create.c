@@ -32,6 +32,13 @@ static int create_probe_backing(struct img *img, const char *filename, const cha
 	return 0;
 }
 
+/*
+ * REQUEST(img): two blk_create() messages differ from qemu-img 7.2's:
+ *  - compat=0.10,lazy_refcounts=on: QEMU ends with "(use version=v3 or greater)"
+ *    (lemu: "use compat=1.1 or greater");
+ *  - raw with preallocation=metadata: QEMU says "Unsupported preallocation mode:
+ *    metadata" (lemu: "Parameter 'preallocation' does not accept value 'metadata'").
+ */
 int img_cmd_create(struct img *img, int argc, char **argv)
 {
 	static const struct option longopts[] = {
