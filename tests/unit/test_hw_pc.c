@@ -356,6 +356,7 @@ static void test_pci(struct vm *vm)
 	tap_ok(pio_read(vm, 0xcf8, 4) == 0x80000000u, "CONFIG_ADDRESS reads back");
 	tap_ok(pci_cfg_read(vm, 11, 0x40, 4) == 0x601 && (pci_cfg_read(vm, 11, 0x80, 1) & 1),
 	       "PMBA = 0x600 and PMIOSE set by lemu");
+	tap_ok(pci_cfg_read(vm, 11, 0x5b, 1) & 0x02, "DEVACTB.APMC_EN reads as set (no SMM for firmware to set up)");
 	/* PIRQ registers are writable with their mask */
 	pci_cfg_write(vm, 8, 0x60, 0xff, 1);
 	tap_ok(pci_cfg_read(vm, 8, 0x60, 1) == 0x8f, "PIRQA route register masks to 0x8f");

@@ -18,6 +18,7 @@
 
 #define PMBA 0x40
 #define PMREGMISC 0x80
+#define DEVACTB 0x58
 
 #define PM1_TMR 0x0001
 #define PM1_BM 0x0010
@@ -232,6 +233,10 @@ static void piix_pm_reset(struct device *dev)
 	pci_device_reset(&p->pci);
 	pci_set_long(p->pci.config + PMBA, PIIX_PM_BASE | 1);
 	p->pci.config[PMREGMISC] = 1;
+	/* DEVACTB (0x58) bit 25 APMC_EN: there is no SMM, so the APM control
+	 * port never raises an SMI; reading the enable as already set makes
+	 * firmware skip its SMM set-up (QEMU does the same without SMM). */
+	p->pci.config[DEVACTB + 3] = 0x02;
 	acpi_pm_reset(&p->regs);
 	piix_pm_update_io(p);
 }
