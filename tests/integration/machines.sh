@@ -114,4 +114,43 @@ t_bad_kernel() {
 		{ cat err.txt; fail "missing kernel: message"; }
 }
 
+# SeaBIOS (Debian's, from the seabios package) as -bios: it must find fw_cfg with DMA, read
+# etc/e820, load lemu's ACPI tables through etc/table-loader and parse the DSDT, and reach
+# its boot menu, printing the same milestones on its debug port (0x402) as under QEMU.
+run_seabios() {
+	local emu=$1 log=$2 pid i
+	"$emu" -bios "$SEABIOS" -nodefaults -display none -m 128 -serial null \
+		-chardev file,id=dbg,path="$log" -device isa-debugcon,iobase=0x402,chardev=dbg </dev/null >/dev/null 2>&1 &
+	pid=$!
+	for i in $(seq 1 240); do
+		grep -q 'No bootable device' "$log" 2>/dev/null && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.5
+	done
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null
+}
+
+# Addresses and table lengths differ between the two machines; the milestones must not.
+norm() {
+	sed -E 's/=0x[0-9a-f]+.*/=ADDR/; s/ at 0x[0-9a-f]+ .*/ at ADDR/; s/^(No bootable device\.).*/\1/'
+}
+
+t_seabios_fw_cfg() {
+	SEABIOS=${SEABIOS:-/usr/share/seabios/bios-256k.bin}
+	[ -f "$SEABIOS" ] || { echo "SKIP: no $SEABIOS"; return 0; }
+	run_seabios "$EMU" lemu.log
+	local re='^(Found QEMU fw_cfg|QEMU fw_cfg DMA interface supported|PCI: init bdf=|Using pmtimer|Found 1 cpu|table\(50434146\)|ACPI: parse DSDT|Found 1 serial ports|PS2 keyboard initialized|No bootable device)'
+	grep -E "$re" lemu.log | norm >lemu.milestones
+	command -v "$QEMU" >/dev/null || { echo "SKIP: no $QEMU"; return 0; }
+	run_seabios "$QEMU" qemu.log
+	grep -E "$re" qemu.log | grep -v 'bdf=00:0[12]\.[12]\|bdf=00:02' |
+		norm >qemu.milestones
+	grep -q 'No bootable device' lemu.log || { tail -n 20 lemu.log; fail "SeaBIOS did not reach its boot menu"; }
+	# Every milestone QEMU's run shows (except devices lemu does not have) appears under lemu.
+	while IFS= read -r line; do
+		grep -qxF "$line" lemu.milestones || { echo "lemu:"; cat lemu.milestones; fail "missing under lemu: '$line'"; }
+	done <qemu.milestones
+}
+
 case_main "$@"
