@@ -35,6 +35,7 @@ struct tls_object {
 struct nbd_cli {
 	const char *port, *bind, *sock, *export_name, *description, *format, *load_snapshot;
 	const char *cache, *aio, *discard, *detect_zeroes, *pid_file, *tls_creds, *device;
+	const char *file;
 	bool read_only, persistent, snapshot, verbose, fork, image_opts, disconnect;
 	unsigned shared;
 	uint64_t offset;
@@ -379,8 +380,11 @@ static void common_opts(struct nbd_cli *cli, struct blk_opts *o)
 		blk_opts_set(o, "cache", cli->cache);
 	if (cli->aio)
 		blk_opts_set(o, "aio", cli->aio);
+	/* qemu-nbd's default is discard=ignore (the block layer's own default is unmap). */
 	if (cli->discard)
 		blk_opts_set(o, "discard", cli->discard);
+	else if (!blk_opts_get(o, "discard"))
+		blk_opts_set(o, "discard", "ignore");
 	if (cli->detect_zeroes)
 		blk_opts_set(o, "detect-zeroes", cli->detect_zeroes);
 }
@@ -418,13 +422,6 @@ static struct blk_node *open_snapshot_overlay(struct nbd_cli *cli, const char *f
 	struct blk_node *base = open_plain(cli, file, false);
 	const char *bname = blk_node_filename(base);
 	char *abs = NULL;
-	if (cli->image_opts) {
-		/* REQUEST(nbd): blk_node_filename of a format node opened from
-		 * --image-opts; the file child's name is used instead. */
-		struct blk_node *f = blk_node_file(base);
-		if (f)
-			bname = blk_node_filename(f);
-	}
 	abs = bname ? realpath(bname, NULL) : NULL;
 	if (!abs)
 		die("Failed to blk_new_open '%s': cannot resolve the image path", file);
@@ -440,22 +437,13 @@ static struct blk_node *open_snapshot_overlay(struct nbd_cli *cli, const char *f
 	struct blk_opts *co = blk_opts_new();
 	struct blk_error err = { 0 };
 	blk_opts_set(co, "size", sz);
-	/* REQUEST(nbd): blk_create with backing_file currently writes zero clusters over
-	 * the whole new image (the backing file never shows through).  Until that is
-	 * fixed the overlay is created plain and the backing link set afterwards. */
+	blk_opts_set(co, "backing_file", abs);
+	blk_opts_set(co, "backing_fmt", fmt);
 	if (blk_create(tmp, "qcow2", co, 0, &err) < 0) {
 		unlink(tmp);
 		die("Could not create temporary overlay '%s': %s", tmp, err.msg);
 	}
 	blk_opts_free(co);
-	struct blk_node *ov = blk_open(tmp, "qcow2", NULL, BLK_OPEN_RDWR | BLK_OPEN_NO_BACKING, &err);
-	if (!ov || blk_change_backing_file(ov, abs, fmt, &err) < 0) {
-		if (ov)
-			blk_close(ov);
-		unlink(tmp);
-		die("Could not create temporary overlay '%s': %s", tmp, err.msg);
-	}
-	blk_close(ov);
 	struct blk_opts *o = blk_opts_new();
 	common_opts(cli, o);
 	struct blk_node *n = blk_open(tmp, "qcow2", o, BLK_OPEN_RDWR, &err);
@@ -468,83 +456,86 @@ static struct blk_node *open_snapshot_overlay(struct nbd_cli *cli, const char *f
 	return n;
 }
 
-/* -l: QEMU loads the snapshot's tables read-only in memory.  The block layer can only
- * apply a snapshot to an image, which would change FILE, so the image is copied to a
- * temporary file (reflinked where the file system can) and the snapshot applied there.
- * REQUEST(nbd): a read-only "open at internal snapshot" in block.h would avoid the copy. */
+/* -l: the image as it was in an internal snapshot, read-only (the block layer's
+ * snapshot.id / snapshot.name view; nothing is written to FILE). "ID_OR_NAME" tries the
+ * id first, then the name, as QEMU does. */
 static struct blk_node *open_internal_snapshot(struct nbd_cli *cli, const char *file)
 {
-	char *id = NULL;
-	struct blk_error err = { 0 };
+	const char *sid = NULL, *sname = NULL;
+	struct opts *so = NULL;
+	struct error *e = NULL;
 	if (strncmp(cli->load_snapshot, "snapshot.", 9) == 0) {
-		struct error *e = NULL;
-		struct opts *o = opts_parse(cli->load_snapshot, NULL, &e);
-		if (!o)
+		so = opts_parse(cli->load_snapshot, NULL, &e);
+		if (!so)
 			die_err(e);
-		const char *sid = opts_get(o, "snapshot.id"), *sname = opts_get(o, "snapshot.name");
-		if (opts_check_unused(o, &e) < 0)
+		sid = opts_get(so, "snapshot.id");
+		sname = opts_get(so, "snapshot.name");
+		if (opts_check_unused(so, &e) < 0)
 			die_err(e);
 		if (!sid && !sname)
 			die("Failed to load snapshot: snapshot.id or snapshot.name is required");
-		id = strdup(sid ? sid : sname);
-		opts_free(o);
-	} else {
-		id = strdup(cli->load_snapshot);
 	}
-	struct blk_node *src = open_plain(cli, file, false);
-	if (strcmp(blk_node_driver(src), "qcow2") != 0)
+	/* A plain open first: its errors (missing file, bad format) are the usual ones. */
+	struct blk_node *probe = open_plain(cli, file, false);
+	char drv[32];
+	snprintf(drv, sizeof(drv), "%s", blk_node_driver(probe));
+	blk_close(probe);
+	if (strcmp(drv, "qcow2") != 0)
 		die("Failed to load snapshot: Block format '%s' used by device '' does not support "
-		    "temporarily loading internal snapshots", blk_node_driver(src));
-	struct blk_snapshot *list = NULL;
-	int n = blk_snapshot_list(src, &list), found = 0;
-	for (int i = 0; i < n; i++)
-		if (strcmp(list[i].id, id) == 0 || strcmp(list[i].name, id) == 0)
-			found = 1;
-	free(list);
-	if (!found)
-		die("Failed to load snapshot: Can't find snapshot");
-	const char *path = blk_node_filename(src);
-	char *srcpath = strdup(path ? path : file);
-	blk_close(src);
+		    "temporarily loading internal snapshots", drv);
 
-	char *tmp = temp_name();
-	if (!tmp)
-		die("Could not create temporary file: %s", strerror(errno));
-	int in = open(srcpath, O_RDONLY | O_CLOEXEC), out = open(tmp, O_WRONLY | O_CLOEXEC);
-	if (in < 0 || out < 0)
-		die("Failed to load snapshot: cannot copy '%s': %s", srcpath, strerror(errno));
-	struct stat st;
-	fstat(in, &st);
-	off_t left = st.st_size;
-	while (left > 0) {
-		ssize_t k = copy_file_range(in, NULL, out, NULL, (size_t)left, 0);
-		if (k <= 0) {
-			unlink(tmp);
-			die("Failed to load snapshot: cannot copy '%s': %s", srcpath,
-			    k < 0 ? strerror(errno) : "short copy");
+	struct blk_node *n = NULL;
+	struct blk_error err = { 0 };
+	for (int attempt = 0; attempt < 2 && !n; attempt++) {
+		struct blk_opts *o = blk_opts_new();
+		const char *fname = file, *fmt = cli->format;
+		if (cli->image_opts) {
+			blk_opts_parse(o, file, &err);
+			fname = NULL;
+			fmt = NULL;
 		}
-		left -= k;
+		common_opts(cli, o);
+		if (so) {
+			if (sid)
+				blk_opts_set(o, "snapshot.id", sid);
+			if (sname)
+				blk_opts_set(o, "snapshot.name", sname);
+			attempt = 1;
+		} else {
+			blk_opts_set(o, attempt ? "snapshot.name" : "snapshot.id", cli->load_snapshot);
+		}
+		memset(&err, 0, sizeof(err));
+		n = blk_open(fname, fmt, o, 0, &err);
+		blk_opts_free(o);
 	}
-	close(in);
-	close(out);
-	struct blk_opts *o = blk_opts_new();
-	common_opts(cli, o);
-	struct blk_node *node = blk_open(tmp, "qcow2", o, BLK_OPEN_RDWR | BLK_OPEN_NO_LOCK, &err);
-	if (!node) {
-		unlink(tmp);
-		die("Failed to blk_new_open '%s': %s", file, err.msg);
-	}
-	if (blk_snapshot_apply(node, id, &err) < 0) {
-		blk_close(node);
-		unlink(tmp);
+	if (!n) {
+		if (err.code == -ENOENT)
+			die("Failed to load snapshot: Can't find snapshot");
 		die("Failed to load snapshot: %s", err.msg);
 	}
-	blk_opts_free(o);
-	unlink(tmp);
-	free(tmp);
-	free(srcpath);
-	free(id);
-	return node;
+	opts_free(so);
+	return n;
+}
+
+static unsigned export_flags(const struct nbd_cli *cli)
+{
+	unsigned f = 0;
+	if (cli->read_only)
+		f |= NBD_BLK_READ_ONLY;
+	if (!cli->format && !cli->image_opts && !cli->snapshot && !cli->load_snapshot)
+		f |= NBD_BLK_GUARD_SECTOR0;
+	/* qemu-nbd ignores trims unless --discard=unmap (its default is "ignore"). */
+	if (cli->discard && (strcmp(cli->discard, "unmap") == 0 || strcmp(cli->discard, "on") == 0))
+		f |= NBD_BLK_TRIM;
+	/* --image-opts may say discard=unmap itself. */
+	if (!cli->discard && cli->image_opts) {
+		struct blk_opts *o = blk_opts_new();
+		const char *d = blk_opts_parse(o, cli->file, NULL) == 0 ? blk_opts_get(o, "discard") : NULL;
+		if (d && (strcmp(d, "unmap") == 0 || strcmp(d, "on") == 0))
+			f |= NBD_BLK_TRIM;
+		blk_opts_free(o);
+	}
+	return f;
 }
 
 static void write_pid_file(const char *path)
@@ -610,6 +601,7 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	const char *file = argv[optind];
+	cli.file = file;
 	if (cli.image_opts && cli.format)
 		die("--image-opts and -f are mutually exclusive");
 	for (int i = 0; i < nobjects; i++)
@@ -654,9 +646,7 @@ int main(int argc, char **argv)
 
 	struct blk_error berr = { 0 };
 	struct nbd_export *exp = nbd_export_new_block(node, cli.export_name ? cli.export_name : "",
-						      cli.description, cli.offset, cli.read_only,
-						      !cli.format && !cli.image_opts && !cli.snapshot &&
-							      !cli.load_snapshot,
+						      cli.description, cli.offset, export_flags(&cli),
 						      &berr);
 	if (!exp)
 		die("%s", berr.msg);

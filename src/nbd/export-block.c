@@ -17,6 +17,7 @@ struct blk_export {
 	struct blk_node *node;
 	uint64_t dev_offset; /* lemu-nbd -o: the export starts this far into the image */
 	bool guard_sector0;  /* probed raw: refuse writes that make it probe as another format */
+	bool trim;	     /* trims reach the image */
 };
 
 static int bx_pread(void *opaque, void *buf, uint64_t off, uint32_t len)
@@ -62,6 +63,8 @@ static int bx_flush(void *opaque)
 static int bx_trim(void *opaque, uint64_t off, uint32_t len, unsigned flags)
 {
 	struct blk_export *b = opaque;
+	if (!b->trim)
+		return 0;
 	/* REQUEST(nbd): a BLK_REQ_FUA flag for blk_discard; a flush stands in for it. */
 	int r = blk_discard(b->node, (int64_t)(off + b->dev_offset), len);
 	if (r == 0 && (flags & NBD_IO_FUA))
@@ -111,7 +114,7 @@ static const struct nbd_export_ops blk_export_ops = {
 
 struct nbd_export *nbd_export_new_block(struct blk_node *node, const char *name,
 					const char *description, uint64_t dev_offset,
-					bool read_only, bool guard_sector0, struct blk_error *err)
+					unsigned flags, struct blk_error *err)
 {
 	int64_t len = blk_getlength(node);
 	if (len < 0) {
@@ -134,14 +137,15 @@ struct nbd_export *nbd_export_new_block(struct blk_node *node, const char *name,
 	b->exp.name = strdup(name ? name : "");
 	b->exp.description = description ? strdup(description) : NULL;
 	b->exp.size = (uint64_t)len - dev_offset;
-	b->exp.read_only = read_only || blk_node_is_read_only(node);
+	b->exp.read_only = (flags & NBD_BLK_READ_ONLY) || blk_node_is_read_only(node);
 	b->exp.can_trim = true;
 	b->exp.can_fast_zero = true;
 	b->exp.min_block = 1; /* the block layer aligns internally (bounce buffers, COW) */
 	b->exp.pref_block = 4096;
 	b->exp.max_payload = 32u << 20;
-	b->guard_sector0 = guard_sector0 && !b->exp.read_only &&
+	b->guard_sector0 = (flags & NBD_BLK_GUARD_SECTOR0) && !b->exp.read_only &&
 			   strcmp(blk_node_driver(node), "raw") == 0;
+	b->trim = flags & NBD_BLK_TRIM;
 	b->exp.ops = &blk_export_ops;
 	b->exp.opaque = b;
 	return &b->exp;
