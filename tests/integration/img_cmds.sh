@@ -208,13 +208,15 @@ t_bench() {
 t_lock() {
 	qemu-img create -q -f qcow2 l.qcow2 16M
 	# qemu-io holds the image open read-write while sleeping
-	qemu-io -c "write -P 1 0 64k" -c "sleep 30000" l.qcow2 >/dev/null 2>&1 &
+	qemu-io -c "write -P 1 0 64k" -c "sleep 50000" l.qcow2 >/dev/null 2>&1 &
 	local pid=$!
-	local i
-	for i in $(seq 50); do
-		qemu-img info l.qcow2 >/dev/null 2>&1 || break
+	# wait (polling, no timing assumption) until the writer holds its lock
+	local i held=0
+	for i in $(seq 300); do
+		qemu-img info l.qcow2 >/dev/null 2>&1 || { held=1; break; }
 		sleep 0.1
 	done
+	[ $held = 1 ] || { kill $pid; fail "qemu-io never locked the image"; }
 	run 1 "$LI" resize l.qcow2 32M
 	grep -q 'Failed to get "write" lock' err || { cat err; kill $pid; fail "no lock error"; }
 	run 1 "$LI" info l.qcow2
@@ -232,10 +234,12 @@ t_lock() {
 	qemu-img create -q -f qcow2 big.qcow2 1G
 	"$LI" bench -w -c 100000000 -d 1 big.qcow2 >/dev/null 2>&1 &
 	pid=$!
-	for i in $(seq 50); do
-		qemu-img info big.qcow2 >/dev/null 2>&1 || break
+	held=0
+	for _ in $(seq 300); do
+		qemu-img info big.qcow2 >/dev/null 2>&1 || { held=1; break; }
 		sleep 0.1
 	done
+	[ $held = 1 ] || { kill $pid; fail "lemu-img bench never locked the image"; }
 	qemu-img resize big.qcow2 2G >qo 2>qe && { kill $pid; fail "qemu-img resized while lemu-img writes"; }
 	grep -q 'Failed to get "write" lock' qe || { cat qe; kill $pid; fail "qemu-img did not see lemu-img's lock"; }
 	qemu-img info -U big.qcow2 >/dev/null || { kill $pid; fail "qemu-img info -U"; }
