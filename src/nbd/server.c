@@ -275,8 +275,13 @@ static void accept_one(struct nbd_server *s, int lfd)
 	struct sockaddr_storage sa;
 	socklen_t sl = sizeof(sa);
 	int fd = accept4(lfd, (struct sockaddr *)&sa, &sl, SOCK_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		/* Out of descriptors: the pending client stays in the backlog and poll would
+		 * report it again at once; a short pause keeps the loop from spinning. */
+		if (errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == ENOBUFS)
+			poll(NULL, 0, 100);
 		return;
+	}
 	int one = 1;
 	if (sa.ss_family == AF_INET || sa.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
