@@ -1,10 +1,12 @@
 # lemu: meson + ninja behind make.
 #   make         build everything into build/ (build/lemu-x86_64, build/lemu-i386, ...)
 #   make check   build (with -Werror), build the ASan/UBSan tree, run every test suite
-#   make run     run a real program (busybox sh) under build/lemu-x86_64
+#   make run     boot the default guest (Debian kernel + busybox initramfs) on
+#                build/lemu-system-x86_64 to a shell on this terminal (Ctrl-A x quits)
+#   make run-user run a real program (busybox sh) under build/lemu-x86_64
 #   make guest   download/build the default system guest into .cache/guest/ (Debian kernel,
 #                busybox initramfs: scripts/prepare-guest.sh)
-#   make bench   ratios against native and qemu-x86_64 (bench/user.sh)
+#   make bench   ratios against native and QEMU (bench/user.sh, bench/boot.sh)
 #   make format  clang-format -i over src/ tools/ tests/unit/
 # Missing Debian packages are installed by scripts/deps.sh (as root or through sudo).
 
@@ -16,7 +18,7 @@ WERROR     ?= true
 RUN_ARGS   ?=
 DEPS       := scripts/deps.sh
 
-.PHONY: all build asan check check-harness run bench format clean distclean deps guest
+.PHONY: all build asan check check-harness run run-user bench format clean distclean deps guest
 
 all: build
 
@@ -53,6 +55,12 @@ check-harness:
 run:
 	@bash $(DEPS) run
 	@$(MAKE) --no-print-directory build
+	@bash scripts/prepare-guest.sh --quiet
+	@bash scripts/run-system.sh $(RUN_ARGS)
+
+run-user:
+	@bash $(DEPS) run
+	@$(MAKE) --no-print-directory build
 	@bash scripts/run-demo.sh $(RUN_ARGS)
 
 guest:
@@ -63,6 +71,8 @@ bench:
 	@bash $(DEPS) bench
 	@$(MAKE) --no-print-directory build
 	@bash bench/user.sh
+	@bash scripts/prepare-guest.sh --quiet
+	@bash bench/boot.sh
 
 format:
 	@bash $(DEPS) format
