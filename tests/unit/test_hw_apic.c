@@ -71,6 +71,10 @@ static void test_basic(void)
 	awr(c0, 0xf0, 0x1ff);
 	awr(c1, 0xf0, 0x1ff);
 	tap_ok(ard(c0, 0xf0) == 0x1ff, "SVR software enable");
+	tap_ok(vm->msr_read && vm->msr_read(c0, 0x1b, &base) == 0 && base == 0xfee00900,
+	       "vm->msr_read routes IA32_APIC_BASE to the APIC");
+	tap_ok(vm->msr_read(c0, 0x10, &base) == -1 && vm->msr_write(c0, 0x8b, 0) == -1,
+	       "other MSRs are not the APIC's (#GP from the hook)");
 }
 
 static void test_priority(void)
