@@ -290,6 +290,10 @@ static void test_acpi_pc(struct vm *vm)
 	tap_ok(lapics == 2, "MADT has a LAPIC per vCPU (%d)", lapics);
 	tap_ok(ioapics == 1 && iso0 == 1 && iso9 == 1, "MADT IOAPIC, IRQ0->GSI2 and IRQ9 level/high overrides");
 	tap_ok(rd(hpet + 44, 8) == 0xfed00000, "HPET table base address");
+	struct mem_region *hr = mem_find(vm, 0xfed00000);
+	uint32_t cap = hr && hr->kind == MEM_MMIO ? (uint32_t)mmio_read(vm, hr, 0xfed00000, 4) : 0;
+	tap_ok(cap && rd(hpet + 36, 4) == cap, "HPET table block ID 0x%x matches the device's capability register 0x%x",
+	       (unsigned)rd(hpet + 36, 4), cap);
 	uint8_t typ = 0xff;
 	tap_ok(find_s5(v.dsdt, (uint32_t)rd(v.dsdt + 4, 4), &typ) == 0 && typ == 0,
 	       "DSDT \\_S5 is a 4-element package with SLP_TYP 0 (PIIX4 soft off)");
