@@ -334,7 +334,7 @@ static int resolve_ref(struct vm *vm, struct blk_opts *bo, const char *key, stru
 		return 0;
 	struct blk_backend *c = find(vm, ref);
 	if (!c || !c->is_blockdev) {
-		error_setg(errp, "Cannot find device='' nor node-name='%s'", ref);
+		error_setg(errp, "Cannot find device='%s' nor node-name='%s'", ref, ref);
 		return -1;
 	}
 	if (c->consumed || c->dev) {
@@ -481,8 +481,7 @@ struct blk_backend *drive_lookup(struct vm *vm, const char *id, struct error **e
 int drive_attach(struct blk_backend *b, struct device *dev, struct error **errp)
 {
 	if (b->dev) {
-		error_setg(errp, "Drive '%s' is already in use by %s", b->id,
-		           b->dev->id ? b->dev->id : b->dev->cls->name);
+		error_setg(errp, "Drive '%s' is already in use by another device", b->id);
 		return -1;
 	}
 	b->dev = dev;
