@@ -366,4 +366,31 @@ sys.exit(0 if (err != 0) == (sys.argv[2] == '1') else 1)
 PY
 }
 
+# What the export advertises (size, transmission flags, block sizes, meta contexts, name,
+# description) equals what qemu-nbd advertises for the same image and options, as
+# "qemu-nbd -L" (QEMU's own client) prints it.
+t_flags_vs_qemu() {
+	make_qcow2 a.qcow2 16M || fail "qemu-img"
+	qemu-img create -q -f raw r.raw 5M
+	local opts srv args
+	while IFS= read -r opts; do
+		eval "args=($opts)"
+		for srv in "$NBD" qemu-nbd; do
+			rm -f s.sock
+			"$srv" -t -k "$PWD/s.sock" "${args[@]}" >>server.log 2>&1 &
+			SERVER_PID=$!
+			wait_listening "unix:$PWD/s.sock" || fail "$srv did not start with $opts"
+			qemu-nbd -L -k "$PWD/s.sock" >"L.$(basename "$srv")" 2>&1 || fail "qemu-nbd -L against $srv ($opts)"
+			stop
+		done
+		diff -u L.qemu-nbd "L.$(basename "$NBD")" || fail "advertised export differs from qemu-nbd's with: $opts"
+	done <<'EOF2'
+-f qcow2 -e 2 -x foo -D "a disk" a.qcow2
+-f qcow2 a.qcow2
+-f raw -r r.raw
+-f raw -e 3 --discard=unmap r.raw
+-f qcow2 -r -e 4 -x ro a.qcow2
+EOF2
+}
+
 case_main "$@"
