@@ -121,8 +121,11 @@ static const uint32_t westmere_features[FW_NB] = {
 };
 
 const struct cpu_model cpu_models[] = {
+	/* Vendor, family, model and stepping of QEMU's TCG "max": an Intel
+	 * signature (6/85) made Linux apply Skylake-X errata and print
+	 * "RETBleed: WARNING" for a CPU without IBRS. */
 	{ "max", "Enables all features supported by the accelerator in the current host",
-	  "GenuineIntel", 6, 85, 7, 0xd, 0x80000008, "lemu TCG CPU version " LEMU_CPU_VERSION,
+	  "AuthenticAMD", 15, 107, 1, 0xd, 0x80000008, "lemu TCG CPU version " LEMU_CPU_VERSION,
 	  max_features },
 	{ "qemu64", "QEMU Virtual CPU version 2.5+", "AuthenticAMD", 15, 107, 1, 0xd, 0x8000000a,
 	  "QEMU Virtual CPU version 2.5+", qemu64_features },
