@@ -349,6 +349,11 @@ static void parse_args(struct nbd_cli *cli, int argc, char **argv, const char **
 			exit(EXIT_FAILURE);
 		}
 	}
+	/* Linux native AIO only works with O_DIRECT; QEMU refuses the combination. */
+	if (cli->aio && strcmp(cli->aio, "native") == 0 &&
+	    !(cli->cache && (strcmp(cli->cache, "none") == 0 || strcmp(cli->cache, "directsync") == 0)))
+		die("Failed to blk_new_open '%s': aio=native was specified, but it requires "
+		    "cache.direct=on, which was not specified.", optind < argc ? argv[optind] : "");
 	if (cli->detect_zeroes && strcmp(cli->detect_zeroes, "unmap") == 0 &&
 	    !(cli->discard && (strcmp(cli->discard, "unmap") == 0 || strcmp(cli->discard, "on") == 0)))
 		die("setting detect-zeroes to unmap is not allowed without setting discard "

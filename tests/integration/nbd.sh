@@ -316,6 +316,7 @@ t_cli_errors() {
 -f raw --object bogus,id=x d.raw
 -f raw --object tls-creds-x509,id=tls0,dir=/nonexistent,endpoint=server --tls-creds tls0 d.raw
 -f raw --image-opts d.raw
+-f raw --aio=native d.raw
 -f raw -k /nonexistent/dir/s d.raw
 -f raw -l foo d.raw
 -f raw --pid-file /nonexistent/dir/pid -k s2.sock d.raw
