@@ -34,11 +34,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Set by the runner: a 64 KiB firmware file and a scratch raw image. */
 extern const char *fuzz_virtio_bios, *fuzz_virtio_image;
 
+/* What the last run left behind, for tests with crafted inputs: each device's
+ * status register and used indexes, and virtio-blk queue 0's first prepared
+ * request (data buffer and status byte). */
+struct fuzz_virtio_result {
+	uint8_t status[3];
+	uint16_t used_idx[3][8];
+	uint8_t blk_data[512];
+	uint8_t blk_status;
+};
+extern struct fuzz_virtio_result fuzz_virtio_result;
+struct fuzz_virtio_result fuzz_virtio_result;
+
 #define NDEV 3
 #define QSIZE 16
-#define AREA 0x100000ull   /* guest area for rings and buffers: [1 MiB, 2 MiB) */
+#define AREA 0x100000ull /* guest area for rings and buffers: [1 MiB, 2 MiB) */
 #define AREA_SIZE 0x100000ull
-#define QSTRIDE 0x1000ull  /* per queue: desc 256 B, avail, used */
+#define QSTRIDE 0x1000ull /* per queue: desc 256 B, avail, used */
 
 struct fdev {
 	struct pci_device *pci;
@@ -129,7 +141,8 @@ static void driver_init(struct fz *f, unsigned di, uint32_t feat_lo)
 			uint64_t buf = AREA + 0x80000 + (uint64_t)(di * 8 + q) * 0x2000 + k * 0x400;
 			uint64_t addr = r == 0 ? buf : r == 1 ? buf + 0x100 : buf + 0x300;
 			uint32_t len = r == 0 ? 16 : r == 1 ? 512 : 1;
-			uint16_t flags = (uint16_t)((r < 2 ? 1 : 0) | (r > 0 ? 2 : 0)), next = (uint16_t)(i + 1);
+			uint16_t flags = (uint16_t)((r < 2 ? 1 : 0) | (r > 0 ? 2 : 0)),
+			         next = (uint16_t)(i + 1);
 			uint8_t desc[16];
 			memcpy(desc, &addr, 8);
 			memcpy(desc + 8, &len, 4);
@@ -198,9 +211,7 @@ static void step(struct fz *f)
 		guest_w(f, b + 0x400 + 2, &d->avail_idx[q], 2);
 		break;
 	}
-	case 2: /* notify */
-		mmio_w(f, d->bar4 + 0x3000 + 4 * q, q, 2);
-		break;
+	case 2: /* notify */ mmio_w(f, d->bar4 + 0x3000 + 4 * q, q, 2); break;
 	case 3: /* let block completions and bottom halves run */
 		run_loop(f, 1 + take8(f) % 3);
 		break;
@@ -220,11 +231,10 @@ static void step(struct fz *f)
 		break;
 	}
 	case 6: /* any common/device config register */
-		mmio_w(f, d->bar4 + (take8(f) & 1 ? 0x2000 : 0) + (take8(f) & 0x3f), take32(f), 1u << (take8(f) % 3));
+		mmio_w(f, d->bar4 + (take8(f) & 1 ? 0x2000 : 0) + (take8(f) & 0x3f), take32(f),
+		       1u << (take8(f) % 3));
 		break;
-	case 7: /* ISR read */
-		(void)mmio_r(f, d->bar4 + 0x1000, 1);
-		break;
+	case 7: /* ISR read */ (void)mmio_r(f, d->bar4 + 0x1000, 1); break;
 	case 8: /* PCI config space (MSI-X enable, command, the cfg window) */
 		cfg_write(f, d, take8(f), take32(f), 1u << (take8(f) % 3));
 		break;
@@ -237,7 +247,8 @@ static void step(struct fz *f)
 	case 10: { /* legacy I/O BAR */
 		uint64_t io = pci_bar_addr(d->pci, 0);
 		if (io)
-			pio_write(f->vm, (uint16_t)(io + (take8(f) & 0x1f)), take32(f), 1u << (take8(f) % 3));
+			pio_write(f->vm, (uint16_t)(io + (take8(f) & 0x1f)), take32(f),
+			          1u << (take8(f) % 3));
 		break;
 	}
 	case 11: /* reset and re-initialise with other features */
@@ -245,11 +256,11 @@ static void step(struct fz *f)
 		break;
 	case 12: { /* the used ring's flags/event, the avail flags and used_event */
 		uint16_t v = (uint16_t)take32(f);
-		guest_w(f, b + (take8(f) & 1 ? 0x400 : 0x400 + 4 + 2 * (uint64_t)d->qsize[q]), &v, 2);
+		guest_w(f, b + (take8(f) & 1 ? 0x400 : 0x400 + 4 + 2 * (uint64_t)d->qsize[q]), &v,
+		        2);
 		break;
 	}
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -276,10 +287,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vm *vm = f.vm;
 	const struct machine_class *mc = machine_find("pc");
 	char dopt[512];
-	snprintf(dopt, sizeof(dopt), "file=%s,format=raw,if=none,id=d0,cache=unsafe,discard=unmap", fuzz_virtio_image);
-	const char *devs[] = { "virtio-blk-pci,drive=d0,num-queues=2,queue-size=16", "virtio-rng-pci",
-			       "virtio-serial-pci,max_ports=3", "virtserialport,chardev=c0,name=fz.0",
-			       "virtconsole,chardev=c1" };
+	snprintf(dopt, sizeof(dopt), "file=%s,format=raw,if=none,id=d0,cache=unsafe,discard=unmap",
+	         fuzz_virtio_image);
+	const char *devs[] = { "virtio-blk-pci,drive=d0,num-queues=2,queue-size=16",
+		               "virtio-rng-pci", "virtio-serial-pci,max_ports=3",
+		               "virtserialport,chardev=c0,name=fz.0", "virtconsole,chardev=c1" };
 	if (!mc || mc->init(vm, &err) < 0 || drive_add(vm, dopt, false, &err) < 0)
 		abort();
 	for (int i = 0; i < 2; i++) {
@@ -307,7 +319,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		driver_init(&f, i, take32(&f));
 	for (int n = 0; f.left && n < 4096; n++)
 		step(&f);
-	run_loop(&f, 2);
+	/* Let in-flight block requests finish (bounded). */
+	for (int i = 0; i < 500; i++) {
+		uint16_t avail = 0, used = 0;
+		phys_read(vm, qbase(0, 0) + 0x400 + 2, &avail, 2);
+		phys_read(vm, qbase(0, 0) + 0x800 + 2, &used, 2);
+		if (avail == used && i >= 2)
+			break;
+		run_loop(&f, 1);
+	}
+	struct fuzz_virtio_result *res = &fuzz_virtio_result;
+	memset(res, 0, sizeof(*res));
+	for (unsigned i = 0; i < NDEV; i++) {
+		res->status[i] = (uint8_t)mmio_r(&f, f.dev[i].bar4 + 0x14, 1);
+		for (unsigned q = 0; q < 8; q++)
+			phys_read(vm, qbase(i, q) + 0x800 + 2, &res->used_idx[i][q], 2);
+	}
+	phys_read(vm, AREA + 0x80000 + 0x100, res->blk_data, sizeof(res->blk_data));
+	phys_read(vm, AREA + 0x80000 + 0x300, &res->blk_status, 1);
 	vm_unlock(vm);
 	drive_close_all(vm);
 	vm_free(vm);
