@@ -247,6 +247,9 @@ static void parse_args(struct nbd_cli *cli, int argc, char **argv, const char **
 			cli->bind = optarg;
 			break;
 		case 'k':
+			/* qemu-nbd insists on it (the socket outlives any cwd change). */
+			if (optarg[0] != '/')
+				die("socket path must be absolute");
 			cli->sock = optarg;
 			break;
 		case 'e':
@@ -337,7 +340,11 @@ static void parse_args(struct nbd_cli *cli, int argc, char **argv, const char **
 			cli->image_opts = true;
 			break;
 		case ':':
-			fprintf(stderr, PROG ": option '%s' requires an argument\n", argv[optind - 1]);
+			if (strncmp(argv[optind - 1], "--", 2) == 0)
+				fprintf(stderr, PROG ": option '%s' requires an argument\n",
+					argv[optind - 1]);
+			else
+				fprintf(stderr, PROG ": option requires an argument -- '%c'\n", optopt);
 			fprintf(stderr, PROG ": Try `" PROG " --help' for more information.\n");
 			exit(EXIT_FAILURE);
 		default:

@@ -292,6 +292,7 @@ t_fork_pidfile() {
 t_cli_errors() {
 	qemu-img create -q -f raw d.raw 1M
 	local args name ours ref
+	# Exit status equal to qemu-nbd's, and the same message (program name aside).
 	while IFS= read -r args; do
 		ref=0
 		eval "timeout 5 qemu-nbd $args" >/dev/null 2>ref.err || ref=$?
@@ -299,6 +300,9 @@ t_cli_errors() {
 		eval "timeout 5 \"\$NBD\" $args" >/dev/null 2>our.err || ours=$?
 		[ "$ours" = "$ref" ] || fail "'$args': exit $ours, qemu-nbd $ref"
 		[ "$ours" = 0 ] || [ -s our.err ] || fail "'$args': no message"
+		sed -i "s|$(basename "$NBD")|PROG|g" our.err
+		sed -i 's|qemu-nbd|PROG|g' ref.err
+		cmp -s ref.err our.err || fail "'$args': message differs: $(cat our.err) / qemu-nbd: $(cat ref.err)"
 	done <<'EOF'
 --bogus d.raw
 -f raw
