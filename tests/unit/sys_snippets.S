@@ -14,7 +14,7 @@
 	.globl treal_start, treal_handler
 	.globl tdf_start, Ldf_mov, ttask_start, ttask_b, tdf_task
 	.globl L32_int30, L32_div, L32_movds, L32_moves, L32_movss, L32_ud2, L32_int3, L32_inb, L32_cli, L32_int30r3, L32_int80
-	.globl L64_int40, L64_int41, L64_pf, L64_hlt
+	.globl L64_int40, L64_int41, L64_pf, L64_hlt, L64_pfdf
 	.p2align 4
 snip_base:
 
@@ -246,6 +246,15 @@ L64_int41:
 L64_pf:
 	mov 0x40000000, %eax		/* not mapped: #PF(0), CR2 */
 1:	mov %cr2, %rax
+	out %eax, $0xf0
+	/* #PF whose frame cannot be pushed: #DF on IST1 */
+	movl $ABS(1f), ABS(resume)
+	mov %rsp, %rbx
+	mov $0x40001000, %rsp
+L64_pfdf:
+	mov 0x40000000, %eax
+1:	mov %rbx, %rsp
+	mov %cr2, %rax
 	out %eax, $0xf0
 	/* SYSCALL / SYSRET */
 	mov $0xc0000081, %ecx		/* STAR: sysret base 0x18, syscall 0x08 */

@@ -23,7 +23,7 @@ extern const char treal_start[], treal_handler[], tdf_start[], Ldf_mov[], ttask_
 	tdf_task[];
 extern const char L32_int30[], L32_div[], L32_movds[], L32_moves[], L32_movss[], L32_ud2[],
 	L32_int3[], L32_inb[], L32_cli[], L32_int30r3[], L32_int80[];
-extern const char L64_int40[], L64_int41[], L64_pf[], L64_hlt[];
+extern const char L64_int40[], L64_int41[], L64_pf[], L64_hlt[], L64_pfdf[];
 
 #define G_CODE 0x10000u
 #define G_GDT 0x1000u
@@ -355,7 +355,7 @@ static void test_long(void)
 		w64(&m, G_PML4 + 0x2000 + i * 8, (i << 21) | 0x87);
 	static const unsigned vecs[] = { 8, 13, 14, 0x40, 0x41 };
 	for (unsigned i = 0; i < 5; i++)
-		idt64(&m, vecs[i], A(t64_stub_table) + 16 * i, 0x08, 0x8e, vecs[i] == 0x41 ? 1 : 0);
+		idt64(&m, vecs[i], A(t64_stub_table) + 16 * i, 0x08, 0x8e, vecs[i] == 0x41 || vecs[i] == 8 ? 1 : 0);
 	idt64(&m, 0x42, A(t64_end_handler), 0x08, 0xee, 0);
 	state32(&m, 0x30, 0x10, 0x47, 0xfff);
 	c->rip = A(t64_start);
@@ -367,6 +367,8 @@ static void test_long(void)
 	EXPECT(&m, &i, "64-bit INT: frame with SS:RSP on the current stack", 0x40, 0, A(L64_int40), 0x08, 0x10, f0);
 	EXPECT(&m, &i, "IST1 stack for vector 0x41", 0x41, 0, A(L64_int41), 0x08, 0x10, ISTACK - 56);
 	EXPECT(&m, &i, "#PF on an unmapped PDPTE: error 0", 14, 0, A(L64_pf), 0x08, 0x10, f0, 0x40000000);
+	EXPECT(&m, &i, "#PF while pushing the #PF frame: #DF(0) on IST1, CR2 of the push", 8, 0, A(L64_pfdf),
+	       0x08, 0x10, ISTACK - 56, 0x40000ff8);
 	EXPECT(&m, &i, "SYSRET to 64-bit ring 3", 0x2b, 0x23);
 	EXPECT(&m, &i, "SYSCALL: CS/SS from STAR, RCX, R11, FMASK, SWAPGS", 0x08, 0x10, A(t64_after_syscall),
 	       0x3202, 0x3002, 0x2222);

@@ -341,6 +341,10 @@ int cpu_sys_event(struct cpu *c)
 		}
 		int v2 = c->exc_vector;
 		int cls2 = exc_class(v2, EV_EXC);
+		/* CR2 takes the address of every page fault detected, also one
+		 * that turns into #DF (SDM vol. 3 §6.15, interrupt 14). */
+		if (v2 == EXC_PF)
+			c->cr2 = c->exc_addr;
 		if (cls == CLS_DF && (cls2 == CLS_CONTRIB || cls2 == CLS_PF)) {
 			r = triple_fault(c);
 			break;

@@ -327,6 +327,8 @@ static void sxdt(struct cpu *c, const struct insn *in)
 	const struct dtable *t = in->aux ? &c->idt : &c->gdt;
 	uint64_t ea = insn_ea(c, in);
 	uint64_t base = sys_code64(c) ? t->base : (uint32_t)t->base;
+	if (!sys_code64(c) && in->opsize == 2)
+		base &= 0xffffff; /* 24-bit base, as QEMU and the 80286 store it */
 	unsigned bsz = sys_code64(c) ? 8 : 4;
 	uint8_t buf[10];
 	uint16_t lim = (uint16_t)t->limit;
