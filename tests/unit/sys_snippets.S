@@ -13,6 +13,7 @@
 	.globl t64_start, t64_stub_table, t64_lstar, t64_end_handler, t64_after_syscall
 	.globl treal_start, treal_handler
 	.globl tdf_start, Ldf_mov, ttask_start, ttask_b, tdf_task
+	.globl tvm86_start, Lvm_cli, Lvm_pushf, Lvm_int
 	.globl L32_int30, L32_div, L32_movds, L32_moves, L32_movss, L32_ud2, L32_int3, L32_inb, L32_cli, L32_int30r3, L32_int80
 	.globl L64_int40, L64_int41, L64_pf, L64_hlt, L64_pfdf
 	.p2align 4
@@ -187,6 +188,41 @@ tdf_task:				/* #DF through an IDT task gate */
 	movzwl %ax, %eax
 	out %eax, $0xf0
 	hlt
+
+/* ---- virtual-8086 mode (code run from a copy at 0x9000, CS = 0x900) */
+#define VOFF(x) ((x) - snip_base)
+tvm86_start:				/* ring 0: IRET into VM86 with IOPL 0 */
+	push $0				/* GS */
+	push $0				/* FS */
+	push $0				/* DS */
+	push $0x1000			/* ES: the resume word at linear 0x10000 */
+	push $0x0800			/* SS */
+	push $0x1000			/* ESP */
+	push $0x20002			/* EFLAGS: VM */
+	push $0x0900			/* CS */
+	push $VOFF(tvm86_code)
+	iret
+	.code16
+tvm86_code:
+	movw %cs, %ax
+	movzwl %ax, %eax
+	outl %eax, $0xf0		/* 0x900, through the I/O bitmap */
+	movw %sp, %ax
+	movzwl %ax, %eax
+	outl %eax, $0xf0		/* 0x1000 */
+	movl $VOFF(1f), %es:0
+Lvm_cli:
+	cli				/* IOPL 0: #GP(0) */
+1:	movl $VOFF(1f), %es:0
+Lvm_pushf:
+	pushf				/* #GP(0) */
+1:	movl $VOFF(1f), %es:0
+Lvm_int:
+	int $0x30			/* #GP(0) */
+1:	movw $0x2000, %ax
+	movw %ax, %ds			/* real-mode style load: base 0x20000 */
+	movl $0x5a5a, 0x10
+	ud2				/* #UD: the end handler */
 
 /* ---- real mode ---------------------------------------------------- */
 	.code16

@@ -24,6 +24,7 @@ extern const char treal_start[], treal_handler[], tdf_start[], Ldf_mov[], ttask_
 extern const char L32_int30[], L32_div[], L32_movds[], L32_moves[], L32_movss[], L32_ud2[],
 	L32_int3[], L32_inb[], L32_cli[], L32_int30r3[], L32_int80[];
 extern const char L64_int40[], L64_int41[], L64_pf[], L64_hlt[], L64_pfdf[];
+extern const char tvm86_start[], Lvm_cli[], Lvm_pushf[], Lvm_int[];
 
 #define G_CODE 0x10000u
 #define G_GDT 0x1000u
@@ -296,6 +297,42 @@ static void test_task(void)
 	sysmini_fini(&m);
 }
 
+static void test_vm86(void)
+{
+	struct sysmini m;
+	if (setup(&m)) {
+		tap_ok(0, "vm86: setup");
+		return;
+	}
+	struct cpu *c = &m.cpu;
+	build_t32(&m);
+	idt32(&m, 6, A(t32_end_handler), 0x08, 0x8e);
+	sysmini_load(&m, 0x9000, snip_base, (size_t)(snip_end - snip_base));
+	state32(&m, 0x08, 0x10, 0x4f, 0x7ff);
+	c->tr.sel = 0x30;
+	c->tr.base = G_TSS;
+	c->tr.limit = 0x68 + 8192;
+	c->tr.flags = 0x8b00;
+	c->rip = A(tvm86_start);
+	int r = sysmini_run(&m, 100000);
+	unsigned i = 0;
+	/* ring-0 frame from VM86: GS FS DS ES SS ESP EFLAGS CS EIP + vector,
+	 * error, saved eax */
+	const uint64_t kv = KSTACK - 36 - 8 - 4;
+#define V(x) ((uint64_t)((x) - snip_base))
+	tap_ok(r == 257, "vm86: ends halted at ring 0 (got %d)", r);
+	EXPECT(&m, &i, "IRET into virtual-8086 mode: CS, SP", 0x900, 0x1000);
+	EXPECT(&m, &i, "VM86 CLI with IOPL 0: #GP(0), frame with the VM86 segments", 13, 0, V(Lvm_cli), 0x900, kv);
+	EXPECT(&m, &i, "VM86 PUSHF with IOPL 0: #GP(0)", 13, 0, V(Lvm_pushf), 0x900, kv);
+	EXPECT(&m, &i, "VM86 INT n with IOPL 0: #GP(0)", 13, 0, V(Lvm_int), 0x900, kv);
+	EXPECT(&m, &i, "#UD from VM86 reaches the ring-0 end handler", 0xe0d);
+	uint32_t v;
+	memcpy(&v, m.ram + 0x20010, 4);
+	tap_ok(v == 0x5a5a && !(c->eflags & FL_VM) && c->cpl == 0,
+	       "VM86 segment base = selector * 16; VM clear after the interrupt (%#x)", v);
+	sysmini_fini(&m);
+}
+
 static void test_real(void)
 {
 	struct sysmini m;
@@ -387,6 +424,7 @@ int main(void)
 	test_prot32();
 	test_double_fault();
 	test_task();
+	test_vm86();
 	test_real();
 	test_long();
 	return tap_done();

@@ -374,6 +374,7 @@ int cpu_sys_event(struct cpu *c)
 
 static void iret_real(struct cpu *c, unsigned opsize)
 {
+	bool vm86 = sys_prot(c) && sys_vm86(c);
 	struct sys_stack s;
 	stk_current(c, &s);
 	uint64_t ip = stk_pop(c, &s, opsize);
@@ -385,9 +386,10 @@ static void iret_real(struct cpu *c, unsigned opsize)
 	uint32_t mask = FL_ARITH | FL_TF | FL_IF | FL_DF | FL_IOPL | FL_NT;
 	if (opsize == 4)
 		mask |= FL_RF | FL_AC | FL_ID; /* VM, VIF, VIP kept */
+	if (vm86)
+		mask &= ~FL_IOPL; /* IOPL is not changed from virtual-8086 mode */
 	cpu_set_eflags(c, fl, mask);
-	c->seg[SEG_CS].sel = cs;
-	c->seg[SEG_CS].base = (uint64_t)cs << 4;
+	seg_load_real(c, SEG_CS, cs);
 	cpu_update_mode(c);
 	c->rip = ip & size_mask(opsize);
 }
@@ -419,9 +421,26 @@ void sys_iret(struct cpu *c, unsigned opsize, uint64_t next_rip)
 	uint16_t cs = (uint16_t)stk_pop(c, &s, opsize);
 	uint32_t fl = (uint32_t)stk_pop(c, &s, opsize);
 	if ((fl & FL_VM) && c->cpl == 0 && opsize == 4 && !sys_long(c)) {
-		/* Return to virtual-8086 mode is not implemented. */
-		sys_log(c, CPU_LOG_UNIMP, "unsupported: IRET to virtual-8086 mode\n");
-		cpu_raise(c, EXC_GP, 0);
+		/* Return to virtual-8086 mode (SDM vol. 2, IRET
+		 * "RETURN-TO-VIRTUAL-8086-MODE"): the segment selectors follow
+		 * SS:ESP on the stack. */
+		uint32_t nesp = (uint32_t)stk_pop(c, &s, 4);
+		uint16_t vsel[5];
+		for (int i = 0; i < 5; i++)
+			vsel[i] = (uint16_t)stk_pop(c, &s, 4); /* SS ES DS FS GS */
+		cpu_set_eflags(c, fl, ~0u);
+		seg_set_cpl(c, 3);
+		seg_load_real(c, SEG_CS, cs);
+		seg_load_real(c, SEG_SS, vsel[0]);
+		seg_load_real(c, SEG_ES, vsel[1]);
+		seg_load_real(c, SEG_DS, vsel[2]);
+		seg_load_real(c, SEG_FS, vsel[3]);
+		seg_load_real(c, SEG_GS, vsel[4]);
+		c->regs[R_RSP] = nesp;
+		cpu_update_mode(c);
+		c->rip = ip & 0xffff;
+		c->intr_shadow = ~0ull;
+		return;
 	}
 	uint32_t d[2];
 	seg_check_ret_cs(c, cs, d);

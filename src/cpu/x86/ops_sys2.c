@@ -577,7 +577,16 @@ static void invpcid(struct cpu *c, const struct insn *in)
 	c->exit_request = 1;
 }
 
-/* --- POPF (9D) ------------------------------------------------------ */
+/* --- PUSHF (9C), POPF (9D) ------------------------------------------ */
+
+/* VM and RF are never pushed; in virtual-8086 mode IOPL < 3 is #GP. */
+static void pushf(struct cpu *c, const struct insn *in)
+{
+	if (sys_vm86(c) && sys_iopl(c) < 3)
+		cpu_raise(c, EXC_GP, 0);
+	cpu_push(c, cpu_get_eflags(c) & ~(FL_VM | FL_RF), in->opsize);
+}
+
 
 /* IOPL changes at CPL 0 only, IF when CPL <= IOPL (SDM vol. 2, POPF).
  * Setting IF leaves the TB loop so that a pending interrupt is taken. */
@@ -604,6 +613,7 @@ static void popf(struct cpu *c, const struct insn *in)
 #define RM F_MODRM
 
 const struct opdesc ops_sys2[] = {
+	OP(MAP_1B, 0x9c, F_DEF64, pushf, 0),
 	OP(MAP_1B, 0x9d, F_DEF64 | F_TERM, popf, 0),
 	OP(M0F, 0x20, RM, mov_r_cr, 0),
 	OP(M0F, 0x22, RM | F_TERM, mov_cr_r, 0),

@@ -95,7 +95,7 @@ void seg_set_cpl(struct cpu *c, unsigned cpl)
 
 /* Real mode and VM86: base = selector * 16 (SDM vol. 3 §20.1.1).  Real
  * mode keeps the cached limit and attributes ("unreal" mode). */
-static void seg_load_real(struct cpu *c, int seg, uint16_t sel)
+void seg_load_real(struct cpu *c, int seg, uint16_t sel)
 {
 	c->seg[seg].sel = sel;
 	c->seg[seg].base = (uint64_t)sel << 4;

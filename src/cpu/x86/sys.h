@@ -103,6 +103,8 @@ void seg_null(struct cpu *c, int seg, uint16_t sel);
 /* Load DS/ES/FS/GS/SS from sel with the protected-mode checks of MOV
  * Sreg / POP Sreg / LxS (raises #GP/#NP/#SS), or the real/VM86 rule. */
 void seg_load_data(struct cpu *c, int seg, uint16_t sel);
+/* Real mode / virtual-8086 segment load: base = sel << 4 (no checks). */
+void seg_load_real(struct cpu *c, int seg, uint16_t sel);
 /* Change CPL (and the MMU index that depends on it). */
 void seg_set_cpl(struct cpu *c, unsigned cpl);
 /* After a return to an outer level: data segment registers whose DPL is
