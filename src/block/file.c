@@ -550,6 +550,10 @@ static void *uring_reaper(void *arg)
 		struct uring_req *r = io_uring_cqe_get_data(cqe);
 		int res = cqe->res;
 		io_uring_cqe_seen(&u->ring, cqe);
+		/* The kernel orders submission before completion; taking the submission
+		 * lock once makes that visible to thread checkers too. */
+		pthread_mutex_lock(&u->sq_lock);
+		pthread_mutex_unlock(&u->sq_lock);
 		if (!r)
 			break; /* the stop marker */
 		if (res == -EINTR || res == -EAGAIN) {
