@@ -537,6 +537,23 @@ int blk_block_status(struct blk_node *node, int64_t offset, int64_t bytes,
 		return r;
 	if (st->bytes <= 0 || st->bytes > bytes)
 		st->bytes = bytes;
+	/* Data stored in a hole of the file (metadata preallocation), or past its end,
+	 * reads as zeroes: ask the file, as QEMU does ("zero": true, "data": true). */
+	if ((st->flags & (BLK_STATUS_DATA | BLK_STATUS_OFFSET_VALID | BLK_STATUS_ZERO)) ==
+		    (BLK_STATUS_DATA | BLK_STATUS_OFFSET_VALID) &&
+	    st->file && st->file != node && st->file->drv == &blk_driver_file) {
+		int64_t flen = blk_getlength(st->file);
+		struct blk_status fst;
+		if (flen >= 0 && st->offset >= flen) {
+			st->flags |= BLK_STATUS_ZERO;
+		} else if (flen >= 0 && blk_block_status(st->file, st->offset, st->bytes, &fst) == 0) {
+			if (fst.bytes < st->bytes)
+				st->bytes = fst.bytes;
+			if (fst.flags & BLK_STATUS_ZERO)
+				st->flags |= BLK_STATUS_ZERO;
+		}
+		st->node = node;
+	}
 	if (offset + st->bytes == blk_getlength(node))
 		st->flags |= BLK_STATUS_EOF;
 	return 0;

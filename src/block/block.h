@@ -34,6 +34,8 @@
  *   - blk_check: qemu-img's two passes ("Leaked"/"ERROR" lines, then "Repairing"); -r
  *     leaks on a referenced cluster with refcount 0 fails with -EIO ("ERROR need to
  *     rebuild refcount structures"), as qemu-img does.
+ *   - blk_block_status: data stored in a hole of the file, or past its end, also has
+ *     BLK_STATUS_ZERO (QEMU's "zero": true, "data": true for metadata preallocation).
  */
 #ifndef LEMU_BLOCK_BLOCK_H
 #define LEMU_BLOCK_BLOCK_H

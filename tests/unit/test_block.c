@@ -275,6 +275,55 @@ static void test_lemu_images(void)
 	}
 }
 
+/* blk_block_status_above over the whole image, merged as qemu-img map merges, equals
+ * qemu-img map --output=json. */
+static bool map_matches(const char *name)
+{
+	struct blk_node *n = open_rw(name, BLK_OPEN_FORCE_SHARE);
+	char *mine = calloc(1, 65536);
+	size_t ml = 0;
+	int64_t len = n ? blk_getlength(n) : 0;
+	struct { int64_t start, len, off; int depth; bool present, zero, data, has_off; } cur = { 0 }, nx;
+	bool have = false;
+	for (int64_t p = 0; n && p < len;) {
+		struct blk_status st;
+		if (blk_block_status_above(n, NULL, p, len - p, &st))
+			break;
+		nx.start = p;
+		nx.len = st.bytes;
+		nx.depth = st.depth;
+		nx.present = st.flags & BLK_STATUS_ALLOCATED;
+		nx.zero = st.flags & BLK_STATUS_ZERO;
+		nx.data = st.flags & BLK_STATUS_DATA;
+		nx.has_off = st.flags & BLK_STATUS_OFFSET_VALID;
+		nx.off = st.offset;
+		/* qemu-img map merges entries that continue each other. */
+		if (have && cur.depth == nx.depth && cur.present == nx.present && cur.zero == nx.zero &&
+		    cur.data == nx.data && cur.has_off == nx.has_off && (!cur.has_off || cur.off + cur.len == nx.off)) {
+			cur.len += nx.len;
+		} else {
+			if (have)
+				ml += (size_t)snprintf(mine + ml, 65536 - ml, "%" PRId64 " %" PRId64 " %d %d %d %d %" PRId64 "\n",
+						       cur.start, cur.len, cur.depth, cur.present, cur.zero, cur.data, cur.has_off ? cur.off : -1);
+			cur = nx;
+			have = true;
+		}
+		p += st.bytes;
+	}
+	if (have)
+		ml += (size_t)snprintf(mine + ml, 65536 - ml, "%" PRId64 " %" PRId64 " %d %d %d %d %" PRId64 "\n",
+				       cur.start, cur.len, cur.depth, cur.present, cur.zero, cur.data, cur.has_off ? cur.off : -1);
+	blk_close(n);
+	char *ref = shout("qemu-img map --output=json %s | python3 -c \"import json,sys\nfor e in json.load(sys.stdin): print(e['start'], e['length'], e['depth'], int(e['present']), int(e['zero']), int(e['data']), e.get('offset', -1))\"", name);
+	bool same = ref && !strcmp(mine, ref);
+	if (!same)
+		fprintf(stderr, "# mine:\n%s# qemu:\n%s", mine, ref);
+	free(mine);
+	free(ref);
+	return same;
+}
+
+
 static void test_chain_and_writes(void)
 {
 	int r = sh("qemu-img create -q -f qcow2 b0.qcow2 10M && qemu-io -c 'write -P 1 0 3M' -c 'write -P 9 9M 1M' b0.qcow2 &&"
@@ -319,48 +368,10 @@ static void test_chain_and_writes(void)
 		   sh("qemu-img info ov.qcow2 | grep -q 'virtual size: 10 MiB'") == 0,
 		   "a new overlay (size from its backing file) reads as the backing file");
 	}
-	/* block status walks the chain like qemu-img map */
-	n = open_rw("b2.qcow2", BLK_OPEN_FORCE_SHARE);
-	char *mine = calloc(1, 65536);
-	size_t ml = 0;
-	int64_t len = n ? blk_getlength(n) : 0;
-	struct { int64_t start, len, off; int depth; bool present, zero, data, has_off; } cur = { 0 }, nx;
-	bool have = false;
-	for (int64_t p = 0; n && p < len;) {
-		struct blk_status st;
-		if (blk_block_status_above(n, NULL, p, len - p, &st))
-			break;
-		nx.start = p;
-		nx.len = st.bytes;
-		nx.depth = st.depth;
-		nx.present = st.flags & BLK_STATUS_ALLOCATED;
-		nx.zero = st.flags & BLK_STATUS_ZERO;
-		nx.data = st.flags & BLK_STATUS_DATA;
-		nx.has_off = st.flags & BLK_STATUS_OFFSET_VALID;
-		nx.off = st.offset;
-		/* qemu-img map merges entries that continue each other. */
-		if (have && cur.depth == nx.depth && cur.present == nx.present && cur.zero == nx.zero &&
-		    cur.data == nx.data && cur.has_off == nx.has_off && (!cur.has_off || cur.off + cur.len == nx.off)) {
-			cur.len += nx.len;
-		} else {
-			if (have)
-				ml += (size_t)snprintf(mine + ml, 65536 - ml, "%" PRId64 " %" PRId64 " %d %d %d %d %" PRId64 "\n",
-						       cur.start, cur.len, cur.depth, cur.present, cur.zero, cur.data, cur.has_off ? cur.off : -1);
-			cur = nx;
-			have = true;
-		}
-		p += st.bytes;
-	}
-	if (have)
-		ml += (size_t)snprintf(mine + ml, 65536 - ml, "%" PRId64 " %" PRId64 " %d %d %d %d %" PRId64 "\n",
-				       cur.start, cur.len, cur.depth, cur.present, cur.zero, cur.data, cur.has_off ? cur.off : -1);
-	blk_close(n);
-	char *ref = shout("qemu-img map --output=json b2.qcow2 | python3 -c \"import json,sys\nfor e in json.load(sys.stdin): print(e['start'], e['length'], e['depth'], int(e['present']), int(e['zero']), int(e['data']), e.get('offset', -1))\"");
-	ok(ref && !strcmp(mine, ref), "block status over the chain matches qemu-img map --output=json");
-	if (ref && strcmp(mine, ref))
-		fprintf(stderr, "# mine:\n%s# qemu:\n%s", mine, ref);
-	free(mine);
-	free(ref);
+	ok(map_matches("b2.qcow2"), "block status over the chain matches qemu-img map --output=json");
+	ok(sh("rm -f pm.qcow2 && qemu-img create -q -f qcow2 -o preallocation=metadata pm.qcow2 4M && qemu-io -c 'write -P 1 1M 64k' pm.qcow2") == 0 &&
+	   map_matches("pm.qcow2"), "block status of data clusters in file holes (metadata preallocation) matches qemu-img map");
+	ok(map_matches("src.raw"), "block status of a sparse raw file matches qemu-img map");
 }
 
 static void test_snapshots(void)
