@@ -6,6 +6,7 @@
 #include "block/block.h"
 #include "lemu-config.h"
 #include "nbd/export-block.h"
+#include "nbd/image.h"
 #include "nbd/kernel.h"
 #include "nbd/nbd.h"
 #include "util/error.h"
@@ -35,7 +36,6 @@ struct tls_object {
 struct nbd_cli {
 	const char *port, *bind, *sock, *export_name, *description, *format, *load_snapshot;
 	const char *cache, *aio, *discard, *detect_zeroes, *pid_file, *tls_creds, *device;
-	const char *file;
 	bool read_only, persistent, snapshot, verbose, fork, image_opts, disconnect;
 	unsigned shared;
 	uint64_t offset;
@@ -367,189 +367,6 @@ static void parse_args(struct nbd_cli *cli, int argc, char **argv, const char **
 		    "operation to unmap");
 }
 
-/* A temporary file name for -s/-l, in $TMPDIR or /var/tmp as QEMU does. */
-static char *temp_name(void)
-{
-	const char *dir = getenv("TMPDIR");
-	char *p;
-	if (!dir || !*dir)
-		dir = "/var/tmp";
-	if (asprintf(&p, "%s/lemu-nbd.XXXXXX", dir) < 0)
-		return NULL;
-	int fd = mkstemp(p);
-	if (fd < 0) {
-		free(p);
-		return NULL;
-	}
-	close(fd);
-	return p;
-}
-
-/* Options every open of the exported image gets from the command line. */
-static void common_opts(struct nbd_cli *cli, struct blk_opts *o)
-{
-	if (cli->cache)
-		blk_opts_set(o, "cache", cli->cache);
-	if (cli->aio)
-		blk_opts_set(o, "aio", cli->aio);
-	/* qemu-nbd's default is discard=ignore (the block layer's own default is unmap). */
-	if (cli->discard)
-		blk_opts_set(o, "discard", cli->discard);
-	else if (!blk_opts_get(o, "discard"))
-		blk_opts_set(o, "discard", "ignore");
-	if (cli->detect_zeroes)
-		blk_opts_set(o, "detect-zeroes", cli->detect_zeroes);
-}
-
-static struct blk_node *open_plain(struct nbd_cli *cli, const char *file, bool rw)
-{
-	struct blk_error err = { 0 };
-	struct blk_opts *o = blk_opts_new();
-	const char *fname = file, *fmt = cli->format;
-	if (cli->image_opts) {
-		if (blk_opts_parse(o, file, &err) < 0)
-			die("Failed to blk_new_open '%s': %s", file, err.msg);
-		fname = NULL;
-		fmt = NULL;
-	}
-	common_opts(cli, o);
-	struct blk_node *n = blk_open(fname, fmt, o, rw ? BLK_OPEN_RDWR : 0, &err);
-	blk_opts_free(o);
-	if (!n)
-		die("Failed to blk_new_open '%s': %s", file, err.msg);
-	if (!fmt && !cli->image_opts && rw && strcmp(blk_node_driver(n), "raw") == 0)
-		fprintf(stderr,
-			"WARNING: Image format was not specified for '%s' and probing guessed raw.\n"
-			"         Automatically detecting the format is dangerous for raw images, "
-			"write operations on block 0 will be restricted.\n"
-			"         Specify the 'raw' format explicitly to remove the restrictions.\n",
-			file);
-	return n;
-}
-
-/* -s: a temporary qcow2 overlay with FILE as its backing file takes all writes; it is
- * unlinked right away, so nothing is left behind however the server ends. */
-static struct blk_node *open_snapshot_overlay(struct nbd_cli *cli, const char *file)
-{
-	struct blk_node *base = open_plain(cli, file, false);
-	const char *bname = blk_node_filename(base);
-	char *abs = NULL;
-	abs = bname ? realpath(bname, NULL) : NULL;
-	if (!abs)
-		die("Failed to blk_new_open '%s': cannot resolve the image path", file);
-	int64_t size = blk_getlength(base);
-	char fmt[32], sz[32];
-	snprintf(fmt, sizeof(fmt), "%s", blk_node_driver(base));
-	snprintf(sz, sizeof(sz), "%lld", (long long)size);
-	blk_close(base);
-
-	char *tmp = temp_name();
-	if (!tmp)
-		die("Could not create temporary overlay: %s", strerror(errno));
-	struct blk_opts *co = blk_opts_new();
-	struct blk_error err = { 0 };
-	blk_opts_set(co, "size", sz);
-	blk_opts_set(co, "backing_file", abs);
-	blk_opts_set(co, "backing_fmt", fmt);
-	if (blk_create(tmp, "qcow2", co, 0, &err) < 0) {
-		unlink(tmp);
-		die("Could not create temporary overlay '%s': %s", tmp, err.msg);
-	}
-	blk_opts_free(co);
-	struct blk_opts *o = blk_opts_new();
-	common_opts(cli, o);
-	struct blk_node *n = blk_open(tmp, "qcow2", o, BLK_OPEN_RDWR, &err);
-	blk_opts_free(o);
-	unlink(tmp);
-	free(tmp);
-	free(abs);
-	if (!n)
-		die("Failed to blk_new_open '%s': %s", file, err.msg);
-	return n;
-}
-
-/* -l: the image as it was in an internal snapshot, read-only (the block layer's
- * snapshot.id / snapshot.name view; nothing is written to FILE). "ID_OR_NAME" tries the
- * id first, then the name, as QEMU does. */
-static struct blk_node *open_internal_snapshot(struct nbd_cli *cli, const char *file)
-{
-	const char *sid = NULL, *sname = NULL;
-	struct opts *so = NULL;
-	struct error *e = NULL;
-	if (strncmp(cli->load_snapshot, "snapshot.", 9) == 0) {
-		so = opts_parse(cli->load_snapshot, NULL, &e);
-		if (!so)
-			die_err(e);
-		sid = opts_get(so, "snapshot.id");
-		sname = opts_get(so, "snapshot.name");
-		if (opts_check_unused(so, &e) < 0)
-			die_err(e);
-		if (!sid && !sname)
-			die("Failed to load snapshot: snapshot.id or snapshot.name is required");
-	}
-	/* A plain open first: its errors (missing file, bad format) are the usual ones. */
-	struct blk_node *probe = open_plain(cli, file, false);
-	char drv[32];
-	snprintf(drv, sizeof(drv), "%s", blk_node_driver(probe));
-	blk_close(probe);
-	if (strcmp(drv, "qcow2") != 0)
-		die("Failed to load snapshot: Block format '%s' used by device '' does not support "
-		    "temporarily loading internal snapshots", drv);
-
-	struct blk_node *n = NULL;
-	struct blk_error err = { 0 };
-	for (int attempt = 0; attempt < 2 && !n; attempt++) {
-		struct blk_opts *o = blk_opts_new();
-		const char *fname = file, *fmt = cli->format;
-		if (cli->image_opts) {
-			blk_opts_parse(o, file, &err);
-			fname = NULL;
-			fmt = NULL;
-		}
-		common_opts(cli, o);
-		if (so) {
-			if (sid)
-				blk_opts_set(o, "snapshot.id", sid);
-			if (sname)
-				blk_opts_set(o, "snapshot.name", sname);
-			attempt = 1;
-		} else {
-			blk_opts_set(o, attempt ? "snapshot.name" : "snapshot.id", cli->load_snapshot);
-		}
-		memset(&err, 0, sizeof(err));
-		n = blk_open(fname, fmt, o, 0, &err);
-		blk_opts_free(o);
-	}
-	if (!n) {
-		if (err.code == -ENOENT)
-			die("Failed to load snapshot: Can't find snapshot");
-		die("Failed to load snapshot: %s", err.msg);
-	}
-	opts_free(so);
-	return n;
-}
-
-static unsigned export_flags(const struct nbd_cli *cli)
-{
-	unsigned f = 0;
-	if (cli->read_only)
-		f |= NBD_BLK_READ_ONLY;
-	if (!cli->format && !cli->image_opts && !cli->snapshot && !cli->load_snapshot)
-		f |= NBD_BLK_GUARD_SECTOR0;
-	/* qemu-nbd ignores trims unless --discard=unmap (its default is "ignore"). */
-	if (cli->discard && (strcmp(cli->discard, "unmap") == 0 || strcmp(cli->discard, "on") == 0))
-		f |= NBD_BLK_TRIM;
-	/* --image-opts may say discard=unmap itself. */
-	if (!cli->discard && cli->image_opts) {
-		struct blk_opts *o = blk_opts_new();
-		const char *d = blk_opts_parse(o, cli->file, NULL) == 0 ? blk_opts_get(o, "discard") : NULL;
-		if (d && (strcmp(d, "unmap") == 0 || strcmp(d, "on") == 0))
-			f |= NBD_BLK_TRIM;
-		blk_opts_free(o);
-	}
-	return f;
-}
-
 static void write_pid_file(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -613,7 +430,6 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	const char *file = argv[optind];
-	cli.file = file;
 	if (cli.image_opts && cli.format)
 		die("--image-opts and -f are mutually exclusive");
 	for (int i = 0; i < nobjects; i++)
@@ -648,18 +464,27 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
 
-	struct blk_node *node;
-	if (cli.load_snapshot)
-		node = open_internal_snapshot(&cli, file);
-	else if (cli.snapshot)
-		node = open_snapshot_overlay(&cli, file);
-	else
-		node = open_plain(&cli, file, !cli.read_only);
+	struct nbd_image_config icfg = {
+		.file = file,
+		.format = cli.format,
+		.image_opts = cli.image_opts,
+		.read_only = cli.read_only,
+		.snapshot = cli.snapshot,
+		.load_snapshot = cli.load_snapshot,
+		.cache = cli.cache,
+		.aio = cli.aio,
+		.discard = cli.discard,
+		.detect_zeroes = cli.detect_zeroes,
+		.warn = stderr,
+	};
+	struct blk_node *node = nbd_image_open(&icfg, &err);
+	if (!node)
+		die_err(err);
 
 	struct blk_error berr = { 0 };
 	struct nbd_export *exp = nbd_export_new_block(node, cli.export_name ? cli.export_name : "",
-						      cli.description, cli.offset, export_flags(&cli),
-						      &berr);
+						      cli.description, cli.offset,
+						      nbd_image_export_flags(&icfg), &berr);
 	if (!exp)
 		die("%s", berr.msg);
 	/* One node serves every connection, so a flush on any of them covers writes
