@@ -313,6 +313,13 @@ static void test_hpet(void)
 	e0 = edges[0];
 	fake_advance(vm, 100000 + 5);
 	tap_ok(edges[0] == e0 + 10, "periodic every 1000 ticks: 10 in 100 us (%d)", edges[0] - e0);
+	/* a 1-tick period does not flood: interrupts at most every 10 us */
+	hw(0x100, 1 << 2 | 1 << 3 | 1 << 6);
+	hw(0x108, hr(0xf0) + 1);
+	hw(0x108, 1);
+	e0 = edges[0];
+	fake_advance(vm, 1000000);
+	tap_ok(edges[0] - e0 > 0 && edges[0] - e0 <= 100, "1-tick period: %d interrupts in 1 ms", edges[0] - e0);
 	hw(0x100, 0);
 	/* timer 1 in legacy mode -> IRQ8, level-triggered with status */
 	int e8 = edges[8];

@@ -37,6 +37,7 @@
 #define TN_ROUTE_CAP 0x00f00000ull
 
 #define NS_PER_TICK (HPET_PERIOD_FS / 1000000u)
+#define MIN_PERIODIC_NS 10000
 
 static uint64_t hpet_now(struct hpet *h)
 {
@@ -127,7 +128,13 @@ static void t_arm(struct hpet_timer *t)
 		timer_del(&t->timer); /* centuries away */
 		return;
 	}
-	timer_mod(&t->timer, h->counter_ns + (int64_t)((hpet_now(h) - h->counter + diff) * NS_PER_TICK));
+	int64_t when = h->counter_ns + (int64_t)((hpet_now(h) - h->counter + diff) * NS_PER_TICK);
+	/* A periodic timer with a tiny period would flood the I/O thread;
+	 * t_expired skips the periods it missed. */
+	int64_t now_ns = vm_clock_ns(h->dev.vm);
+	if ((t->config & TN_PERIODIC) && when < now_ns + MIN_PERIODIC_NS)
+		when = now_ns + MIN_PERIODIC_NS;
+	timer_mod(&t->timer, when);
 }
 
 static void t_expired(void *opaque)
