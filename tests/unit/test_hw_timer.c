@@ -256,6 +256,15 @@ static void test_rtc(void)
 	fake_advance(vm, 1000000000);
 	tap_ok(cmos(0x0c) & 0x20, "don't-care alarm matches every second");
 	cmos_w(0x0b, 0x02);
+	/* a year past 2262 (beyond int64 nanoseconds) still counts */
+	cmos_w(0x0b, 0x82);
+	cmos_w(0, 0x59); cmos_w(2, 0x59); cmos_w(4, 0x23); cmos_w(7, 0x31); cmos_w(8, 0x12); cmos_w(9, 0x99);
+	cmos_w(0x32, 0x23);
+	cmos_w(0x0b, 0x02);
+	fake_advance(vm, 1000000000);
+	tap_ok(cmos(9) == 0x00 && cmos(0x32) == 0x24 && cmos(8) == 1 && cmos(7) == 1,
+	       "2399-12-31 23:59:59 + 1 s = 2400-01-01 (century byte 0x%02x)", cmos(0x32));
+	cmos(0x0c);
 	/* SET clears UIE */
 	cmos_w(0x0b, 0x92);
 	tap_ok(cmos(0x0b) == 0x82, "SET clears UIE");

@@ -49,9 +49,11 @@ static int64_t floor_div(int64_t a, int64_t b)
 
 static uint8_t rtc_enc(const struct rtc *r, int v)
 {
+	if (v < 0)
+		v = 0;
 	if (r->cmos[REG_B] & B_DM)
-		return v;
-	return (uint8_t)((v / 10) << 4 | (v % 10));
+		return (uint8_t)v;
+	return (uint8_t)((v / 10 % 10) << 4 | (v % 10));
 }
 
 static int rtc_dec(const struct rtc *r, uint8_t v)
@@ -76,17 +78,41 @@ static int rtc_dec_hour(const struct rtc *r, uint8_t v)
 	return rtc_dec(r, v & 0x7f) % 12 + ((v & 0x80) ? 12 : 0);
 }
 
-static int64_t rtc_guest_ns(const struct rtc *r, int64_t now)
+static int64_t floor_mod(int64_t a, int64_t b)
 {
-	return r->epoch_ns + now;
+	return a - floor_div(a, b) * b;
+}
+
+/* The guest's UTC second at vm time `now`, and the nanoseconds into it. */
+static int64_t rtc_sec(const struct rtc *r, int64_t now)
+{
+	return r->epoch_sec + floor_div(r->epoch_frac + now, NS);
+}
+
+static int64_t rtc_phase(const struct rtc *r, int64_t now)
+{
+	return floor_mod(r->epoch_frac + now, NS);
+}
+
+/* Make the guest clock read `secs` + `phase` ns at vm time `now`. */
+static void rtc_set_clock(struct rtc *r, int64_t now, int64_t secs, int64_t phase)
+{
+	r->epoch_frac = floor_mod(phase - now, NS);
+	r->epoch_sec = secs - floor_div(r->epoch_frac + now, NS);
 }
 
 /* Registers 0, 2, 4, 6-9 and the century byte from a UTC time. */
 static void rtc_store_time(struct rtc *r, int64_t secs)
 {
+	/* 1970-01-01 .. 9999-12-31: what the registers can express */
+	if (secs < 0)
+		secs = 0;
+	if (secs > 253402300799ll)
+		secs = 253402300799ll;
 	time_t t = (time_t)secs;
 	struct tm tm;
-	gmtime_r(&t, &tm);
+	if (!gmtime_r(&t, &tm))
+		return;
 	r->cmos[0] = rtc_enc(r, tm.tm_sec);
 	r->cmos[2] = rtc_enc(r, tm.tm_min);
 	r->cmos[4] = rtc_enc_hour(r, tm.tm_hour);
@@ -116,7 +142,7 @@ static int64_t rtc_load_time(const struct rtc *r)
 static void rtc_refresh(struct rtc *r, int64_t now)
 {
 	if (!(r->cmos[REG_B] & B_SET))
-		rtc_store_time(r, floor_div(rtc_guest_ns(r, now), NS));
+		rtc_store_time(r, rtc_sec(r, now));
 }
 
 static int64_t rtc_period_ns(const struct rtc *r)
@@ -158,7 +184,7 @@ static void rtc_eval(struct rtc *r, int64_t now)
 {
 	uint8_t *c = &r->cmos[REG_C];
 	if (!(r->cmos[REG_B] & B_SET)) {
-		int64_t sec = floor_div(rtc_guest_ns(r, now), NS);
+		int64_t sec = rtc_sec(r, now);
 		if (sec > r->last_sec) {
 			*c |= C_UF;
 			if (sec - r->last_sec >= 86400) {
@@ -193,8 +219,7 @@ static void rtc_arm(struct rtc *r, int64_t now)
 	if ((b & B_PIE) && period)
 		next = (floor_div(now, period) + 1) * period;
 	if ((b & (B_UIE | B_AIE)) && !(b & B_SET)) {
-		int64_t g = rtc_guest_ns(r, now);
-		int64_t at = (floor_div(g, NS) + 1) * NS - r->epoch_ns;
+		int64_t at = now + (NS - rtc_phase(r, now));
 		if (at < next)
 			next = at;
 	}
@@ -215,8 +240,8 @@ static void rtc_timer_cb(void *opaque)
 /* The guest changed the time registers: restart the second at that time. */
 static void rtc_time_written(struct rtc *r, int64_t now)
 {
-	r->epoch_ns = rtc_load_time(r) * NS - now;
-	r->last_sec = floor_div(rtc_guest_ns(r, now), NS);
+	rtc_set_clock(r, now, rtc_load_time(r), 0);
+	r->last_sec = rtc_sec(r, now);
 }
 
 static uint8_t rtc_data_read(struct rtc *r)
@@ -226,8 +251,7 @@ static uint8_t rtc_data_read(struct rtc *r)
 	switch (idx) {
 	case REG_A: {
 		uint8_t a = r->cmos[REG_A] & 0x7f;
-		int64_t g = rtc_guest_ns(r, now);
-		if (!(r->cmos[REG_B] & B_SET) && g - floor_div(g, NS) * NS >= NS - UIP_NS)
+		if (!(r->cmos[REG_B] & B_SET) && rtc_phase(r, now) >= NS - UIP_NS)
 			a |= A_UIP;
 		return a;
 	}
@@ -285,9 +309,9 @@ static void rtc_data_write(struct rtc *r, uint8_t v)
 		/* Writing the time without SET: applied at once. */
 		rtc_refresh(r, now);
 		r->cmos[idx] = v;
-		int64_t frac = rtc_guest_ns(r, now) - floor_div(rtc_guest_ns(r, now), NS) * NS;
-		rtc_time_written(r, now);
-		r->epoch_ns += frac;
+		int64_t phase = rtc_phase(r, now);
+		rtc_set_clock(r, now, rtc_load_time(r), phase);
+		r->last_sec = rtc_sec(r, now);
 		return;
 	}
 	r->cmos[idx] = v;
@@ -336,7 +360,7 @@ static void rtc_reset(struct device *d)
 	r->cmos[REG_B] &= ~(B_PIE | B_AIE | B_UIE | 0x08);
 	r->cmos[REG_C] = 0;
 	rtc_set_irq(r, 0);
-	r->last_sec = floor_div(rtc_guest_ns(r, now), NS);
+	r->last_sec = rtc_sec(r, now);
 	r->last_period = 0;
 	rtc_arm(r, now);
 }
@@ -353,12 +377,12 @@ static int rtc_realize(struct device *d, struct error **errp)
 	timer_init(&r->timer, vm, rtc_timer_cb, r);
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	r->epoch_ns = (int64_t)ts.tv_sec * NS + ts.tv_nsec - vm_clock_ns(vm);
+	rtc_set_clock(r, vm_clock_ns(vm), ts.tv_sec, ts.tv_nsec);
 	/* Power-on: 32.768 kHz time base, 1024 Hz periodic rate (RS=6), 24 h
 	 * BCD, as a PC BIOS programs it. */
 	r->cmos[REG_A] = 0x26;
 	r->cmos[REG_B] = B_24H;
-	rtc_store_time(r, floor_div(rtc_guest_ns(r, vm_clock_ns(vm)), NS));
+	rtc_store_time(r, rtc_sec(r, vm_clock_ns(vm)));
 	if (!pio_add(vm, "rtc", r->iobase, 2, &rtc_ops, r)) {
 		error_setg(errp, "mc146818rtc: I/O ports 0x%x-0x%x already in use", r->iobase, r->iobase + 1);
 		return -1;

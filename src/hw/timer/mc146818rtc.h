@@ -21,7 +21,11 @@ struct rtc {
 	uint8_t cmos[128];
 	uint8_t index;
 	bool nmi_disabled;
-	int64_t epoch_ns;  /* guest UTC time (ns since 1970) minus vm_clock_ns */
+	/* Guest UTC time = epoch_sec s + (epoch_frac + vm_clock_ns) ns: seconds
+	 * and the sub-second phase apart, so that any year the registers can
+	 * hold (up to 9999) fits. */
+	int64_t epoch_sec;
+	int64_t epoch_frac; /* 0 .. 1e9-1 */
 	int64_t last_sec;  /* guest second at which UF/AF were last evaluated */
 	int64_t last_period; /* vm_clock_ns / period at the last PF evaluation */
 	struct timer timer;
