@@ -206,6 +206,31 @@ static void test_honest(void)
 	rig_free(&r);
 }
 
+/* fill/flush: several chains published by one index update. */
+static void test_fill_flush(void)
+{
+	struct rig r;
+	rig_init(&r, 0);
+	for (unsigned i = 0; i < 3; i++) {
+		desc(&r, DESC, i, DATA + 0x100 * i, 64, VIRTQ_DESC_F_WRITE, 0);
+		make_avail(&r, (uint16_t)i);
+	}
+	struct virtq_elem *e[3];
+	for (int i = 0; i < 3; i++)
+		e[i] = virtqueue_pop(r.vq, sizeof(struct virtq_elem));
+	ok(e[0] && e[1] && e[2], "three chains popped");
+	for (unsigned i = 0; i < 3; i++)
+		if (e[i])
+			virtqueue_fill(r.vq, e[i], 10 + i, i);
+	ok(r16(&r.g, USED + 2) == 0, "filled entries are not published yet");
+	virtqueue_flush(r.vq, 3);
+	ok(r16(&r.g, USED + 2) == 3 && r32(&r.g, USED + 4 + 16) == 2 && r32(&r.g, USED + 4 + 16 + 4) == 12,
+	   "flush publishes all three (entry 2: id 2, len 12)");
+	for (int i = 0; i < 3; i++)
+		free(e[i]);
+	rig_free(&r);
+}
+
 static void test_split_regions(void)
 {
 	struct rig r;
@@ -490,6 +515,7 @@ int main(void)
 {
 	test_honest();
 	test_split_regions();
+	test_fill_flush();
 	test_indirect_ok();
 	test_hostile();
 	test_bad_rings();

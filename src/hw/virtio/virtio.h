@@ -224,6 +224,12 @@ void *virtqueue_pop(struct virtqueue *vq, size_t size);
  * marks the written guest memory dirty.  Does not interrupt: call
  * virtqueue_notify after a batch. */
 void virtqueue_push(struct virtqueue *vq, const struct virtq_elem *elem, uint32_t len);
+/* The same in two steps, for devices that return several chains as one
+ * unit (virtio-net's mergeable receive buffers, §5.1.6.4): fill writes the
+ * used entry `idx` places after the current used index without publishing
+ * it; flush publishes `count` filled entries at once. */
+void virtqueue_fill(struct virtqueue *vq, const struct virtq_elem *elem, uint32_t len, unsigned idx);
+void virtqueue_flush(struct virtqueue *vq, unsigned count);
 /* Put back the last popped element without using it (reverse of pop). */
 void virtqueue_unpop(struct virtqueue *vq, const struct virtq_elem *elem);
 /* Interrupt the driver if it wants one (§2.7.7, §2.7.10). */

@@ -391,7 +391,7 @@ void virtqueue_unpop(struct virtqueue *vq, const struct virtq_elem *elem)
 		vq->inflight--;
 }
 
-void virtqueue_push(struct virtqueue *vq, const struct virtq_elem *elem, uint32_t len)
+void virtqueue_fill(struct virtqueue *vq, const struct virtq_elem *elem, uint32_t len, unsigned idx)
 {
 	struct virtio_device *vdev = vq->vdev;
 	if (vq->inflight)
@@ -408,12 +408,24 @@ void virtqueue_push(struct virtqueue *vq, const struct virtq_elem *elem, uint32_
 			vdev->mem.dirty(vdev->mem.opaque, elem->in_addr[i], n);
 		left -= n;
 	}
-	uint8_t *ent = vq->used + USED_RING(vq->used_idx % vq->num);
+	uint8_t *ent = vq->used + USED_RING((uint16_t)(vq->used_idx + idx) % vq->num);
 	st32(ent, elem->head);
 	st32(ent + 4, len);
-	vq->used_idx++;
-	/* §2.7.8: the entry is visible before the index that publishes it. */
+}
+
+void virtqueue_flush(struct virtqueue *vq, unsigned count)
+{
+	if (!vq->mapped || vq->vdev->broken)
+		return;
+	vq->used_idx = (uint16_t)(vq->used_idx + count);
+	/* §2.7.8: the entries are visible before the index that publishes them. */
 	__atomic_store_n((uint16_t *)(void *)(vq->used + USED_IDX), vq->used_idx, __ATOMIC_RELEASE);
+}
+
+void virtqueue_push(struct virtqueue *vq, const struct virtq_elem *elem, uint32_t len)
+{
+	virtqueue_fill(vq, elem, len, 0);
+	virtqueue_flush(vq, 1);
 }
 
 /* §2.7.7 / §2.7.10: does the driver want an interrupt for what we used? */
