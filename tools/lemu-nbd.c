@@ -5,6 +5,7 @@
  */
 #include "block/block.h"
 #include "lemu-config.h"
+#include "nbd/client.h"
 #include "nbd/export-block.h"
 #include "nbd/image.h"
 #include "nbd/kernel.h"
@@ -36,7 +37,7 @@ struct tls_object {
 struct nbd_cli {
 	const char *port, *bind, *sock, *export_name, *description, *format, *load_snapshot;
 	const char *cache, *aio, *discard, *detect_zeroes, *pid_file, *tls_creds, *device;
-	bool read_only, persistent, snapshot, verbose, fork, image_opts, disconnect;
+	bool read_only, persistent, snapshot, verbose, fork, image_opts, disconnect, list;
 	unsigned shared;
 	uint64_t offset;
 	struct tls_object *objects;
@@ -66,6 +67,7 @@ static void usage(void)
 	       "  -o, --offset=OFFSET       offset into the image\n"
 	       "\n"
 	       "General purpose options:\n"
+	       "  -L, --list                list exports available from another NBD server\n"
 	       "  --object type,id=ID,...   define an object such as 'tls-creds-x509'\n"
 	       "  --tls-creds=ID            use id of an earlier --object to provide TLS\n"
 	       "  --fork                    fork off the server process and exit the parent\n"
@@ -206,6 +208,7 @@ static const struct option long_opts[] = {
 	{ "nocache", no_argument, NULL, 'n' },
 	{ "connect", required_argument, NULL, 'c' },
 	{ "disconnect", no_argument, NULL, 'd' },
+	{ "list", no_argument, NULL, 'L' },
 	{ "cache", required_argument, NULL, OPT_CACHE },
 	{ "aio", required_argument, NULL, OPT_AIO },
 	{ "discard", required_argument, NULL, OPT_DISCARD },
@@ -231,7 +234,7 @@ static void parse_args(struct nbd_cli *cli, int argc, char **argv, const char **
 
 	cli->shared = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":hVp:b:k:e:tvx:D:o:f:rsl:nc:d", long_opts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, ":hVp:b:k:e:tvx:D:o:f:rsl:nc:dL", long_opts, NULL)) !=
 	       -1) {
 		switch (ch) {
 		case 'h':
@@ -300,6 +303,9 @@ static void parse_args(struct nbd_cli *cli, int argc, char **argv, const char **
 		case 'd':
 			cli->disconnect = true;
 			break;
+		case 'L':
+			cli->list = true;
+			break;
 		case OPT_CACHE:
 			if (!one_of(optarg, caches))
 				die("Invalid cache mode `%s'", optarg);
@@ -367,6 +373,57 @@ static void parse_args(struct nbd_cli *cli, int argc, char **argv, const char **
 		    "operation to unmap");
 }
 
+/* -L: what qemu-nbd -L prints, from the server at -k or -b/-p. */
+static int list_exports(const struct nbd_cli *cli)
+{
+	static const char *const flag_names[16] = {
+		[1] = "readonly", [2] = "flush",  [3] = "fua",	   [4] = "rotational",
+		[5] = "trim",	  [6] = "zeroes", [7] = "df",	   [8] = "multi",
+		[9] = "resize",	  [10] = "cache", [11] = "fast-zero",
+	};
+	struct error *err = NULL;
+	int fd = nbd_client_connect(cli->sock, cli->bind ? cli->bind : "localhost",
+				    cli->port ? cli->port : "10809", &err);
+	if (fd < 0)
+		die_err(err);
+	struct nbd_chan *ch = nbd_chan_new_fd(fd);
+	struct nbd_export_info *v;
+	int n;
+	if (!ch)
+		die("out of memory");
+	if (nbd_client_list(ch, &v, &n, &err) < 0) {
+		ch->ops->free(ch);
+		die_err(err);
+	}
+	ch->ops->free(ch);
+	printf("exports available: %d\n", n);
+	for (int i = 0; i < n; i++) {
+		printf(" export: '%s'\n", v[i].name);
+		if (v[i].description && *v[i].description)
+			printf("  description: %s\n", v[i].description);
+		if (v[i].flags & 1) {
+			printf("  size:  %llu\n", (unsigned long long)v[i].size);
+			printf("  flags: 0x%x (", v[i].flags);
+			for (int b = 1; b < 16; b++)
+				if ((v[i].flags & (1u << b)) && flag_names[b])
+					printf(" %s", flag_names[b]);
+			printf(" )\n");
+		}
+		if (v[i].min_block) {
+			printf("  min block: %u\n", v[i].min_block);
+			printf("  opt block: %u\n", v[i].pref_block);
+			printf("  max block: %u\n", v[i].max_block);
+		}
+		if (v[i].ncontexts) {
+			printf("  available meta contexts: %d\n", v[i].ncontexts);
+			for (int j = 0; j < v[i].ncontexts; j++)
+				printf("   %s\n", v[i].contexts[j]);
+		}
+	}
+	nbd_export_info_free(v, n);
+	return 0;
+}
+
 static void write_pid_file(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -423,6 +480,11 @@ int main(int argc, char **argv)
 			die_err(err);
 		printf("%s disconnected\n", argv[optind]);
 		return 0;
+	}
+	if (cli.list) {
+		if (optind != argc)
+			die("List mode is incompatible with a file name");
+		return list_exports(&cli);
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, PROG ": Invalid number of arguments\n"

@@ -373,7 +373,7 @@ PY
 
 # What the export advertises (size, transmission flags, block sizes, meta contexts, name,
 # description) equals what qemu-nbd advertises for the same image and options, as
-# "qemu-nbd -L" (QEMU's own client) prints it.
+# "qemu-nbd -L" (QEMU's own client) prints it; and "lemu-nbd -L" prints what qemu-nbd -L does.
 t_flags_vs_qemu() {
 	make_qcow2 a.qcow2 16M || fail "qemu-img"
 	qemu-img create -q -f raw r.raw 5M
@@ -386,6 +386,9 @@ t_flags_vs_qemu() {
 			SERVER_PID=$!
 			wait_listening "unix:$PWD/s.sock" || fail "$srv did not start with $opts"
 			qemu-nbd -L -k "$PWD/s.sock" >"L.$(basename "$srv")" 2>&1 || fail "qemu-nbd -L against $srv ($opts)"
+			# and our own -L client prints the same as QEMU's
+			"$NBD" -L -k "$PWD/s.sock" >M.out 2>&1 || fail "$NBD -L against $srv ($opts)"
+			diff -u "L.$(basename "$srv")" M.out || fail "$NBD -L differs from qemu-nbd -L against $srv"
 			stop
 		done
 		diff -u L.qemu-nbd "L.$(basename "$NBD")" || fail "advertised export differs from qemu-nbd's with: $opts"
