@@ -517,6 +517,21 @@ static void test_check(void)
 	}
 }
 
+static void test_dirty_repair(void)
+{
+	/* QEMU killed (qemu-io "abort") with lazy refcounts: refcounts are missing and the
+	 * dirty bit is set; a read-write open repairs, as QEMU's open does. */
+	int r = sh("rm -f lz.qcow2 && qemu-img create -q -f qcow2 -o lazy_refcounts=on lz.qcow2 16M && "
+		   "(qemu-io -c 'write -P 7 0 3M' -c 'write -P 8 5M 1M' -c abort lz.qcow2 >/dev/null 2>&1; true) && "
+		   "qemu-img info --output=json lz.qcow2 | grep -q '\"dirty-flag\": true' && ! qemu-img check -q lz.qcow2");
+	struct blk_node *n = r ? NULL : open_rw("lz.qcow2", BLK_OPEN_RDWR);
+	r = !n || blk_close(n);
+	ok(r == 0 && sh("qemu-img check -q lz.qcow2") == 0 &&
+	   sh("qemu-img info --output=json lz.qcow2 | grep -q '\"dirty-flag\": false'") == 0 &&
+	   sh("qemu-io -r -c 'read -P 7 0 3M' -c 'read -P 8 5M 1M' lz.qcow2 | grep -q 'Pattern verification failed'") != 0,
+	   "a dirty image left by a QEMU crash with lazy refcounts is repaired on a read-write open");
+}
+
 static void test_resize_amend(void)
 {
 	sh("rm -f r.qcow2 && qemu-img create -q -f qcow2 r.qcow2 10M && qemu-io -c 'write -P 4 0 10M' r.qcow2");
@@ -814,6 +829,7 @@ int main(void)
 	test_snapshots();
 	test_measure();
 	test_check();
+	test_dirty_repair();
 	test_resize_amend();
 	test_extensions();
 	test_concurrent_writes();
