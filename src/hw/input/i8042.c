@@ -426,9 +426,10 @@ static void i8042_reset(struct device *d)
 {
 	struct i8042 *k = (struct i8042 *)d;
 	k->status = ST_CMD;
-	/* Command byte as a BIOS leaves it: both interrupts, system flag,
-	 * scan code translation. */
-	k->ctr = CTR_KBD_INT | CTR_AUX_INT | CTR_SYS | CTR_XLATE;
+	/* Command byte as QEMU's BIOS (SeaBIOS) leaves it: keyboard
+	 * interrupt, scan code translation, AUX port disabled; the self
+	 * test it ran set the system flag. */
+	k->ctr = CTR_KBD_INT | CTR_AUX_DIS | CTR_XLATE;
 	k->status |= ST_SYS;
 	k->outport = 0xcf; /* reset line high, A20 on, unused bits high */
 	pc_set_a20(d->vm, 1);

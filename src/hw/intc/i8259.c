@@ -332,9 +332,10 @@ static const struct io_ops master_ops = { master_read, master_write, 1, 1 };
 static const struct io_ops slave_ops = { slave_read, slave_write, 1, 1 };
 static const struct io_ops elcr_ops = { elcr_read, elcr_write, 1, 1 };
 
-/* Power-on state as a PC BIOS leaves it: initialized, vectors 0x08 and
- * 0x70, cascade on IR2, every input masked, all edge-triggered.  Guests
- * (Linux, test guests) reprogram it before unmasking anything. */
+/* Power-on state as the PC BIOS of QEMU (SeaBIOS) leaves it, since lemu
+ * starts kernels without one: initialized, vectors 0x08 and 0x70, cascade
+ * on IR2, IRQ0, 1, 2, 6, 8, 12, 13, 14 unmasked (IMR 0xb8 / 0x8e), all
+ * edge-triggered. */
 static void i8259_reset(struct device *d)
 {
 	struct i8259 *p = (struct i8259 *)d;
@@ -346,7 +347,7 @@ static void i8259_reset(struct device *d)
 		c->base = i ? 0x70 : 0x08;
 		c->icw3 = i ? 2 : 1u << CASCADE_IR;
 		c->icw4_needed = true;
-		c->imr = 0xff;
+		c->imr = i ? 0x8e : 0xb8;
 		c->elcr_mask = i ? ELCR_MASK_SLAVE : ELCR_MASK_MASTER;
 	}
 	p->out_level = 0;

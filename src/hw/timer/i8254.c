@@ -423,11 +423,15 @@ static void i8254_reset(struct device *d)
 	p->port61 = 0;
 	timer_del(&p->timer);
 	irq_lower(&p->irq);
-	/* Like QEMU's PIT, every channel comes up counting 65536 in mode 3
-	 * (channel 0 ticks IRQ0 at 18.2 Hz, as a BIOS would program it;
-	 * channel 2 waits for its gate). */
-	for (int i = 0; i < 3; i++)
+	/* As QEMU's PIT after its BIOS: every channel counts 65536; channel 0
+	 * in mode 2 as SeaBIOS programs it (IRQ0 at 18.2 Hz), channels 1 and 2
+	 * in their power-on mode 3 with no access mode yet (channel 2 waits
+	 * for its gate). */
+	for (int i = 0; i < 3; i++) {
+		p->ch[i].rw = i == 0 ? 3 : 0;
+		p->ch[i].mode = i == 0 ? 2 : 3;
 		ch_load(p, i, 0);
+	}
 }
 
 static int i8254_realize(struct device *d, struct error **errp)
