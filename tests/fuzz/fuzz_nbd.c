@@ -11,12 +11,14 @@
  *   odd:  a valid handshake (fixed newstyle, structured replies, base:allocation, GO)
  *         is prepended, so the rest goes straight to the request parser;
  *         bit 1 chooses NBD_OPT_EXPORT_NAME (simple replies) instead.
+ *   0x80: the bytes are a server talking to the client of lemu-nbd -L instead.
  *
  *   clang -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -Isrc -Ibuild \
- *     tests/fuzz/fuzz_nbd.c src/nbd/{chan,handshake,server,transmission,tls}.c \
+ *     tests/fuzz/fuzz_nbd.c src/nbd/{chan,client,handshake,server,transmission,tls}.c \
  *     src/util/error.c -lgnutls -lpthread -o fuzz_nbd
  *   ./fuzz_nbd -max_total_time=60
  */
+#include "nbd/client.h"
 #include "nbd/nbd-proto.h"
 #include "nbd/nbd.h"
 
@@ -105,6 +107,7 @@ struct fuzz_chan {
 	const uint8_t *in;
 	size_t in_len, pos;
 	size_t out_total;
+	bool client; /* fuzzing the client: what it sends is not checked */
 };
 
 static long f_recv(struct nbd_chan *ch, void *buf, size_t len)
@@ -129,6 +132,8 @@ static long f_sendv(struct nbd_chan *ch, const struct iovec *iov, int iovcnt)
 	size_t total = 0;
 	for (int i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;
+	if (f->client)
+		return (long)total;
 	/* Every message the server sends is one of: the greeting, an option reply whose
 	 * length field matches its payload, the 10/134-byte NBD_OPT_EXPORT_NAME answer, a
 	 * simple reply, or a structured chunk whose length matches its payload. */
@@ -216,6 +221,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t mode = data[0];
 	data++;
 	size--;
+
+	if (mode & 0x80) {
+		/* The -L client against a hostile server: replies are discarded unchecked. */
+		struct fuzz_chan f = { .ch.ops = &fuzz_chan_ops, .in = data, .in_len = size,
+				       .client = true };
+		struct nbd_export_info *v = NULL;
+		int n = 0;
+		if (nbd_client_list(&f.ch, &v, &n, NULL) == 0)
+			nbd_export_info_free(v, n);
+		return 0;
+	}
 
 	struct mem_export m = { .buf = calloc(1, EXPORT_SIZE), .size = EXPORT_SIZE };
 	if (!m.buf)

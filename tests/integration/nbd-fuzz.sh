@@ -22,7 +22,7 @@ suite_requires() {
 t_libfuzzer() {
 	clang -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-I"$ROOT/src" "$ROOT/tests/fuzz/fuzz_nbd.c" \
-		"$ROOT"/src/nbd/{chan,handshake,server,transmission,tls}.c "$ROOT/src/util/error.c" \
+		"$ROOT"/src/nbd/{chan,client,handshake,server,transmission,tls}.c "$ROOT/src/util/error.c" \
 		$(pkg-config --cflags --libs gnutls) -lpthread -o fuzz_nbd 2>build.log ||
 		{ cat build.log; echo "FAIL: build"; return 1; }
 	mkdir -p corpus
@@ -45,6 +45,12 @@ seeds = {
                 req(7, 0, 1 << 20) + req(7, 65536, 4096, 8) + req(6, 0, 8192, 2) +
                 req(4, 8192, 4096) + req(5, 0, 4096) + req(0, 13 << 16, 4096, 4) + req(3, 0, 0),
     'simple': b'\x03' + req(0, 0, 4096) + req(1, 0, 4, 0, b'abcd') + req(0, 0, 4),
+    'client': b'\x80' + struct.pack('>QQH', 0x4e42444d41474943, IHAVEOPT, 3) +
+              struct.pack('>QIII', 0x3e889045565a9, 8, 1, 0) +
+              struct.pack('>QIII', 0x3e889045565a9, 3, 2, 8) + struct.pack('>I', 3) + b'abcd' +
+              struct.pack('>QIII', 0x3e889045565a9, 3, 1, 0) +
+              struct.pack('>QIII', 0x3e889045565a9, 6, 3, 12) + struct.pack('>HQH', 0, 1 << 20, 1) +
+              struct.pack('>QIII', 0x3e889045565a9, 6, 1, 0),
 }
 for k, v in seeds.items():
     open('corpus/' + k, 'wb').write(v)

@@ -119,5 +119,39 @@ int main(void)
 		runs3++;
 	}
 	tap_ok(1, "%d request streams after a valid handshake", runs3);
+
+	/* 4. a hostile server talking to the -L client: valid greeting, then option
+	 * replies with random types and lengths */
+	int runs4 = 0;
+	for (int i = 0; i < 2000; i++) {
+		size_t n = 0;
+		buf[n++] = 0x80;
+		nbd_put64(buf + n, NBD_MAGIC);
+		nbd_put64(buf + n + 8, NBD_OPTS_MAGIC);
+		nbd_put16(buf + n + 16, 3);
+		n += 18;
+		static const uint64_t opts4[] = { 3, 6, 8, 9, 2, 7 };
+		static const uint64_t types[] = { 1, 2, 3, 4, 0x80000001, 0x80000006, 77 };
+		int nrep = 1 + (int)(rnd(&r) % 10);
+		for (int k = 0; k < nrep && n < sizeof(buf) - 200; k++) {
+			uint32_t len = (uint32_t)(rnd(&r) % 4 ? rnd(&r) % 40 : rnd(&r));
+			uint32_t real = len < 40 ? len : (uint32_t)(rnd(&r) % 40);
+			nbd_put64(buf + n, rnd(&r) % 20 ? NBD_REP_MAGIC : rnd(&r));
+			nbd_put32(buf + n + 8, (uint32_t)pick(&r, opts4, 6));
+			nbd_put32(buf + n + 12, (uint32_t)pick(&r, types, 7));
+			nbd_put32(buf + n + 16, len);
+			n += 20;
+			for (uint32_t b = 0; b < real; b++)
+				buf[n + b] = (uint8_t)rnd(&r);
+			if (real >= 4)
+				nbd_put32(buf + n, (uint32_t)(rnd(&r) % (real + 3)));
+			if (real >= 2 && rnd(&r) % 2)
+				nbd_put16(buf + n, (uint16_t)(rnd(&r) % 4));
+			n += real;
+		}
+		LLVMFuzzerTestOneInput(buf, n);
+		runs4++;
+	}
+	tap_ok(1, "%d hostile server streams against the -L client", runs4);
 	return tap_done();
 }
