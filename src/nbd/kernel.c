@@ -9,6 +9,7 @@
  */
 #include "nbd/nbd-int.h"
 #include "nbd/nbd-proto.h"
+#include "nbd/client.h"
 #include "nbd/kernel.h"
 #include "util/error.h"
 
@@ -58,28 +59,24 @@ static void *serve_thread(void *p)
 static int client_handshake(int fd, const char *name, uint64_t *size, uint16_t *flags)
 {
 	struct nbd_chan *ch = nbd_chan_new_fd(dup(fd));
-	uint8_t hello[18], cf[4], opt[NBD_OPT_HEADER_SIZE], rep[10];
-	int r = -ENOMEM;
+	uint8_t opt[NBD_OPT_HEADER_SIZE], rep[10];
+	int r;
 	if (!ch)
-		return r;
+		return -ENOMEM;
 	size_t nl = strlen(name);
-	if ((r = nbd_chan_read(ch, hello, sizeof(hello))) < 0)
+	if ((r = nbd_client_hello(ch, NULL)) < 0)
 		goto out;
-	r = -EPROTO;
-	if (nbd_get64(hello) != NBD_MAGIC || nbd_get64(hello + 8) != NBD_OPTS_MAGIC)
-		goto out;
-	nbd_put32(cf, NBD_FLAG_C_FIXED_NEWSTYLE | NBD_FLAG_C_NO_ZEROES);
 	nbd_put64(opt, NBD_OPTS_MAGIC);
 	nbd_put32(opt + 8, NBD_OPT_EXPORT_NAME);
 	nbd_put32(opt + 12, (uint32_t)nl);
-	struct iovec iov[3] = { { cf, 4 }, { opt, sizeof(opt) }, { (void *)name, nl } };
-	if ((r = nbd_chan_writev(ch, iov, 3)) < 0)
+	struct iovec iov[2] = { { opt, sizeof(opt) }, { (void *)name, nl } };
+	if ((r = nbd_chan_writev(ch, iov, 2)) < 0)
 		goto out;
+	/* our server offers NO_ZEROES, which nbd_client_hello accepted: 10 bytes */
 	if ((r = nbd_chan_read(ch, rep, sizeof(rep))) < 0)
 		goto out;
 	*size = nbd_get64(rep);
 	*flags = nbd_get16(rep + 8);
-	r = 0;
 out:
 	ch->ops->free(ch);
 	return r;
