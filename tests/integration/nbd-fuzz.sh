@@ -4,6 +4,8 @@
 # an out-of-range export access or a malformed reply (the harness aborts on each) fails the case.
 # Skipped where clang cannot build libFuzzer targets.
 SUITE_MODE=check
+# building with sanitizers takes a while on a loaded machine; the fuzzing itself is bounded
+SUITE_TIMEOUT=180
 . "$(dirname "$0")/../lib/case.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 
