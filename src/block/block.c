@@ -264,14 +264,15 @@ int blk_close(struct blk_node *node)
 	if (!node)
 		return 0;
 	blk_drain(node);
-	int ret = 0;
+	int ret = node->read_only ? 0 : node->drv->flush(node);
 	if (node->drv->close)
 		node->drv->close(node);
 	blk_aio_pool_destroy(node);
-	if (node->backing)
-		blk_close(node->backing);
-	if (node->file)
-		blk_close(node->file);
+	int r;
+	if (node->backing && (r = blk_close(node->backing)) && !ret)
+		ret = r;
+	if (node->file && (r = blk_close(node->file)) && !ret)
+		ret = r;
 	node_free(node);
 	return ret;
 }
