@@ -35,8 +35,11 @@ static uint64_t pick(struct rng *r, const uint64_t *v, size_t n)
 int main(void)
 {
 	struct rng r = { 0x9e3779b97f4a7c15ull };
-	static uint8_t buf[1 << 16];
+	enum { BUF_SIZE = 1 << 16 };
+	uint8_t *buf = malloc(BUF_SIZE);
 	int runs = 0;
+	if (!buf)
+		return 1;
 
 	/* 1. raw bytes, any mode */
 	for (int i = 0; i < 3000; i++) {
@@ -58,7 +61,7 @@ int main(void)
 		nbd_put32(buf + n, (uint32_t)(rnd(&r) % 4 == 0 ? rnd(&r) : 3));
 		n += 4;
 		int nopt = 1 + (int)(rnd(&r) % 6);
-		for (int o = 0; o < nopt && n < sizeof(buf) - 5000; o++) {
+		for (int o = 0; o < nopt && n < BUF_SIZE - 5000; o++) {
 			uint32_t len = (uint32_t)pick(&r, lens, sizeof(lens) / 8);
 			uint32_t real = len > 4100 ? (uint32_t)(rnd(&r) % 64) : len;
 			nbd_put64(buf + n, rnd(&r) % 16 ? NBD_OPTS_MAGIC : rnd(&r));
@@ -91,7 +94,7 @@ int main(void)
 		size_t n = 0;
 		buf[n++] = (uint8_t)((rnd(&r) & 0xe) | 1);
 		int nreq = 1 + (int)(rnd(&r) % 12);
-		for (int q = 0; q < nreq && n < sizeof(buf) - 9000; q++) {
+		for (int q = 0; q < nreq && n < BUF_SIZE - 9000; q++) {
 			uint16_t type = (uint16_t)(rnd(&r) % 10);
 			uint16_t flags = (uint16_t)(rnd(&r) % 3 ? 0 : 1u << (rnd(&r) % 16));
 			uint64_t off = pick(&r, offs, sizeof(offs) / 8);
@@ -133,7 +136,7 @@ int main(void)
 		static const uint64_t opts4[] = { 3, 6, 8, 9, 2, 7 };
 		static const uint64_t types[] = { 1, 2, 3, 4, 0x80000001, 0x80000006, 77 };
 		int nrep = 1 + (int)(rnd(&r) % 10);
-		for (int k = 0; k < nrep && n < sizeof(buf) - 200; k++) {
+		for (int k = 0; k < nrep && n < BUF_SIZE - 200; k++) {
 			uint32_t len = (uint32_t)(rnd(&r) % 4 ? rnd(&r) % 40 : rnd(&r));
 			uint32_t real = len < 40 ? len : (uint32_t)(rnd(&r) % 40);
 			nbd_put64(buf + n, rnd(&r) % 20 ? NBD_REP_MAGIC : rnd(&r));
@@ -153,5 +156,6 @@ int main(void)
 		runs4++;
 	}
 	tap_ok(1, "%d hostile server streams against the -L client", runs4);
+	free(buf);
 	return tap_done();
 }
