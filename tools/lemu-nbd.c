@@ -102,7 +102,7 @@ static void usage(void)
 static void version(void)
 {
 	printf(PROG " " LEMU_VERSION "\n"
-	       "lemu: a QEMU-family machine emulator; NBD server compatible with qemu-nbd.\n");
+	            "lemu: a QEMU-family machine emulator; NBD server compatible with qemu-nbd.\n");
 }
 
 __attribute__((format(printf, 1, 2))) static void die(const char *fmt, ...)
@@ -160,7 +160,8 @@ static void add_object(struct nbd_cli *cli, const char *spec)
 		die_err(err);
 	for (int i = 0; i < cli->nobjects; i++)
 		if (strcmp(cli->objects[i].id, id) == 0)
-			die("attempt to add duplicate property '%s' to object (type 'container')", id);
+			die("attempt to add duplicate property '%s' to object (type 'container')",
+			    id);
 	if (!dir)
 		die("Unable to access credentials: no dir= given for object '%s'", id);
 	if (endpoint && strcmp(endpoint, "server") != 0)
@@ -222,10 +223,10 @@ static const struct option long_opts[] = {
 };
 
 static void parse_args(struct nbd_cli *cli, int argc, char **argv, const char ***objects,
-		       int *nobjects)
+                       int *nobjects)
 {
-	static const char *const caches[] = { "none", "writeback", "writethrough", "directsync",
-					      "unsafe", NULL };
+	static const char *const caches[] = { "none",       "writeback", "writethrough",
+		                              "directsync", "unsafe",    NULL };
 	static const char *const aios[] = { "native", "io_uring", "threads", NULL };
 	static const char *const discards[] = { "ignore", "off", "unmap", "on", NULL };
 	static const char *const dzs[] = { "off", "on", "unmap", NULL };
@@ -237,18 +238,10 @@ static void parse_args(struct nbd_cli *cli, int argc, char **argv, const char **
 	while ((ch = getopt_long(argc, argv, ":hVp:b:k:e:tvx:D:o:f:rsl:nc:dL", long_opts, NULL)) !=
 	       -1) {
 		switch (ch) {
-		case 'h':
-			usage();
-			exit(0);
-		case 'V':
-			version();
-			exit(0);
-		case 'p':
-			cli->port = optarg;
-			break;
-		case 'b':
-			cli->bind = optarg;
-			break;
+		case 'h': usage(); exit(0);
+		case 'V': version(); exit(0);
+		case 'p': cli->port = optarg; break;
+		case 'b': cli->bind = optarg; break;
 		case 'k':
 			/* qemu-nbd insists on it (the socket outlives any cwd change). */
 			if (optarg[0] != '/')
@@ -260,12 +253,8 @@ static void parse_args(struct nbd_cli *cli, int argc, char **argv, const char **
 				die("Invalid shared device number '%s'", optarg);
 			cli->shared = (unsigned)v;
 			break;
-		case 't':
-			cli->persistent = true;
-			break;
-		case 'v':
-			cli->verbose = true;
-			break;
+		case 't': cli->persistent = true; break;
+		case 'v': cli->verbose = true; break;
 		case 'x':
 			if (strlen(optarg) > 4096)
 				die("Export name '%s' too long", optarg);
@@ -281,31 +270,17 @@ static void parse_args(struct nbd_cli *cli, int argc, char **argv, const char **
 				die("Invalid offset '%s'", optarg);
 			cli->offset = v;
 			break;
-		case 'f':
-			cli->format = optarg;
-			break;
-		case 'r':
-			cli->read_only = true;
-			break;
-		case 's':
-			cli->snapshot = true;
-			break;
+		case 'f': cli->format = optarg; break;
+		case 'r': cli->read_only = true; break;
+		case 's': cli->snapshot = true; break;
 		case 'l':
 			cli->load_snapshot = optarg;
 			cli->read_only = true;
 			break;
-		case 'n':
-			cli->cache = "none";
-			break;
-		case 'c':
-			cli->device = optarg;
-			break;
-		case 'd':
-			cli->disconnect = true;
-			break;
-		case 'L':
-			cli->list = true;
-			break;
+		case 'n': cli->cache = "none"; break;
+		case 'c': cli->device = optarg; break;
+		case 'd': cli->disconnect = true; break;
+		case 'L': cli->list = true; break;
 		case OPT_CACHE:
 			if (!one_of(optarg, caches))
 				die("Invalid cache mode `%s'", optarg);
@@ -327,48 +302,45 @@ static void parse_args(struct nbd_cli *cli, int argc, char **argv, const char **
 				    optarg);
 			cli->detect_zeroes = optarg;
 			break;
-		case OPT_FORK:
-			cli->fork = true;
-			break;
-		case OPT_PID_FILE:
-			cli->pid_file = optarg;
-			break;
+		case OPT_FORK: cli->fork = true; break;
+		case OPT_PID_FILE: cli->pid_file = optarg; break;
 		case OPT_OBJECT:
 			*objects = realloc(*objects, (size_t)(*nobjects + 1) * sizeof(char *));
 			if (!*objects)
 				die("out of memory");
 			(*objects)[(*nobjects)++] = optarg;
 			break;
-		case OPT_TLS_CREDS:
-			cli->tls_creds = optarg;
-			break;
-		case OPT_IMAGE_OPTS:
-			cli->image_opts = true;
-			break;
+		case OPT_TLS_CREDS: cli->tls_creds = optarg; break;
+		case OPT_IMAGE_OPTS: cli->image_opts = true; break;
 		case ':':
 			if (strncmp(argv[optind - 1], "--", 2) == 0)
 				fprintf(stderr, PROG ": option '%s' requires an argument\n",
-					argv[optind - 1]);
+				        argv[optind - 1]);
 			else
-				fprintf(stderr, PROG ": option requires an argument -- '%c'\n", optopt);
+				fprintf(stderr, PROG ": option requires an argument -- '%c'\n",
+				        optopt);
 			fprintf(stderr, PROG ": Try `" PROG " --help' for more information.\n");
 			exit(EXIT_FAILURE);
 		default:
 			if (optopt)
 				fprintf(stderr, PROG ": invalid option -- '%c'\n", optopt);
 			else
-				fprintf(stderr, PROG ": unrecognized option '%s'\n", argv[optind - 1]);
+				fprintf(stderr, PROG ": unrecognized option '%s'\n",
+				        argv[optind - 1]);
 			fprintf(stderr, PROG ": Try `" PROG " --help' for more information.\n");
 			exit(EXIT_FAILURE);
 		}
 	}
 	/* Linux native AIO only works with O_DIRECT; QEMU refuses the combination. */
 	if (cli->aio && strcmp(cli->aio, "native") == 0 &&
-	    !(cli->cache && (strcmp(cli->cache, "none") == 0 || strcmp(cli->cache, "directsync") == 0)))
+	    !(cli->cache &&
+	      (strcmp(cli->cache, "none") == 0 || strcmp(cli->cache, "directsync") == 0)))
 		die("Failed to blk_new_open '%s': aio=native was specified, but it requires "
-		    "cache.direct=on, which was not specified.", optind < argc ? argv[optind] : "");
+		    "cache.direct=on, which was not specified.",
+		    optind < argc ? argv[optind] : "");
 	if (cli->detect_zeroes && strcmp(cli->detect_zeroes, "unmap") == 0 &&
-	    !(cli->discard && (strcmp(cli->discard, "unmap") == 0 || strcmp(cli->discard, "on") == 0)))
+	    !(cli->discard &&
+	      (strcmp(cli->discard, "unmap") == 0 || strcmp(cli->discard, "on") == 0)))
 		die("setting detect-zeroes to unmap is not allowed without setting discard "
 		    "operation to unmap");
 }
@@ -377,13 +349,13 @@ static void parse_args(struct nbd_cli *cli, int argc, char **argv, const char **
 static int list_exports(const struct nbd_cli *cli)
 {
 	static const char *const flag_names[16] = {
-		[1] = "readonly", [2] = "flush",  [3] = "fua",	   [4] = "rotational",
-		[5] = "trim",	  [6] = "zeroes", [7] = "df",	   [8] = "multi",
-		[9] = "resize",	  [10] = "cache", [11] = "fast-zero",
+		[1] = "readonly", [2] = "flush",  [3] = "fua",        [4] = "rotational",
+		[5] = "trim",     [6] = "zeroes", [7] = "df",         [8] = "multi",
+		[9] = "resize",   [10] = "cache", [11] = "fast-zero",
 	};
 	struct error *err = NULL;
 	int fd = nbd_client_connect(cli->sock, cli->bind ? cli->bind : "localhost",
-				    cli->port ? cli->port : "10809", &err);
+	                            cli->port ? cli->port : "10809", &err);
 	if (fd < 0)
 		die_err(err);
 	struct nbd_chan *ch = nbd_chan_new_fd(fd);
@@ -488,7 +460,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, PROG ": Invalid number of arguments\n"
-				"Try `" PROG " --help' for more information.\n");
+		                     "Try `" PROG " --help' for more information.\n");
 		return EXIT_FAILURE;
 	}
 	const char *file = argv[optind];
@@ -505,11 +477,13 @@ int main(int argc, char **argv)
 			if (strcmp(cli.objects[i].id, cli.tls_creds) == 0)
 				tls = cli.objects[i].tls;
 		if (!tls)
-			die("Failed to get TLS creds: No TLS credentials with id '%s'", cli.tls_creds);
+			die("Failed to get TLS creds: No TLS credentials with id '%s'",
+			    cli.tls_creds);
 	}
 	if (cli.device && !nbd_kernel_available())
 		die("Failed to open %s: the nbd kernel module is not loaded "
-		    "(/sys/module/nbd does not exist; load it with 'modprobe nbd')", cli.device);
+		    "(/sys/module/nbd does not exist; load it with 'modprobe nbd')",
+		    cli.device);
 
 	/* Threads (block-layer workers, connections) must not exist before fork. */
 	if (cli.fork)
@@ -544,9 +518,9 @@ int main(int argc, char **argv)
 		die_err(err);
 
 	struct blk_error berr = { 0 };
-	struct nbd_export *exp = nbd_export_new_block(node, cli.export_name ? cli.export_name : "",
-						      cli.description, cli.offset,
-						      nbd_image_export_flags(&icfg), &berr);
+	struct nbd_export *exp =
+	        nbd_export_new_block(node, cli.export_name ? cli.export_name : "", cli.description,
+	                             cli.offset, nbd_image_export_flags(&icfg), &berr);
 	if (!exp)
 		die("%s", berr.msg);
 	/* One node serves every connection, so a flush on any of them covers writes
@@ -589,7 +563,7 @@ int main(int argc, char **argv)
 			r = nbd_server_listen_unix(srv, cli.sock, &err);
 		else
 			r = nbd_server_listen_tcp(srv, cli.bind ? cli.bind : "0.0.0.0",
-						  cli.port ? cli.port : "10809", &err);
+			                          cli.port ? cli.port : "10809", &err);
 		if (r < 0)
 			die_err(err);
 		if (cli.pid_file)

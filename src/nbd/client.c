@@ -31,7 +31,7 @@ static int send_opt(struct nbd_chan *ch, uint32_t opt, const void *d, size_t l)
 
 /* One option reply; *data is malloc'd (NUL-terminated for convenience). */
 static int recv_rep(struct nbd_chan *ch, uint32_t opt, uint32_t *type, uint8_t **data,
-		    uint32_t *len, struct error **errp)
+                    uint32_t *len, struct error **errp)
 {
 	uint8_t h[NBD_REP_HEADER_SIZE];
 	int r = nbd_chan_read(ch, h, sizeof(h));
@@ -148,7 +148,8 @@ static int query_meta(struct nbd_chan *ch, struct nbd_export_info *e, struct err
 		if ((r = recv_rep(ch, NBD_OPT_LIST_META_CONTEXT, &type, &d, &len, errp)) < 0)
 			break;
 		if (type == NBD_REP_META_CONTEXT && len > 4) {
-			char **n = realloc(e->contexts, (size_t)(e->ncontexts + 1) * sizeof(char *));
+			char **n =
+			        realloc(e->contexts, (size_t)(e->ncontexts + 1) * sizeof(char *));
 			if (n) {
 				e->contexts = n;
 				e->contexts[e->ncontexts] = dup_str(d + 4, len - 4);
@@ -164,7 +165,7 @@ static int query_meta(struct nbd_chan *ch, struct nbd_export_info *e, struct err
 }
 
 int nbd_client_list(struct nbd_chan *ch, struct nbd_export_info **out, int *count,
-		    struct error **errp)
+                    struct error **errp)
 {
 	struct nbd_export_info *v = NULL;
 	int n = 0, r;
@@ -192,7 +193,7 @@ int nbd_client_list(struct nbd_chan *ch, struct nbd_export_info **out, int *coun
 		}
 		if (type & 0x80000000u) {
 			error_setg(errp, "Server refused to list exports%s%s", len ? ": " : "",
-				   len ? (char *)d : "");
+			           len ? (char *)d : "");
 			free(d);
 			r = -EPERM;
 			goto fail;
@@ -244,8 +245,7 @@ void nbd_export_info_free(struct nbd_export_info *v, int n)
 	free(v);
 }
 
-int nbd_client_connect(const char *path, const char *host, const char *port,
-		       struct error **errp)
+int nbd_client_connect(const char *path, const char *host, const char *port, struct error **errp)
 {
 	if (path) {
 		struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -267,7 +267,7 @@ int nbd_client_connect(const char *path, const char *host, const char *port,
 	int r = getaddrinfo(host, port, &hints, &res), err = ECONNREFUSED;
 	if (r) {
 		error_setg(errp, "address resolution failed for %s:%s: %s", host, port,
-			   gai_strerror(r));
+		           gai_strerror(r));
 		return -1;
 	}
 	for (ai = res; ai; ai = ai->ai_next) {

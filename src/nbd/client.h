@@ -22,10 +22,9 @@ struct nbd_export_info {
 int nbd_client_hello(struct nbd_chan *ch, struct error **errp);
 /* Greeting, then list every export with its details. 0 or -errno with errp set. */
 int nbd_client_list(struct nbd_chan *ch, struct nbd_export_info **out, int *count,
-		    struct error **errp);
+                    struct error **errp);
 void nbd_export_info_free(struct nbd_export_info *v, int n);
 /* A connected socket to a Unix path (if path) or host:port; -1 with errp set. */
-int nbd_client_connect(const char *path, const char *host, const char *port,
-		       struct error **errp);
+int nbd_client_connect(const char *path, const char *host, const char *port, struct error **errp);
 
 #endif

@@ -17,7 +17,7 @@ struct blk_export {
 	struct blk_node *node;
 	uint64_t dev_offset; /* lemu-nbd -o: the export starts this far into the image */
 	bool guard_sector0;  /* probed raw: refuse writes that make it probe as another format */
-	bool trim;	     /* trims reach the image */
+	bool trim;           /* trims reach the image */
 };
 
 static int bx_pread(void *opaque, void *buf, uint64_t off, uint32_t len)
@@ -51,7 +51,7 @@ static int bx_pwrite(void *opaque, const void *buf, uint64_t off, uint32_t len, 
 	if (r < 0)
 		return r;
 	return blk_pwrite(b->node, (int64_t)(off + b->dev_offset), buf, len,
-			  (flags & NBD_IO_FUA) ? BLK_REQ_FUA : 0);
+	                  (flags & NBD_IO_FUA) ? BLK_REQ_FUA : 0);
 }
 
 static int bx_flush(void *opaque)
@@ -95,20 +95,20 @@ static int bx_write_zeroes(void *opaque, uint64_t off, uint32_t len, unsigned fl
  * as zeroes), only not qemu-img's.
  */
 static int bx_block_status(void *opaque, uint64_t off, uint64_t len, uint64_t *pnum,
-			   uint32_t *state)
+                           uint32_t *state)
 {
 	struct blk_export *b = opaque;
 	struct blk_status st;
 	memset(&st, 0, sizeof(st));
-	int r = blk_block_status_above(b->node, NULL, (int64_t)(off + b->dev_offset),
-				       (int64_t)len, &st);
+	int r = blk_block_status_above(b->node, NULL, (int64_t)(off + b->dev_offset), (int64_t)len,
+	                               &st);
 	if (r < 0)
 		return r;
 	if (st.bytes <= 0)
 		return -EIO;
 	*pnum = (uint64_t)st.bytes > len ? len : (uint64_t)st.bytes;
 	*state = ((st.flags & BLK_STATUS_DATA) ? 0 : NBD_STATE_HOLE) |
-		 ((st.flags & BLK_STATUS_ZERO) ? NBD_STATE_ZERO : 0);
+	         ((st.flags & BLK_STATUS_ZERO) ? NBD_STATE_ZERO : 0);
 	return 0;
 }
 
@@ -122,18 +122,19 @@ static const struct nbd_export_ops blk_export_ops = {
 };
 
 struct nbd_export *nbd_export_new_block(struct blk_node *node, const char *name,
-					const char *description, uint64_t dev_offset,
-					unsigned flags, struct blk_error *err)
+                                        const char *description, uint64_t dev_offset,
+                                        unsigned flags, struct blk_error *err)
 {
 	int64_t len = blk_getlength(node);
 	if (len < 0) {
 		blk_error_set(err, (int)len, "Failed to determine the image length: %s",
-			      strerror((int)-len));
+		              strerror((int)-len));
 		return NULL;
 	}
 	if (dev_offset > (uint64_t)len) {
-		blk_error_set(err, -EINVAL, "Offset (%llu) has to be smaller than the image size (%lld)",
-			      (unsigned long long)dev_offset, (long long)len);
+		blk_error_set(err, -EINVAL,
+		              "Offset (%llu) has to be smaller than the image size (%lld)",
+		              (unsigned long long)dev_offset, (long long)len);
 		return NULL;
 	}
 	struct blk_export *b = calloc(1, sizeof(*b));
@@ -153,7 +154,7 @@ struct nbd_export *nbd_export_new_block(struct blk_node *node, const char *name,
 	b->exp.pref_block = 4096;
 	b->exp.max_payload = 32u << 20;
 	b->guard_sector0 = (flags & NBD_BLK_GUARD_SECTOR0) && !b->exp.read_only &&
-			   strcmp(blk_node_driver(node), "raw") == 0;
+	                   strcmp(blk_node_driver(node), "raw") == 0;
 	b->trim = flags & NBD_BLK_TRIM;
 	b->exp.ops = &blk_export_ops;
 	b->exp.opaque = b;

@@ -19,8 +19,8 @@
 /* An export of node (not owned) starting dev_offset bytes into it.  Returns NULL with a
  * message in err.  can_multi_conn is left false; the caller decides. */
 struct nbd_export *nbd_export_new_block(struct blk_node *node, const char *name,
-					const char *description, uint64_t dev_offset,
-					unsigned flags, struct blk_error *err);
+                                        const char *description, uint64_t dev_offset,
+                                        unsigned flags, struct blk_error *err);
 void nbd_export_free_block(struct nbd_export *exp);
 
 #endif

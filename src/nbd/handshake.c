@@ -23,7 +23,7 @@
 #define META_ID_BASE_ALLOCATION 0
 
 static int send_rep(struct nbd_conn *c, uint32_t opt, uint32_t type, const void *d1, size_t l1,
-		    const void *d2, size_t l2)
+                    const void *d2, size_t l2)
 {
 	uint8_t h[NBD_REP_HEADER_SIZE];
 	nbd_put64(h, NBD_REP_MAGIC);
@@ -66,8 +66,8 @@ static struct nbd_export *find_export(struct nbd_server *s, const char *name, si
 
 uint16_t nbd_conn_tflags(struct nbd_conn *c, struct nbd_export *e)
 {
-	uint16_t f = NBD_FLAG_HAS_FLAGS | NBD_FLAG_SEND_FLUSH | NBD_FLAG_SEND_FUA |
-		     NBD_FLAG_SEND_CACHE;
+	uint16_t f =
+	        NBD_FLAG_HAS_FLAGS | NBD_FLAG_SEND_FLUSH | NBD_FLAG_SEND_FUA | NBD_FLAG_SEND_CACHE;
 	if (e->read_only) {
 		f |= NBD_FLAG_READ_ONLY;
 	} else {
@@ -135,7 +135,7 @@ static int opt_info_go(struct nbd_conn *c, uint32_t opt, const uint8_t *data, ui
 	uint16_t nreq = nbd_get16(data + 4 + nlen);
 	if ((uint64_t)6 + nlen + 2u * nreq != len)
 		return send_err(c, opt, NBD_REP_ERR_INVALID,
-				"information request count does not match option length");
+		                "information request count does not match option length");
 	for (unsigned i = 0; i < nreq; i++) {
 		uint16_t t = nbd_get16(data + 6 + nlen + 2 * i);
 		if (t == NBD_INFO_NAME)
@@ -160,8 +160,8 @@ static int opt_info_go(struct nbd_conn *c, uint32_t opt, const uint8_t *data, ui
 	if (want_name && (r = send_info(c, opt, NBD_INFO_NAME, e->name, strlen(e->name))) < 0)
 		return r;
 	if (want_desc && e->description &&
-	    (r = send_info(c, opt, NBD_INFO_DESCRIPTION, e->description,
-			   strlen(e->description))) < 0)
+	    (r = send_info(c, opt, NBD_INFO_DESCRIPTION, e->description, strlen(e->description))) <
+	            0)
 		return r;
 	/* Block sizes are always sent: clients that did not ask may ignore them. */
 	nbd_put32(bs, e->min_block);
@@ -274,7 +274,7 @@ static int opt_meta(struct nbd_conn *c, uint32_t opt, const uint8_t *data, uint3
 		uint8_t id[4];
 		nbd_put32(id, META_ID_BASE_ALLOCATION);
 		r = send_rep(c, opt, NBD_REP_META_CONTEXT, id, 4, META_BASE_ALLOCATION,
-			     strlen(META_BASE_ALLOCATION));
+		             strlen(META_BASE_ALLOCATION));
 		if (r < 0)
 			return r;
 		if (set) {
@@ -380,7 +380,8 @@ int nbd_conn_handshake(struct nbd_conn *c)
 				nbd_conn_log(c, "NBD_OPT_EXPORT_NAME before TLS");
 				return -EPROTO;
 			}
-			if ((r = send_err(c, opt, NBD_REP_ERR_TLS_REQD, "TLS negotiation required")) < 0)
+			if ((r = send_err(c, opt, NBD_REP_ERR_TLS_REQD,
+			                  "TLS negotiation required")) < 0)
 				return r;
 			continue;
 		}
@@ -394,12 +395,8 @@ int nbd_conn_handshake(struct nbd_conn *c)
 			/* The client may have gone already; that is fine. */
 			send_ack(c, opt);
 			return 1;
-		case NBD_OPT_LIST:
-			r = opt_list(c, len);
-			break;
-		case NBD_OPT_STARTTLS:
-			r = opt_starttls(c, len);
-			break;
+		case NBD_OPT_LIST: r = opt_list(c, len); break;
+		case NBD_OPT_STARTTLS: r = opt_starttls(c, len); break;
 		case NBD_OPT_INFO:
 		case NBD_OPT_GO:
 			r = opt_info_go(c, opt, data, len);
@@ -419,12 +416,8 @@ int nbd_conn_handshake(struct nbd_conn *c)
 			}
 			break;
 		case NBD_OPT_LIST_META_CONTEXT:
-		case NBD_OPT_SET_META_CONTEXT:
-			r = opt_meta(c, opt, data, len);
-			break;
-		default:
-			r = send_err(c, opt, NBD_REP_ERR_UNSUP, "option not supported");
-			break;
+		case NBD_OPT_SET_META_CONTEXT: r = opt_meta(c, opt, data, len); break;
+		default: r = send_err(c, opt, NBD_REP_ERR_UNSUP, "option not supported"); break;
 		}
 		free(data);
 		if (r < 0)

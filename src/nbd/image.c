@@ -50,8 +50,8 @@ static void common_opts(const struct nbd_image_config *cfg, struct blk_opts *o)
 
 /* FILE as given (or the --image-opts string), with extra options. */
 static struct blk_node *open_with(const struct nbd_image_config *cfg, const char *key1,
-				  const char *val1, const char *key2, const char *val2, bool rw,
-				  struct blk_error *err)
+                                  const char *val1, const char *key2, const char *val2, bool rw,
+                                  struct blk_error *err)
 {
 	struct blk_opts *o = blk_opts_new();
 	const char *fname = cfg->file, *fmt = cfg->format;
@@ -77,8 +77,7 @@ static struct blk_node *open_with(const struct nbd_image_config *cfg, const char
 	return n;
 }
 
-static struct blk_node *open_plain(const struct nbd_image_config *cfg, bool rw,
-				   struct error **errp)
+static struct blk_node *open_plain(const struct nbd_image_config *cfg, bool rw, struct error **errp)
 {
 	struct blk_error err = { 0 };
 	struct blk_node *n = open_with(cfg, NULL, NULL, NULL, NULL, rw, &err);
@@ -90,11 +89,11 @@ static struct blk_node *open_plain(const struct nbd_image_config *cfg, bool rw,
 	if (cfg->warn && !cfg->format && !cfg->image_opts && rw &&
 	    strcmp(blk_node_driver(n), "raw") == 0)
 		fprintf(cfg->warn,
-			"WARNING: Image format was not specified for '%s' and probing guessed raw.\n"
-			"         Automatically detecting the format is dangerous for raw images, "
-			"write operations on block 0 will be restricted.\n"
-			"         Specify the 'raw' format explicitly to remove the restrictions.\n",
-			cfg->file);
+		        "WARNING: Image format was not specified for '%s' and probing guessed raw.\n"
+		        "         Automatically detecting the format is dangerous for raw images, "
+		        "write operations on block 0 will be restricted.\n"
+		        "         Specify the 'raw' format explicitly to remove the restrictions.\n",
+		        cfg->file);
 	return n;
 }
 
@@ -113,7 +112,7 @@ static struct blk_node *open_overlay(const struct nbd_image_config *cfg, struct 
 	blk_close(base);
 	if (!abs) {
 		error_setg(errp, "Failed to blk_new_open '%s': cannot resolve the image path",
-			   cfg->file);
+		           cfg->file);
 		return NULL;
 	}
 
@@ -122,7 +121,8 @@ static struct blk_node *open_overlay(const struct nbd_image_config *cfg, struct 
 	char *tmp = temp_name();
 	struct blk_opts *co = blk_opts_new();
 	if (!tmp || !co) {
-		error_setg_errno(errp, errno ? errno : ENOMEM, "Could not create temporary overlay");
+		error_setg_errno(errp, errno ? errno : ENOMEM,
+		                 "Could not create temporary overlay");
 		goto out;
 	}
 	blk_opts_set(co, "size", sz);
@@ -151,7 +151,7 @@ out:
  * snapshot.id / snapshot.name view; nothing is written to FILE). "ID_OR_NAME" tries the
  * id first, then the name, as QEMU does. */
 static struct blk_node *open_internal_snapshot(const struct nbd_image_config *cfg,
-					       struct error **errp)
+                                               struct error **errp)
 {
 	const char *sid = NULL, *sname = NULL;
 	struct opts *so = NULL;
@@ -165,7 +165,9 @@ static struct blk_node *open_internal_snapshot(const struct nbd_image_config *cf
 		if (opts_check_unused(so, errp) < 0)
 			goto out;
 		if (!sid && !sname) {
-			error_setg(errp, "Failed to load snapshot: snapshot.id or snapshot.name is required");
+			error_setg(
+			        errp,
+			        "Failed to load snapshot: snapshot.id or snapshot.name is required");
 			goto out;
 		}
 	}
@@ -177,19 +179,22 @@ static struct blk_node *open_internal_snapshot(const struct nbd_image_config *cf
 	snprintf(drv, sizeof(drv), "%s", blk_node_driver(probe));
 	blk_close(probe);
 	if (strcmp(drv, "qcow2") != 0) {
-		error_setg(errp, "Failed to load snapshot: Block format '%s' used by device '' does "
-				 "not support temporarily loading internal snapshots", drv);
+		error_setg(errp,
+		           "Failed to load snapshot: Block format '%s' used by device '' does "
+		           "not support temporarily loading internal snapshots",
+		           drv);
 		goto out;
 	}
 	struct blk_error err = { 0 };
 	if (so)
 		n = open_with(cfg, sid ? "snapshot.id" : NULL, sid, sname ? "snapshot.name" : NULL,
-			      sname, false, &err);
+		              sname, false, &err);
 	else {
 		n = open_with(cfg, "snapshot.id", cfg->load_snapshot, NULL, NULL, false, &err);
 		if (!n && err.code == -ENOENT) {
 			memset(&err, 0, sizeof(err));
-			n = open_with(cfg, "snapshot.name", cfg->load_snapshot, NULL, NULL, false, &err);
+			n = open_with(cfg, "snapshot.name", cfg->load_snapshot, NULL, NULL, false,
+			              &err);
 		}
 	}
 	if (!n) {
@@ -230,7 +235,8 @@ unsigned nbd_image_export_flags(const struct nbd_image_config *cfg)
 		f |= NBD_BLK_TRIM;
 	if (!cfg->discard && cfg->image_opts) {
 		struct blk_opts *o = blk_opts_new();
-		if (o && blk_opts_parse(o, cfg->file, NULL) == 0 && discard_on(blk_opts_get(o, "discard")))
+		if (o && blk_opts_parse(o, cfg->file, NULL) == 0 &&
+		    discard_on(blk_opts_get(o, "discard")))
 			f |= NBD_BLK_TRIM;
 		blk_opts_free(o);
 	}

@@ -13,14 +13,14 @@
 struct error;
 
 struct nbd_image_config {
-	const char *file;	   /* FILE, or the option string with image_opts */
-	const char *format;	   /* -f; NULL = probe */
-	bool image_opts;	   /* --image-opts */
-	bool read_only;		   /* -r (implied by -l) */
-	bool snapshot;		   /* -s: writes go to a temporary overlay */
+	const char *file;          /* FILE, or the option string with image_opts */
+	const char *format;        /* -f; NULL = probe */
+	bool image_opts;           /* --image-opts */
+	bool read_only;            /* -r (implied by -l) */
+	bool snapshot;             /* -s: writes go to a temporary overlay */
 	const char *load_snapshot; /* -l: "ID_OR_NAME" or "snapshot.id=..,snapshot.name=.." */
 	const char *cache, *aio, *discard, *detect_zeroes;
-	FILE *warn;		   /* where the probed-raw warning goes (NULL: nowhere) */
+	FILE *warn; /* where the probed-raw warning goes (NULL: nowhere) */
 };
 
 /* Open the image; NULL with qemu-nbd's message in errp ("Failed to blk_new_open 'x': ..",

@@ -83,7 +83,7 @@ out:
 }
 
 int nbd_kernel_connect(struct nbd_server *s, const char *dev, const char *export_name,
-		       struct error **errp)
+                       struct error **errp)
 {
 	int sp[2], dfd, r = -1;
 	pthread_t t;
@@ -91,8 +91,10 @@ int nbd_kernel_connect(struct nbd_server *s, const char *dev, const char *export
 	uint16_t flags;
 
 	if (!nbd_kernel_available()) {
-		error_setg(errp, "Failed to open %s: the nbd kernel module is not loaded "
-				 "(/sys/module/nbd does not exist; try 'modprobe nbd')", dev);
+		error_setg(errp,
+		           "Failed to open %s: the nbd kernel module is not loaded "
+		           "(/sys/module/nbd does not exist; try 'modprobe nbd')",
+		           dev);
 		return -1;
 	}
 	dfd = open(dev, O_RDWR | O_CLOEXEC);

@@ -12,7 +12,7 @@ int nbd_kernel_available(void);
 /* Serve the server's export named export_name on dev until it is disconnected.
  * Returns 0, or -1 with a message. */
 int nbd_kernel_connect(struct nbd_server *s, const char *dev, const char *export_name,
-		       struct error **errp);
+                       struct error **errp);
 int nbd_kernel_disconnect(const char *dev, struct error **errp);
 
 #endif

@@ -21,9 +21,9 @@ struct nbd_server {
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	int nclients;	  /* connections alive */
-	int wake_fd;	  /* eventfd: a connection ended */
-	bool stopping;	  /* run loop is shutting down */
+	int nclients;           /* connections alive */
+	int wake_fd;            /* eventfd: a connection ended */
+	bool stopping;          /* run loop is shutting down */
 	struct nbd_conn *conns; /* list of live connections */
 };
 
@@ -36,13 +36,13 @@ struct nbd_req {
 	uint64_t offset;
 	uint32_t length;
 	uint32_t error; /* NBD_E* decided by the reader (validation), 0 = run it */
-	uint8_t *data;	/* write payload */
+	uint8_t *data;  /* write payload */
 };
 
 struct nbd_conn {
 	struct nbd_server *server;
 	struct nbd_chan *ch;
-	int sock;	       /* the socket under ch (for timeouts), or -1 */
+	int sock;              /* the socket under ch (for timeouts), or -1 */
 	struct nbd_conn *next; /* server->conns */
 	char peer[80];
 
@@ -50,18 +50,18 @@ struct nbd_conn {
 	bool no_zeroes;
 	bool tls_active;
 	bool structured;
-	bool meta_alloc;	  /* base:allocation selected */
-	char *meta_export;	  /* export name given to SET_META_CONTEXT */
-	struct nbd_export *exp;	  /* chosen export */
-	uint16_t tflags;	  /* transmission flags sent */
+	bool meta_alloc;        /* base:allocation selected */
+	char *meta_export;      /* export name given to SET_META_CONTEXT */
+	struct nbd_export *exp; /* chosen export */
+	uint16_t tflags;        /* transmission flags sent */
 
 	/* transmission (transmission.c) */
 	pthread_mutex_t send_lock;
 	pthread_mutex_t qlock;
-	pthread_cond_t qcond;	  /* work queued, or quitting */
-	pthread_cond_t roomcond;  /* in-flight dropped */
+	pthread_cond_t qcond;    /* work queued, or quitting */
+	pthread_cond_t roomcond; /* in-flight dropped */
 	struct nbd_req *qhead, *qtail;
-	unsigned inflight;	  /* queued + running */
+	unsigned inflight; /* queued + running */
 	uint64_t inflight_bytes;
 	bool quit;
 	bool dead; /* a send failed: stop reading */

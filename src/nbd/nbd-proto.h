@@ -9,9 +9,9 @@
 #include <stdint.h>
 
 /* Handshake magics (proto.md "Newstyle negotiation") */
-#define NBD_MAGIC 0x4e42444d41474943ull		/* "NBDMAGIC" */
-#define NBD_OPTS_MAGIC 0x49484156454F5054ull	/* "IHAVEOPT" */
-#define NBD_REP_MAGIC 0x0003e889045565a9ull	/* option replies */
+#define NBD_MAGIC 0x4e42444d41474943ull      /* "NBDMAGIC" */
+#define NBD_OPTS_MAGIC 0x49484156454F5054ull /* "IHAVEOPT" */
+#define NBD_REP_MAGIC 0x0003e889045565a9ull  /* option replies */
 #define NBD_REQUEST_MAGIC 0x25609513u
 #define NBD_SIMPLE_REPLY_MAGIC 0x67446698u
 #define NBD_STRUCTURED_REPLY_MAGIC 0x668e33efu

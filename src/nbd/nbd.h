@@ -23,9 +23,9 @@
 struct error;
 
 /* Flags of nbd_export_ops calls */
-#define NBD_IO_FUA (1u << 0)	   /* persist before returning */
+#define NBD_IO_FUA (1u << 0)       /* persist before returning */
 #define NBD_IO_MAY_UNMAP (1u << 1) /* write_zeroes may punch a hole */
-#define NBD_IO_FAST (1u << 2)	   /* write_zeroes: fail with -ENOTSUP unless cheap */
+#define NBD_IO_FAST (1u << 2)      /* write_zeroes: fail with -ENOTSUP unless cheap */
 
 /* Backend of an export.  Every call returns 0 or -errno and may run on several
  * threads at once.  Lengths never cross the export's end (the server checks). */
@@ -40,15 +40,15 @@ struct nbd_export_ops {
 	/* optional: base:allocation state (NBD_STATE_HOLE|ZERO) of the *pnum bytes
 	 * (0 < *pnum <= len) from off.  NULL: everything is data. */
 	int (*block_status)(void *opaque, uint64_t off, uint64_t len, uint64_t *pnum,
-			    uint32_t *state);
+	                    uint32_t *state);
 };
 
 struct nbd_export {
-	char *name;	   /* "" is the default export */
+	char *name;        /* "" is the default export */
 	char *description; /* or NULL */
 	uint64_t size;
 	bool read_only;
-	bool can_trim;	    /* advertise NBD_FLAG_SEND_TRIM */
+	bool can_trim;      /* advertise NBD_FLAG_SEND_TRIM */
 	bool can_fast_zero; /* backend honours NBD_IO_FAST */
 	bool can_multi_conn;
 	bool rotational;
@@ -98,10 +98,10 @@ struct nbd_server_config {
 	unsigned max_clients; /* -e/--shared; 0 = no limit */
 	bool persistent;      /* -t: keep running when the last client leaves */
 	bool verbose;
-	unsigned workers;	       /* worker threads per connection; 0 = serve inline */
-	struct nbd_tls *tls;	       /* not owned; NULL = no TLS */
+	unsigned workers;              /* worker threads per connection; 0 = serve inline */
+	struct nbd_tls *tls;           /* not owned; NULL = no TLS */
 	unsigned handshake_timeout_ms; /* 0 = none */
-	const char *prog;	       /* for messages ("lemu-nbd") */
+	const char *prog;              /* for messages ("lemu-nbd") */
 };
 
 struct nbd_server;
@@ -111,7 +111,7 @@ void nbd_server_free(struct nbd_server *s);
 void nbd_server_add_export(struct nbd_server *s, struct nbd_export *exp);
 /* Listening sockets; return 0 or -1 with a message in errp (qemu-nbd's wording). */
 int nbd_server_listen_tcp(struct nbd_server *s, const char *host, const char *port,
-			  struct error **errp);
+                          struct error **errp);
 int nbd_server_listen_unix(struct nbd_server *s, const char *path, struct error **errp);
 /* Accept clients until stop_fd (if >= 0) becomes readable, or, unless persistent,
  * until the last client has gone.  Returns 0 or -errno. */

@@ -81,14 +81,16 @@ static int add_listen_fd(struct nbd_server *s, int fd)
 }
 
 int nbd_server_listen_tcp(struct nbd_server *s, const char *host, const char *port,
-			  struct error **errp)
+                          struct error **errp)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE }, *res, *ai;
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+		                  .ai_socktype = SOCK_STREAM,
+		                  .ai_flags = AI_PASSIVE },
+	                *res, *ai;
 	int r = getaddrinfo(host, port, &hints, &res), n = 0, err = 0;
 	if (r) {
 		error_setg(errp, "address resolution failed for %s:%s: %s", host, port,
-			   gai_strerror(r));
+		           gai_strerror(r));
 		return -1;
 	}
 	for (ai = res; ai; ai = ai->ai_next) {
@@ -219,7 +221,7 @@ static int conn_serve(struct nbd_conn *c)
 	if (to)
 		conn_set_timeout(c, 0);
 	nbd_conn_log(c, "export '%s', %s replies", c->exp->name,
-		     c->structured ? "structured" : "simple");
+	             c->structured ? "structured" : "simple");
 	r = nbd_conn_transmit(c);
 	if (r < 0 && r != -EPIPE)
 		nbd_conn_log(c, "dropped (%s)", strerror(-r));
@@ -344,7 +346,8 @@ int nbd_server_run(struct nbd_server *s, int stop_fd)
 		int first_listen = np;
 		if (!full)
 			for (int i = 0; i < s->nlisten; i++)
-				pfd[np++] = (struct pollfd){ .fd = s->listen_fds[i], .events = POLLIN };
+				pfd[np++] =
+				        (struct pollfd){ .fd = s->listen_fds[i], .events = POLLIN };
 		if (poll(pfd, (nfds_t)np, -1) < 0) {
 			if (errno == EINTR)
 				continue;

@@ -26,7 +26,7 @@ struct nbd_tls {
 
 /* QEMU names a missing file this way: "Unable to access credentials PATH: reason". */
 static int creds_file(const char *dir, const char *name, bool required, char **out,
-		      struct error **errp)
+                      struct error **errp)
 {
 	char *path;
 	if (asprintf(&path, "%s/%s", dir, name) < 0) {
@@ -77,7 +77,8 @@ struct nbd_tls *nbd_tls_new_x509(const char *dir, bool verify_peer, struct error
 	if (ca) {
 		r = gnutls_certificate_set_x509_trust_file(t->cred, ca, GNUTLS_X509_FMT_PEM);
 		if (r < 0) {
-			error_setg(errp, "Cannot load CA certificate '%s': %s", ca, gnutls_strerror(r));
+			error_setg(errp, "Cannot load CA certificate '%s': %s", ca,
+			           gnutls_strerror(r));
 			goto fail;
 		}
 	}
@@ -91,7 +92,7 @@ struct nbd_tls *nbd_tls_new_x509(const char *dir, bool verify_peer, struct error
 	r = gnutls_certificate_set_x509_key_file(t->cred, cert, key, GNUTLS_X509_FMT_PEM);
 	if (r < 0) {
 		error_setg(errp, "Cannot load certificate '%s' & key '%s': %s", cert, key,
-			   gnutls_strerror(r));
+		           gnutls_strerror(r));
 		goto fail;
 	}
 	if (dh) {
@@ -261,8 +262,8 @@ struct nbd_chan *nbd_tls_wrap(struct nbd_tls *tls, struct nbd_chan *inner, struc
 	}
 	gnutls_set_default_priority(t->sess);
 	gnutls_credentials_set(t->sess, GNUTLS_CRD_CERTIFICATE, tls->cred);
-	gnutls_certificate_server_set_request(t->sess, tls->verify_peer ? GNUTLS_CERT_REQUIRE
-									: GNUTLS_CERT_IGNORE);
+	gnutls_certificate_server_set_request(t->sess, tls->verify_peer ? GNUTLS_CERT_REQUIRE :
+	                                                                  GNUTLS_CERT_IGNORE);
 	gnutls_transport_set_ptr(t->sess, t);
 	gnutls_transport_set_pull_function(t->sess, tls_pull);
 	gnutls_transport_set_vec_push_function(t->sess, tls_vec_push);
@@ -279,13 +280,13 @@ struct nbd_chan *nbd_tls_wrap(struct nbd_tls *tls, struct nbd_chan *inner, struc
 		r = gnutls_certificate_verify_peers2(t->sess, &status);
 		if (r < 0) {
 			error_setg(errp, "Cannot verify the client certificate: %s",
-				   gnutls_strerror(r));
+			           gnutls_strerror(r));
 			goto fail;
 		}
 		if (status) {
 			gnutls_datum_t out;
-			if (gnutls_certificate_verification_status_print(
-				    status, GNUTLS_CRT_X509, &out, 0) == 0) {
+			if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509,
+			                                                 &out, 0) == 0) {
 				error_setg(errp, "Client certificate is not trusted: %s", out.data);
 				gnutls_free(out.data);
 			} else {

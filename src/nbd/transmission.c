@@ -30,50 +30,33 @@
 uint32_t nbd_errno_to_wire(int err)
 {
 	switch (err < 0 ? -err : err) {
-	case 0:
-		return 0;
+	case 0: return 0;
 	case EPERM:
 	case EROFS:
-	case EACCES:
-		return NBD_EPERM;
-	case ENOMEM:
-		return NBD_ENOMEM;
-	case EINVAL:
-		return NBD_EINVAL;
+	case EACCES: return NBD_EPERM;
+	case ENOMEM: return NBD_ENOMEM;
+	case EINVAL: return NBD_EINVAL;
 	case ENOSPC:
 	case EDQUOT:
-	case EFBIG:
-		return NBD_ENOSPC;
-	case EOVERFLOW:
-		return NBD_EOVERFLOW;
-	case ENOTSUP:
-		return NBD_ENOTSUP;
-	case ESHUTDOWN:
-		return NBD_ESHUTDOWN;
-	default:
-		return NBD_EIO;
+	case EFBIG: return NBD_ENOSPC;
+	case EOVERFLOW: return NBD_EOVERFLOW;
+	case ENOTSUP: return NBD_ENOTSUP;
+	case ESHUTDOWN: return NBD_ESHUTDOWN;
+	default: return NBD_EIO;
 	}
 }
 
 static const char *wire_strerror(uint32_t e)
 {
 	switch (e) {
-	case NBD_EPERM:
-		return "Operation not permitted";
-	case NBD_ENOMEM:
-		return "Cannot allocate memory";
-	case NBD_EINVAL:
-		return "Invalid argument";
-	case NBD_ENOSPC:
-		return "No space left on device";
-	case NBD_EOVERFLOW:
-		return "Value too large";
-	case NBD_ENOTSUP:
-		return "Operation not supported";
-	case NBD_ESHUTDOWN:
-		return "Server shutting down";
-	default:
-		return "Input/output error";
+	case NBD_EPERM: return "Operation not permitted";
+	case NBD_ENOMEM: return "Cannot allocate memory";
+	case NBD_EINVAL: return "Invalid argument";
+	case NBD_ENOSPC: return "No space left on device";
+	case NBD_EOVERFLOW: return "Value too large";
+	case NBD_ENOTSUP: return "Operation not supported";
+	case NBD_ESHUTDOWN: return "Server shutting down";
+	default: return "Input/output error";
 	}
 }
 
@@ -98,7 +81,7 @@ static int conn_sendv(struct nbd_conn *c, const struct iovec *iov, int n)
 }
 
 static int send_simple(struct nbd_conn *c, uint64_t cookie, uint32_t err, const void *data,
-		       size_t len)
+                       size_t len)
 {
 	uint8_t h[NBD_SIMPLE_REPLY_SIZE];
 	nbd_put32(h, NBD_SIMPLE_REPLY_MAGIC);
@@ -190,7 +173,7 @@ static int do_read_structured(struct nbd_conn *c, struct nbd_req *q)
 	for (int i = 0; i < n && r >= 0; i++) {
 		if (!ext[i].hole)
 			r = e->ops->pread(e->opaque, buf + (ext[i].off - q->offset), ext[i].off,
-					  ext[i].len);
+			                  ext[i].len);
 	}
 	if (r < 0) {
 		free(buf);
@@ -210,8 +193,8 @@ static int do_read_structured(struct nbd_conn *c, struct nbd_req *q)
 		} else {
 			chunk_header(h, q->cookie, fl, NBD_REPLY_TYPE_OFFSET_DATA, 8 + ext[i].len);
 			struct iovec iov[3] = { { h, sizeof(h) },
-						{ p, 8 },
-						{ buf + (ext[i].off - q->offset), ext[i].len } };
+				                { p, 8 },
+				                { buf + (ext[i].off - q->offset), ext[i].len } };
 			r = conn_sendv(c, iov, 3);
 		}
 	}
@@ -285,7 +268,7 @@ static int do_block_status(struct nbd_conn *c, struct nbd_req *q)
 	}
 	uint8_t h[NBD_STRUCTURED_REPLY_SIZE];
 	chunk_header(h, q->cookie, NBD_REPLY_FLAG_DONE, NBD_REPLY_TYPE_BLOCK_STATUS,
-		     (uint32_t)(4 + n * 8));
+	             (uint32_t)(4 + n * 8));
 	struct iovec iov[2] = { { h, sizeof(h) }, { d, 4 + n * 8 } };
 	r = conn_sendv(c, iov, 2);
 	free(d);
@@ -301,17 +284,13 @@ static int req_run(struct nbd_conn *c, struct nbd_req *q)
 	if (q->error)
 		return send_status(c, q->cookie, q->error);
 	switch (q->type) {
-	case NBD_CMD_READ:
-		return do_read(c, q);
-	case NBD_CMD_BLOCK_STATUS:
-		return do_block_status(c, q);
+	case NBD_CMD_READ: return do_read(c, q);
+	case NBD_CMD_BLOCK_STATUS: return do_block_status(c, q);
 	case NBD_CMD_WRITE:
 		if (q->length)
 			r = e->ops->pwrite(e->opaque, q->data, q->offset, q->length, fua);
 		break;
-	case NBD_CMD_FLUSH:
-		r = e->ops->flush(e->opaque);
-		break;
+	case NBD_CMD_FLUSH: r = e->ops->flush(e->opaque); break;
 	case NBD_CMD_TRIM:
 		if (q->length)
 			r = e->ops->trim(e->opaque, q->offset, q->length, fua);
@@ -378,7 +357,7 @@ static void wait_for_room(struct nbd_conn *c, uint64_t cost)
 {
 	pthread_mutex_lock(&c->qlock);
 	while (c->inflight && (c->inflight >= NBD_MAX_INFLIGHT ||
-			       c->inflight_bytes + cost > NBD_MAX_INFLIGHT_BYTES))
+	                       c->inflight_bytes + cost > NBD_MAX_INFLIGHT_BYTES))
 		pthread_cond_wait(&c->roomcond, &c->qlock);
 	c->inflight++;
 	c->inflight_bytes += cost;
@@ -448,35 +427,29 @@ static uint32_t req_check(struct nbd_conn *c, const struct nbd_req *q)
 			allowed |= NBD_CMD_FLAG_DF;
 		break;
 	case NBD_CMD_WRITE:
-	case NBD_CMD_TRIM:
-		writes = true;
-		break;
+	case NBD_CMD_TRIM: writes = true; break;
 	case NBD_CMD_WRITE_ZEROES:
 		writes = true;
 		allowed |= NBD_CMD_FLAG_NO_HOLE;
 		if (c->tflags & NBD_FLAG_SEND_FAST_ZERO)
 			allowed |= NBD_CMD_FLAG_FAST_ZERO;
 		break;
-	case NBD_CMD_FLUSH:
-		ranged = false;
-		break;
-	case NBD_CMD_CACHE:
-		break;
+	case NBD_CMD_FLUSH: ranged = false; break;
+	case NBD_CMD_CACHE: break;
 	case NBD_CMD_BLOCK_STATUS:
 		allowed |= NBD_CMD_FLAG_REQ_ONE;
 		if (!c->meta_alloc)
 			return NBD_EINVAL;
 		break;
-	default:
-		return NBD_EINVAL;
+	default: return NBD_EINVAL;
 	}
 	if (q->flags & ~allowed)
 		return NBD_EINVAL;
 	if (ranged) {
 		if (q->offset > e->size || q->length > e->size - q->offset)
-			return q->type == NBD_CMD_WRITE || q->type == NBD_CMD_WRITE_ZEROES
-				       ? NBD_ENOSPC
-				       : NBD_EINVAL;
+			return q->type == NBD_CMD_WRITE || q->type == NBD_CMD_WRITE_ZEROES ?
+			               NBD_ENOSPC :
+			               NBD_EINVAL;
 		if (e->min_block > 1 && ((q->offset | q->length) & (e->min_block - 1)))
 			return NBD_EINVAL;
 	}

@@ -224,8 +224,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (mode & 0x80) {
 		/* The -L client against a hostile server: replies are discarded unchecked. */
-		struct fuzz_chan f = { .ch.ops = &fuzz_chan_ops, .in = data, .in_len = size,
-				       .client = true };
+		struct fuzz_chan f = {
+			.ch.ops = &fuzz_chan_ops, .in = data, .in_len = size, .client = true
+		};
 		struct nbd_export_info *v = NULL;
 		int n = 0;
 		if (nbd_client_list(&f.ch, &v, &n, NULL) == 0)

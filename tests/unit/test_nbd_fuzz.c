@@ -57,7 +57,7 @@ int main(void)
 	int runs2 = 0;
 	for (int i = 0; i < 3000; i++) {
 		size_t n = 0;
-		buf[n++] = (uint8_t)(rnd(&r) & 0xc);  /* even mode: from the handshake on */
+		buf[n++] = (uint8_t)(rnd(&r) & 0xc); /* even mode: from the handshake on */
 		nbd_put32(buf + n, (uint32_t)(rnd(&r) % 4 == 0 ? rnd(&r) : 3));
 		n += 4;
 		int nopt = 1 + (int)(rnd(&r) % 6);
@@ -72,7 +72,8 @@ int main(void)
 			for (uint32_t k = 0; k < real; k++)
 				buf[n + k] = (uint8_t)rnd(&r);
 			if (real >= 4)
-				nbd_put32(buf + n, (uint32_t)(rnd(&r) % 3 ? rnd(&r) % (real + 2) : rnd(&r)));
+				nbd_put32(buf + n,
+				          (uint32_t)(rnd(&r) % 3 ? rnd(&r) % (real + 2) : rnd(&r)));
 			if (real >= 12 && rnd(&r) % 2) {
 				nbd_put32(buf + n + 4, 1);
 				nbd_put32(buf + n + 8, (uint32_t)(rnd(&r) % (real + 4)));
@@ -85,10 +86,14 @@ int main(void)
 	tap_ok(1, "%d option streams", runs2);
 
 	/* 3. valid handshake, then requests with correct magic and random fields */
-	static const uint64_t offs[] = { 0, 1, 511, 512, 4096, 65536, 13 << 16, (1 << 20) - 512,
-					 1 << 20, (1 << 20) + 1, 1ull << 63, ~0ull };
-	static const uint64_t rlens[] = { 0, 1, 512, 4096, 65536, 200000, 1 << 20, (1 << 20) + 1,
-					  1u << 31, 0xffffffff };
+	static const uint64_t offs[] = { 0,          1,
+		                         511,        512,
+		                         4096,       65536,
+		                         13 << 16,   (1 << 20) - 512,
+		                         1 << 20,    (1 << 20) + 1,
+		                         1ull << 63, ~0ull };
+	static const uint64_t rlens[] = { 0,      1,       512,           4096,     65536,
+		                          200000, 1 << 20, (1 << 20) + 1, 1u << 31, 0xffffffff };
 	int runs3 = 0;
 	for (int i = 0; i < 3000; i++) {
 		size_t n = 0;
