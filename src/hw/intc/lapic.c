@@ -398,7 +398,9 @@ void lapic_init_reset(struct lapic *a)
 	a->tsc_deadline = 0;
 	a->extint_pending = false;
 	timer_del(&a->timer);
-	if (a->vcpu)
+	/* CR8 belongs to the vCPU's thread; an INIT from another CPU resets
+	 * it with the rest of the vCPU (vcpu_reset). */
+	if (a->vcpu && a->vcpu == vcpu_self())
 		a->vcpu->cpu.cr8 = 0;
 }
 
