@@ -79,11 +79,7 @@ static long fd_recv(struct nbd_chan *ch, void *buf, size_t len)
 {
 	struct fd_chan *f = (struct fd_chan *)ch;
 	ssize_t n = recv(f->fd, buf, len, 0);
-	if (n < 0) {
-		/* SO_RCVTIMEO during the handshake shows up as EAGAIN: a stalled client. */
-		return errno == EAGAIN ? -ETIMEDOUT : -errno;
-	}
-	return n;
+	return n < 0 ? -errno : n;
 }
 
 static long fd_sendv(struct nbd_chan *ch, const struct iovec *iov, int iovcnt)

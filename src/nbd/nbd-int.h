@@ -45,6 +45,7 @@ struct nbd_conn {
 	int sock;              /* the socket under ch (for timeouts), or -1 */
 	struct nbd_conn *next; /* server->conns */
 	char peer[80];
+	uint64_t handshake_deadline; /* ms, CLOCK_MONOTONIC; 0 = none (server->lock) */
 
 	/* handshake state (handshake.c) */
 	bool no_zeroes;

@@ -100,7 +100,7 @@ struct nbd_server_config {
 	bool verbose;
 	unsigned workers;              /* worker threads per connection; 0 = serve inline */
 	struct nbd_tls *tls;           /* not owned; NULL = no TLS */
-	unsigned handshake_timeout_ms; /* 0 = none */
+	unsigned handshake_timeout_ms; /* whole handshake, TLS included; 0 = none */
 	const char *prog;              /* for messages ("lemu-nbd") */
 };
 

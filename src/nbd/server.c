@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 struct nbd_server *nbd_server_new(const struct nbd_server_config *cfg)
@@ -170,12 +171,11 @@ void nbd_conn_log(struct nbd_conn *c, const char *fmt, ...)
 	fprintf(stderr, "%s: client %s: %s\n", c->server->cfg.prog, c->peer, msg);
 }
 
-static void conn_set_timeout(struct nbd_conn *c, unsigned ms)
+static uint64_t now_ms(void)
 {
-	if (c->sock < 0)
-		return;
-	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
-	setsockopt(c->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static struct nbd_conn *conn_new(struct nbd_server *s, struct nbd_chan *ch, int sock)
@@ -208,18 +208,18 @@ static void conn_free(struct nbd_conn *c)
 /* Handshake then transmission; returns 0 on a clean end. */
 static int conn_serve(struct nbd_conn *c)
 {
-	unsigned to = c->server->cfg.handshake_timeout_ms;
-	if (to)
-		conn_set_timeout(c, to);
+	struct nbd_server *s = c->server;
 	int r = nbd_conn_handshake(c);
+	/* From here on the accept loop's handshake watchdog leaves this connection alone. */
+	pthread_mutex_lock(&s->lock);
+	c->handshake_deadline = 0;
+	pthread_mutex_unlock(&s->lock);
 	if (r == 1)
 		return 0;
 	if (r < 0) {
 		nbd_conn_log(c, "dropped during the handshake (%s)", strerror(-r));
 		return r;
 	}
-	if (to)
-		conn_set_timeout(c, 0);
 	nbd_conn_log(c, "export '%s', %s replies", c->exp->name,
 	             c->structured ? "structured" : "simple");
 	r = nbd_conn_transmit(c);
@@ -309,6 +309,8 @@ static void accept_one(struct nbd_server *s, int lfd)
 	c->next = s->conns;
 	s->conns = c;
 	s->nclients++;
+	if (s->cfg.handshake_timeout_ms)
+		c->handshake_deadline = now_ms() + s->cfg.handshake_timeout_ms;
 	pthread_mutex_unlock(&s->lock);
 	nbd_conn_log(c, "connected");
 
@@ -348,7 +350,10 @@ int nbd_server_run(struct nbd_server *s, int stop_fd)
 			for (int i = 0; i < s->nlisten; i++)
 				pfd[np++] =
 				        (struct pollfd){ .fd = s->listen_fds[i], .events = POLLIN };
-		if (poll(pfd, (nfds_t)np, -1) < 0) {
+		/* With a handshake limit, wake up now and then to end handshakes that take
+		 * too long in total (a client trickling bytes defeats per-read timeouts). */
+		int timeout = s->cfg.handshake_timeout_ms ? 500 : -1;
+		if (poll(pfd, (nfds_t)np, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -361,6 +366,20 @@ int nbd_server_run(struct nbd_server *s, int stop_fd)
 		}
 		if (stop_fd >= 0 && pfd[1].revents)
 			break;
+		if (s->cfg.handshake_timeout_ms) {
+			uint64_t t = now_ms();
+			pthread_mutex_lock(&s->lock);
+			for (struct nbd_conn *c = s->conns; c; c = c->next) {
+				if (c->handshake_deadline && t > c->handshake_deadline &&
+				    c->sock >= 0) {
+					nbd_conn_log(c, "handshake not finished in %u ms",
+					             s->cfg.handshake_timeout_ms);
+					shutdown(c->sock, SHUT_RDWR);
+					c->handshake_deadline = 0;
+				}
+			}
+			pthread_mutex_unlock(&s->lock);
+		}
 		for (int i = first_listen; i < np; i++) {
 			if (pfd[i].revents & POLLIN) {
 				accept_one(s, pfd[i].fd);

@@ -401,4 +401,35 @@ t_flags_vs_qemu() {
 EOF2
 }
 
+# A client that trickles its handshake a byte at a time is dropped after the handshake time
+# limit (10 s in total, as qemu-nbd's), and does not keep others out meanwhile.
+t_handshake_limit() {
+	qemu-img create -q -f raw d.raw 1M
+	serve s.sock -t -e 0 -f raw d.raw
+	python3 - "$PWD/s.sock" <<'PY' || fail "a trickling client was not dropped within 20 s"
+import socket, struct, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.recv(18); s.sendall(struct.pack('>I', 3))
+msg = struct.pack('>QII', 0x49484156454F5054, 7, 100) + bytes(100)
+t0 = time.monotonic()
+for b in msg:
+    try:
+        s.sendall(bytes([b]))
+    except OSError:
+        sys.exit(0)
+    s.settimeout(1)
+    try:
+        if s.recv(1) == b'':
+            sys.exit(0)
+    except socket.timeout:
+        pass
+    except OSError:
+        sys.exit(0)
+    if time.monotonic() - t0 > 20:
+        sys.exit(1)
+sys.exit(1)
+PY
+	nbdinfo --size "$(uri_unix s.sock)" >/dev/null || fail "server not serving after the slow client"
+}
+
 case_main "$@"
