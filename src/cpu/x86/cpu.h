@@ -271,7 +271,9 @@ struct cpu_env_ops {
  * translated code (for writes), never get a fast-path tag. */
 #define TLB_BITS 8
 #define TLB_SIZE (1u << TLB_BITS)
-#define TLB_INVALID 1ull
+/* Never equal to a page address, nor to one masked with ~0xfff | (size-1)
+ * as the generated probes do (bit 11 is always cleared there). */
+#define TLB_INVALID 0x800ull
 enum { MMU_KERNEL, MMU_USER, MMU_NB };
 struct tlb_entry {
 	uint64_t tag_r, tag_w, tag_x;
@@ -449,7 +451,7 @@ static inline void *cpu_mem(struct cpu *c, uint64_t lin, unsigned size, int writ
 		return (void *)(uintptr_t)(c->guest_base + lin);
 	const struct tlb_entry *e = &c->tlb[c->mmu_idx][(lin >> 12) & (TLB_SIZE - 1)];
 	uint64_t tag = write ? e->tag_w : e->tag_r;
-	if (likely(((lin ^ tag) & ~0xfffull) == 0 && (lin & 0xfff) + size <= 0x1000))
+	if (likely((lin & ~0xfffull) == tag && (lin & 0xfff) + size <= 0x1000))
 		return (void *)(e->addend + (uintptr_t)lin);
 	return c->env->mem_slow(c, lin, size, write);
 }
@@ -462,7 +464,7 @@ static inline void *cpu_mem_fast(struct cpu *c, uint64_t lin, unsigned size, int
 		return (void *)(uintptr_t)(c->guest_base + lin);
 	const struct tlb_entry *e = &c->tlb[c->mmu_idx][(lin >> 12) & (TLB_SIZE - 1)];
 	uint64_t tag = write ? e->tag_w : e->tag_r;
-	if (((lin ^ tag) & ~0xfffull) == 0 && (lin & 0xfff) + size <= 0x1000)
+	if ((lin & ~0xfffull) == tag && (lin & 0xfff) + size <= 0x1000)
 		return (void *)(e->addend + (uintptr_t)lin);
 	return NULL;
 }
