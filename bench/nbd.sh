@@ -29,7 +29,7 @@ if [ -z "$LEMU" ]; then
 	done
 fi
 QEMU=${QEMU_NBD:-qemu-nbd}
-WORK=${BENCH_DIR:-$ROOT/build/bench/nbd}
+WORK=$(realpath -m "${BENCH_DIR:-$ROOT/build/bench/nbd}") # -k wants an absolute path
 for tool in nbdcopy qemu-img python3 "$QEMU"; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool missing (scripts/deps.sh test)" >&2; exit 1; }
 done
