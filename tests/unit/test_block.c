@@ -517,6 +517,40 @@ static void test_check(void)
 	}
 }
 
+static void test_options(void)
+{
+	/* detect-zeroes=unmap turns a zero buffer into a zero cluster (qemu-img map says
+	 * "data": false), cache modes open and write, an unknown option is refused. */
+	sh("rm -f dz.qcow2 && qemu-img create -q -f qcow2 dz.qcow2 4M && qemu-io -c 'write -P 1 0 4M' dz.qcow2");
+	static const char *const modes[] = { "detect-zeroes=unmap,discard=unmap", "cache=writethrough",
+					      "cache=unsafe", "cache=directsync", "cache=none,aio=threads" };
+	int good = 0;
+	uint8_t *z = calloc(1, 1 << 20);
+	for (int i = 0; i < 5; i++) {
+		struct blk_opts *o = blk_opts_new();
+		blk_opts_parse(o, modes[i], NULL);
+		struct blk_error err = { 0 };
+		struct blk_node *n = blk_open(path("dz.qcow2"), NULL, o, BLK_OPEN_RDWR, &err);
+		blk_opts_free(o);
+		int r = !n || blk_pwrite(n, (int64_t)i * (800 << 10), z, i == 4 ? 4096 : 800 << 10, 0);
+		r |= blk_close(n) != 0;
+		good += r == 0;
+	}
+	free(z);
+	char *m = shout("qemu-img map --output=json dz.qcow2 | head -1");
+	ok(good == 5 && m && strstr(m, "\"length\": 786432") && strstr(m, "\"zero\": true, \"data\": false") &&
+	   sh("qemu-img check -q dz.qcow2") == 0 && sh("qemu-io -r -c 'read -P 0 0 3204k' -c 'read -P 1 3204k 892k' dz.qcow2 | grep -q 'Pattern verification failed'") != 0,
+	   "detect-zeroes=unmap makes a zero cluster; writethrough, unsafe, directsync and none write correctly");
+	free(m);
+	struct blk_opts *o = blk_opts_new();
+	blk_opts_set(o, "cache.bogus", "on");
+	struct blk_error err = { 0 };
+	struct blk_node *n = blk_open(path("dz.qcow2"), NULL, o, 0, &err);
+	blk_opts_free(o);
+	ok(!n && strstr(err.msg, "cache.bogus"), "an unknown option is refused, naming it (%s)", err.msg);
+	blk_close(n);
+}
+
 static void test_dirty_repair(void)
 {
 	/* QEMU killed (qemu-io "abort") with lazy refcounts: refcounts are missing and the
@@ -830,6 +864,7 @@ int main(void)
 	test_measure();
 	test_check();
 	test_dirty_repair();
+	test_options();
 	test_resize_amend();
 	test_extensions();
 	test_concurrent_writes();
