@@ -199,6 +199,7 @@ static int raw_measure(const struct blk_opts *opts, struct blk_node *src,
 	}
 	/* A raw image needs the whole virtual size ("required" counts holes too when
 	 * preallocation is off; QEMU reports the virtual size for both). */
+	size = (size + 511) & ~(uint64_t)511; /* QEMU measures whole sectors */
 	out->required = size;
 	out->fully_allocated = size;
 	return 0;
