@@ -170,10 +170,11 @@ static int raw_create(const char *filename, const struct blk_opts *opts, unsigne
 		blk_error_set(err, -EINVAL, "Parameter 'size' expects a non-negative number below 2^64");
 		return -EINVAL;
 	}
-	if (size > INT64_MAX) {
+	if (size > INT64_MAX - 511) {
 		blk_error_set(err, -EINVAL, "Image size must be less than 8 EiB!");
 		return -EINVAL;
 	}
+	size = (size + 511) & ~(uint64_t)511; /* whole sectors, as qemu-img create */
 	const char *pa = blk_opts_get(opts, "preallocation");
 	if (pa && strcmp(pa, "off") && strcmp(pa, "falloc") && strcmp(pa, "full")) {
 		blk_error_set(err, -EINVAL, "Parameter 'preallocation' does not accept value '%s'", pa);
