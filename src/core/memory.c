@@ -13,6 +13,21 @@
 
 #include "core/vm.h"
 
+/* A region struct: reuse one that mem_del retired, so a guest that keeps
+ * toggling a BAR cannot grow memory; a retired struct is never freed while
+ * the VM runs because a vCPU's lookup cache may still read it (it then sees
+ * a different mem_gen and ignores it). */
+static struct mem_region *region_alloc(struct vm *vm)
+{
+	struct mem_region *r = vm->dead_regions;
+	if (r) {
+		vm->dead_regions = r->next_dead;
+		memset(r, 0, sizeof(*r));
+		return r;
+	}
+	return calloc(1, sizeof(*r));
+}
+
 static int region_cmp(const struct mem_region *a, const struct mem_region *b)
 {
 	if (a->priority != b->priority)
@@ -47,7 +62,7 @@ struct mem_region *mem_add_ram(struct vm *vm, const char *name, uint64_t base, u
 		errno = EINVAL;
 		return NULL;
 	}
-	struct mem_region *r = calloc(1, sizeof(*r));
+	struct mem_region *r = region_alloc(vm);
 	if (!r) {
 		errno = ENOMEM;
 		return NULL;
@@ -69,7 +84,7 @@ struct mem_region *mem_add_mmio(struct vm *vm, const char *name, uint64_t base, 
 		errno = EINVAL;
 		return NULL;
 	}
-	struct mem_region *r = calloc(1, sizeof(*r));
+	struct mem_region *r = region_alloc(vm);
 	if (!r) {
 		errno = ENOMEM;
 		return NULL;
@@ -102,10 +117,9 @@ void mem_del(struct vm *vm, struct mem_region *r)
 				sizeof(*vm->regions) * (size_t)(vm->nregions - i - 1));
 			vm->nregions--;
 			mem_changed(vm);
-			/* Freed lazily: a vCPU's last-hit cache may still point
-			 * at it until it handles VCPU_REQ_TLB.  Regions are few
-			 * and removals rare (PCI BAR changes), so keep it. */
 			r->size = 0;
+			r->next_dead = vm->dead_regions;
+			vm->dead_regions = r;
 			return;
 		}
 	}

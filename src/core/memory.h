@@ -37,6 +37,7 @@ struct mem_region {
 	const struct io_ops *ops; /* MMIO */
 	void *opaque;
 	int priority;             /* higher wins where regions overlap */
+	struct mem_region *next_dead; /* retired by mem_del, waiting for reuse */
 };
 
 struct pio_region {

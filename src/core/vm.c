@@ -103,6 +103,11 @@ void vm_free(struct vm *vm)
 	for (int i = 0; i < vm->nregions; i++)
 		free(vm->regions[i]);
 	free(vm->regions);
+	while (vm->dead_regions) {
+		struct mem_region *r = vm->dead_regions;
+		vm->dead_regions = r->next_dead;
+		free(r);
+	}
 	if (vm->pio_map) {
 		/* pio regions are owned by the table: free each once */
 		for (int p = 0; p < 65536; p++) {

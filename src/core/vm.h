@@ -112,6 +112,7 @@ struct vm {
 	/* memory.c private state */
 	struct mem_region **regions;
 	int nregions;
+	struct mem_region *dead_regions; /* retired by mem_del, reused by mem_add_* */
 	struct pio_region **pio_map; /* 65536 entries */
 	uint8_t *code_pages;         /* per RAM page: has translated code */
 	atomic_uint mem_gen;         /* bumped when the map changes */
