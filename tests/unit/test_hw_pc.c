@@ -23,15 +23,6 @@
 #include "hw/x86/x86.h"
 #include "util/error.h"
 
-/* core/memory.c keeps regions removed by mem_del (a vCPU's last-hit cache
- * may still point at them), so PCI BARs the guest disables stay allocated
- * until process exit: not a leak of this test. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:mem_add_mmio\n";
-}
-
 static uint64_t rd(const uint8_t *p, int n)
 {
 	uint64_t v = 0;
