@@ -681,6 +681,26 @@ int blk_amend(struct blk_node *node, const struct blk_opts *opts, bool force,
 	MGMT(amend, opts, force, progress, opaque, err);
 }
 
+int blk_vmstate_write(struct blk_node *node, int64_t pos, const void *buf, size_t bytes)
+{
+	if (!node->drv->vmstate_rw)
+		return -ENOTSUP;
+	if (node->read_only)
+		return -EPERM;
+	if (pos < 0)
+		return -EINVAL;
+	return node->drv->vmstate_rw(node, pos, (void *)buf, bytes, true);
+}
+
+int blk_vmstate_read(struct blk_node *node, int64_t pos, void *buf, size_t bytes)
+{
+	if (!node->drv->vmstate_rw)
+		return -ENOTSUP;
+	if (pos < 0)
+		return -EINVAL;
+	return node->drv->vmstate_rw(node, pos, buf, bytes, false);
+}
+
 int blk_change_backing_file(struct blk_node *node, const char *backing_file,
 			    const char *backing_fmt, struct blk_error *err)
 {

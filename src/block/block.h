@@ -34,6 +34,7 @@
  *   - blk_check: qemu-img's two passes ("Leaked"/"ERROR" lines, then "Repairing"); -r
  *     leaks on a referenced cluster with refcount 0 fails with -EIO ("ERROR need to
  *     rebuild refcount structures"), as qemu-img does.
+ *   - blk_vmstate_write / blk_vmstate_read (savevm/loadvm state in qcow2 snapshots).
  *   - blk_block_status: data stored in a hole of the file, or past its end, also has
  *     BLK_STATUS_ZERO (QEMU's "zero": true, "data": true for metadata preallocation).
  */
@@ -359,6 +360,14 @@ int blk_snapshot_create(struct blk_node *node, const struct blk_snapshot *sn,
 			struct blk_error *err);
 int blk_snapshot_apply(struct blk_node *node, const char *id_or_name, struct blk_error *err);
 int blk_snapshot_delete(struct blk_node *node, const char *id_or_name, struct blk_error *err);
+
+/* VM state for savevm/loadvm (qcow2; -ENOTSUP elsewhere): bytes stored past the end of
+ * the virtual disk in the active image, at the offset QEMU uses (the first L1 entry past
+ * the disk), so blk_snapshot_create with vm_state_size records them in the snapshot
+ * (and then drops them from the active image, as QEMU does); after blk_snapshot_apply
+ * blk_vmstate_read returns the snapshot's state. */
+int blk_vmstate_write(struct blk_node *node, int64_t pos, const void *buf, size_t bytes);
+int blk_vmstate_read(struct blk_node *node, int64_t pos, void *buf, size_t bytes);
 
 /* Consistency check (qemu-img check). The node should be opened with BLK_OPEN_CHECK
  * (and BLK_OPEN_RDWR for a repair). report(opaque, line) receives qemu-img's per-problem

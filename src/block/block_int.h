@@ -50,6 +50,7 @@ struct blk_driver {
 		     blk_progress_fn *progress, void *opaque, struct blk_error *err);
 	int (*change_backing)(struct blk_node *n, const char *file, const char *fmt,
 			      struct blk_error *err);
+	int (*vmstate_rw)(struct blk_node *n, int64_t pos, void *buf, size_t bytes, bool write);
 };
 
 enum blk_detect_zeroes { BLK_DZ_OFF, BLK_DZ_ON, BLK_DZ_UNMAP };

@@ -517,6 +517,32 @@ static void test_check(void)
 	}
 }
 
+static void test_vmstate(void)
+{
+	/* savevm-style: state written past the disk, a snapshot records it, the active
+	 * image drops it, loadvm (apply) brings it back. qemu-img checks the image. */
+	sh("rm -f vm.qcow2 && qemu-img create -q -f qcow2 vm.qcow2 3M");
+	struct blk_node *n = open_rw("vm.qcow2", BLK_OPEN_RDWR);
+	uint8_t *st = malloc(300000), *back = malloc(300000);
+	fill(st, 300000, 77);
+	struct blk_snapshot sn = { 0 };
+	snprintf(sn.name, sizeof(sn.name), "vm1");
+	sn.vm_state_size = 300000;
+	struct blk_error err = { 0 };
+	int r = !n || blk_pwrite(n, 0, st, 4096, 0) || blk_vmstate_write(n, 0, st, 300000) ||
+		blk_snapshot_create(n, &sn, &err);
+	memset(back, 0, 300000);
+	int dropped = n && blk_vmstate_read(n, 0, back, 300000) == 0 && back[0] == 0 && back[299999] == 0;
+	r = r || blk_snapshot_apply(n, "vm1", &err) || blk_vmstate_read(n, 0, back, 300000);
+	blk_close(n);
+	char *l = shout("qemu-img snapshot -l vm.qcow2");
+	ok(r == 0 && dropped && !memcmp(st, back, 300000) && sh("qemu-img check -q vm.qcow2") == 0 && l && strstr(l, "293 KiB"),
+	   "VM state saved with a snapshot, dropped from the active image, loaded back; qemu-img lists its size");
+	free(l);
+	free(st);
+	free(back);
+}
+
 static void test_options(void)
 {
 	/* detect-zeroes=unmap turns a zero buffer into a zero cluster (qemu-img map says
@@ -865,6 +891,7 @@ int main(void)
 	test_check();
 	test_dirty_repair();
 	test_options();
+	test_vmstate();
 	test_resize_amend();
 	test_extensions();
 	test_concurrent_writes();

@@ -785,4 +785,5 @@ const struct blk_driver blk_driver_qcow2 = {
 	.check = qcow2_check,
 	.amend = qcow2_amend,
 	.change_backing = qcow2_change_backing,
+	.vmstate_rw = qcow2_vmstate_rw,
 };

@@ -273,6 +273,7 @@ int qcow2_snapshot_list(struct blk_node *n, struct blk_snapshot **list);
 int qcow2_snapshot_create(struct blk_node *n, const struct blk_snapshot *sn, struct blk_error *err);
 int qcow2_snapshot_apply(struct blk_node *n, const char *id, struct blk_error *err);
 int qcow2_snapshot_delete(struct blk_node *n, const char *id, struct blk_error *err);
+int qcow2_vmstate_rw(struct blk_node *n, int64_t pos, void *buf, size_t bytes, bool write);
 int qcow2_walk_l1_refs(struct qcow2 *s, uint64_t l1_offset, uint32_t l1_size, int64_t addend);
 
 /* check.c */

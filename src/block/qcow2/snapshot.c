@@ -272,6 +272,12 @@ static int find_snapshot(struct qcow2 *s, const char *id)
 	return -1;
 }
 
+/* QEMU's qcow2_vm_state_offset: the first guest offset an L1 entry past the disk maps. */
+static uint64_t vmstate_base(const struct qcow2 *s)
+{
+	return qcow2_size_to_l1(s, s->size) << (s->cluster_bits + s->l2_bits);
+}
+
 int qcow2_snapshot_create(struct blk_node *n, const struct blk_snapshot *in, struct blk_error *err)
 {
 	struct qcow2 *s = n->opaque;
@@ -372,7 +378,19 @@ int qcow2_snapshot_create(struct blk_node *n, const struct blk_snapshot *in, str
 		if (r)
 			goto fail; /* not recorded: the entry stays unused past nb_snapshots */
 	}
-	r = qcow2_flush_locked(s);
+	/* The VM state now belongs to the snapshot only (QEMU drops it from the active
+	 * image the same way). */
+	if (!r && sn.vm_state_size) {
+		uint64_t cs = s->cluster_size;
+		uint64_t vb = vmstate_base(s), ve = qcow2_align_up(vb + sn.vm_state_size, cs);
+		uint64_t lim = (uint64_t)s->l1_size << (s->cluster_bits + s->l2_bits);
+		if (ve > lim)
+			ve = lim;
+		if (ve > vb)
+			r = qcow2_zero_range_locked(s, vb, ve - vb, true, true);
+	}
+	if (!r)
+		r = qcow2_flush_locked(s);
 	pthread_mutex_unlock(&s->lock);
 	return r;
 fail:
@@ -382,6 +400,23 @@ fail:
 	blk_error_set(err, r, "Could not create snapshot '%s': %s", in->name, strerror(-r));
 	pthread_mutex_unlock(&s->lock);
 	return r;
+}
+
+int qcow2_vmstate_rw(struct blk_node *n, int64_t pos, void *buf, size_t bytes, bool write)
+{
+	struct qcow2 *s = n->opaque;
+	pthread_mutex_lock(&s->lock);
+	uint64_t off = vmstate_base(s) + (uint64_t)pos;
+	uint64_t end = off + bytes;
+	int r = 0;
+	if (end < off || end >= QCOW2_MAX_HOST_OFFSET)
+		r = -EFBIG;
+	else if (write)
+		r = qcow2_grow_l1(s, (end + (1ull << (s->cluster_bits + s->l2_bits)) - 1) >> (s->cluster_bits + s->l2_bits));
+	pthread_mutex_unlock(&s->lock);
+	if (r || !bytes)
+		return r;
+	return write ? qcow2_pwrite(n, (int64_t)off, buf, bytes, 0) : qcow2_pread(n, (int64_t)off, buf, bytes);
 }
 
 int qcow2_grow_l1(struct qcow2 *s, uint64_t min_size)
