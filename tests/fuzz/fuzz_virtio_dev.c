@@ -31,8 +31,42 @@
 #include "util/opts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-/* Set by the runner: a 64 KiB firmware file and a scratch raw image. */
-extern const char *fuzz_virtio_bios, *fuzz_virtio_image;
+/* A 64 KiB firmware file (never run: no vCPU starts) and a 1 MiB raw image of
+ * 0x5a bytes, made on the first run and removed at exit. */
+static char fuzz_virtio_bios[] = "/tmp/lemu-fz-bios-XXXXXX",
+            fuzz_virtio_image[] = "/tmp/lemu-fz-img-XXXXXX";
+
+static int make_file(char *tmpl, size_t size, int byte)
+{
+	int fd = mkstemp(tmpl);
+	if (fd < 0)
+		return -1;
+	char buf[4096];
+	memset(buf, byte, sizeof(buf));
+	for (size_t done = 0; done < size; done += sizeof(buf))
+		if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
+			close(fd);
+			return -1;
+		}
+	close(fd);
+	return 0;
+}
+
+static void remove_files(void)
+{
+	unlink(fuzz_virtio_bios);
+	unlink(fuzz_virtio_image);
+}
+
+static void setup_files(void)
+{
+	if (!strstr(fuzz_virtio_bios, "XXXXXX"))
+		return;
+	if (make_file(fuzz_virtio_bios, 65536, 0xf4) < 0 ||
+	    make_file(fuzz_virtio_image, 1 << 20, 0x5a) < 0)
+		abort();
+	atexit(remove_files);
+}
 
 /* What the last run left behind, for tests with crafted inputs: each device's
  * status register and used indexes, and virtio-blk queue 0's first prepared
@@ -266,6 +300,7 @@ static void step(struct fz *f)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	setup_files();
 	struct vm_config cfg;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.machine = "pc";

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-const char *fuzz_virtio_bios, *fuzz_virtio_image;
 
 struct fuzz_virtio_result {
 	uint8_t status[3];
@@ -102,31 +101,8 @@ static void scenarios(void)
 	ok(r->status[1] & NEEDS_RESET, "virtio-rng: head index out of range -> DEVICE_NEEDS_RESET");
 }
 
-static int make_file(char *tmpl, size_t size, int byte)
-{
-	int fd = mkstemp(tmpl);
-	if (fd < 0)
-		return -1;
-	char *buf = malloc(size);
-	if (!buf)
-		return -1;
-	memset(buf, byte, size);
-	int ok = write(fd, buf, size) == (ssize_t)size;
-	free(buf);
-	close(fd);
-	return ok ? 0 : -1;
-}
-
 int main(int argc, char **argv)
 {
-	char bios[] = "/tmp/lemu-fz-bios-XXXXXX", img[] = "/tmp/lemu-fz-img-XXXXXX";
-	/* The firmware is never run (no vCPU starts): HLT bytes. */
-	if (make_file(bios, 65536, 0xf4) < 0 || make_file(img, 1 << 20, 0x5a) < 0) {
-		printf("not ok 1 - scratch files\n1..1\n");
-		return 1;
-	}
-	fuzz_virtio_bios = bios;
-	fuzz_virtio_image = img;
 	scenarios();
 	int runs = argc > 1 ? atoi(argv[1]) : 300;
 	uint64_t s = 0x9e3779b97f4a7c15ull;
@@ -143,8 +119,6 @@ int main(int argc, char **argv)
 		}
 		LLVMFuzzerTestOneInput(buf, n);
 	}
-	unlink(bios);
-	unlink(img);
 	char msg[128];
 	snprintf(msg, sizeof(msg),
 	         "%d pseudo-random guest drivers against virtio-blk/rng/serial without a fault",
