@@ -12,6 +12,7 @@
  * an MSI, as on real chipsets.
  */
 #include "hw/intc/lapic.h"
+#include "hw/intc/lapic_int.h"
 
 #include <string.h>
 
@@ -31,9 +32,6 @@
 #define SVR_ENABLE 0x100
 #define LVT_MASKED (1u << 16)
 #define LVT_LEVEL (1u << 15)
-#define TIMER_ONESHOT 0
-#define TIMER_PERIODIC 1
-#define TIMER_DEADLINE 2
 #define ESR_SEND_ILLEGAL 0x20
 #define ESR_RECV_ILLEGAL 0x40
 #define ESR_ILLEGAL_REG 0x80
@@ -41,11 +39,6 @@
 #define MSR_APIC_BASE 0x1b
 #define MSR_TSC_DEADLINE 0x6e0
 
-/* The APIC timer counts bus clocks; like QEMU, a 1 GHz bus. */
-#define APIC_BUS_NS 1
-/* A periodic timer never fires more often than this (a guest programming
- * a count of 1 would otherwise flood the I/O thread). */
-#define TIMER_MIN_PERIOD_NS 10000
 
 static const uint32_t lvt_write_mask[LVT_NB] = {
 	[LVT_TIMER] = 0x000700ff,
@@ -268,79 +261,10 @@ void lapic_deliver_msi(struct vm *vm, uint64_t addr, uint32_t data)
 	lapic_deliver(vm, &m);
 }
 
-/* --- timer (10.5.4) ------------------------------------------------ */
+/* --- local vector table --------------------------------------------- */
 
-static int timer_mode(const struct lapic *a)
-{
-	return (a->lvt[LVT_TIMER] >> 17) & 3;
-}
-
-/* Divide configuration: bits 0,1,3 encode 2^(n+1), 0b111 = 1. */
-static uint64_t timer_tick_ns(const struct lapic *a)
-{
-	uint32_t v = a->timer_divide;
-	unsigned s = (v & 3) | ((v & 8) >> 1);
-	return (uint64_t)(1u << ((s + 1) & 7)) * APIC_BUS_NS;
-}
-
-static uint32_t timer_current(const struct lapic *a)
-{
-	if (timer_mode(a) == TIMER_DEADLINE || !a->timer_initial)
-		return 0;
-	int64_t now = vm_clock_ns(a->dev.vm);
-	uint64_t ticks = now > a->timer_start ? (uint64_t)(now - a->timer_start) / timer_tick_ns(a) : 0;
-	if (timer_mode(a) == TIMER_PERIODIC)
-		return a->timer_initial - (uint32_t)(ticks % a->timer_initial);
-	return ticks >= a->timer_initial ? 0 : a->timer_initial - (uint32_t)ticks;
-}
-
-static uint64_t apic_guest_tsc(struct lapic *a)
-{
-	struct cpu *c = a->vcpu ? &a->vcpu->cpu : NULL;
-	if (c && c->env && c->env->rdtsc)
-		return c->env->rdtsc(c);
-	return __builtin_ia32_rdtsc();
-}
-
-static void timer_arm(struct lapic *a)
-{
-	struct vm *vm = a->dev.vm;
-	int64_t now = vm_clock_ns(vm);
-	if (timer_mode(a) == TIMER_DEADLINE) {
-		if (!a->tsc_deadline) {
-			timer_del(&a->timer);
-			return;
-		}
-		uint64_t tsc = apic_guest_tsc(a);
-		int64_t ns = 0;
-		if (a->tsc_deadline > tsc) {
-			struct pc_intc *h = pc_intc_of(vm);
-			uint64_t khz = h ? pc_intc_tsc_khz(h) : 1000000;
-			unsigned __int128 d = (unsigned __int128)(a->tsc_deadline - tsc) * 1000000u / khz;
-			ns = d > INT64_MAX / 2 ? INT64_MAX / 2 : (int64_t)d;
-		}
-		timer_mod(&a->timer, now + ns);
-		return;
-	}
-	if (!a->timer_initial) {
-		timer_del(&a->timer);
-		return;
-	}
-	uint64_t period = (uint64_t)a->timer_initial * timer_tick_ns(a);
-	int64_t expire = a->timer_start + (int64_t)period;
-	if (timer_mode(a) == TIMER_PERIODIC) {
-		if (period < TIMER_MIN_PERIOD_NS)
-			period = TIMER_MIN_PERIOD_NS;
-		if (expire <= now)
-			expire = a->timer_start + (int64_t)(((uint64_t)(now - a->timer_start) / period + 1) * period);
-	} else if (expire <= now) {
-		timer_del(&a->timer); /* one-shot already expired */
-		return;
-	}
-	timer_mod(&a->timer, expire);
-}
-
-static void lvt_fire(struct lapic *a, int idx)
+/* An LVT entry fires (timer, error, thermal...; LINT pins use lapic_set_lint). */
+void lapic_lvt_fire(struct lapic *a, int idx)
 {
 	uint32_t l = a->lvt[idx];
 	if (l & LVT_MASKED)
@@ -350,27 +274,6 @@ static void lvt_fire(struct lapic *a, int idx)
 		apic_accept_irq(a, l & 0xff, false);
 	else
 		apic_accept_msg(a, mode, l & 0xff, false);
-}
-
-static void timer_expired(void *opaque)
-{
-	struct lapic *a = opaque;
-	if (timer_mode(a) == TIMER_DEADLINE) {
-		if (!a->tsc_deadline)
-			return;
-		if (apic_guest_tsc(a) < a->tsc_deadline) {
-			timer_arm(a); /* calibration was a little off: wait the rest */
-			return;
-		}
-		a->tsc_deadline = 0;
-		lvt_fire(a, LVT_TIMER);
-		return;
-	}
-	if (!a->timer_initial)
-		return;
-	lvt_fire(a, LVT_TIMER);
-	if (timer_mode(a) == TIMER_PERIODIC)
-		timer_arm(a);
 }
 
 /* --- registers ----------------------------------------------------- */
@@ -491,7 +394,7 @@ static int apic_reg_read(struct lapic *a, unsigned reg, uint64_t *val)
 	case 0x30: *val = x2 ? ((uint64_t)a->icr_hi << 32 | a->icr_lo) : a->icr_lo; return 0;
 	case 0x31: if (x2) return -1; *val = a->icr_hi; return 0;
 	case 0x38: *val = a->timer_initial; return 0;
-	case 0x39: *val = timer_current(a); return 0;
+	case 0x39: *val = lapic_timer_current(a); return 0;
 	case 0x3e: *val = a->timer_divide; return 0;
 	}
 	if (reg >= 0x10 && reg < 0x18) { *val = a->isr[reg - 0x10]; return 0; }
@@ -503,20 +406,20 @@ static int apic_reg_read(struct lapic *a, unsigned reg, uint64_t *val)
 
 static void apic_write_lvt(struct lapic *a, int idx, uint32_t v)
 {
-	int old_mode = timer_mode(a);
+	int old_mode = lapic_timer_mode(a);
 	v &= lvt_write_mask[idx];
 	/* 10.4.7.2: while software-disabled the mask bits stay set. */
 	if (!apic_sw_enabled(a))
 		v |= LVT_MASKED;
 	a->lvt[idx] = v;
-	if (idx == LVT_TIMER && old_mode != timer_mode(a)) {
+	if (idx == LVT_TIMER && old_mode != lapic_timer_mode(a)) {
 		/* Switching to or from TSC-deadline mode disarms the timer
 		 * (10.5.4.1); one-shot <-> periodic keeps counting. */
-		if (old_mode == TIMER_DEADLINE || timer_mode(a) == TIMER_DEADLINE) {
+		if (old_mode == TIMER_DEADLINE || lapic_timer_mode(a) == TIMER_DEADLINE) {
 			a->timer_initial = 0;
 			a->tsc_deadline = 0;
 		}
-		timer_arm(a);
+		lapic_timer_arm(a);
 	}
 	if (idx == LVT_LINT0)
 		apic_kick(a, VCPU_REQ_INTR); /* the 8259 may now (not) reach us */
@@ -583,20 +486,20 @@ static int apic_reg_write(struct lapic *a, unsigned reg, uint64_t val64)
 		a->icr_hi = v & 0xff000000;
 		return 0;
 	case 0x38:
-		if (timer_mode(a) == TIMER_DEADLINE)
+		if (lapic_timer_mode(a) == TIMER_DEADLINE)
 			return 0; /* ignored in TSC-deadline mode */
 		a->timer_initial = v;
 		a->timer_start = vm_clock_ns(a->dev.vm);
-		timer_arm(a);
+		lapic_timer_arm(a);
 		return 0;
 	case 0x3e: {
 		/* Keep the current count continuous across a divider change. */
-		uint32_t cur = timer_current(a);
+		uint32_t cur = lapic_timer_current(a);
 		a->timer_divide = v & 0xb;
 		if (a->timer_initial && cur) {
 			uint64_t done = a->timer_initial - cur;
-			a->timer_start = vm_clock_ns(a->dev.vm) - (int64_t)(done * timer_tick_ns(a));
-			timer_arm(a);
+			a->timer_start = vm_clock_ns(a->dev.vm) - (int64_t)(done * lapic_timer_tick_ns(a));
+			lapic_timer_arm(a);
 		}
 		return 0;
 	}
@@ -684,7 +587,7 @@ int lapic_msr_read(struct vcpu *v, uint32_t idx, uint64_t *val)
 		return 0;
 	}
 	if (idx == MSR_TSC_DEADLINE) {
-		*val = timer_mode(a) == TIMER_DEADLINE ? a->tsc_deadline : 0;
+		*val = lapic_timer_mode(a) == TIMER_DEADLINE ? a->tsc_deadline : 0;
 		return 0;
 	}
 	if (!apic_x2(a) || idx < 0x800 || idx > 0x8ff)
@@ -735,9 +638,9 @@ int lapic_msr_write(struct vcpu *v, uint32_t idx, uint64_t val)
 	if (idx == MSR_APIC_BASE)
 		return apic_base_write(a, val);
 	if (idx == MSR_TSC_DEADLINE) {
-		if (timer_mode(a) == TIMER_DEADLINE) {
+		if (lapic_timer_mode(a) == TIMER_DEADLINE) {
 			a->tsc_deadline = val;
-			timer_arm(a);
+			lapic_timer_arm(a);
 		}
 		return 0;
 	}
@@ -790,7 +693,7 @@ static int lapic_realize(struct device *d, struct error **errp)
 	}
 	a->vcpu = vm->vcpus[a->cpu_index];
 	a->vcpu->apic = a;
-	timer_init(&a->timer, vm, timer_expired, a);
+	timer_init(&a->timer, vm, lapic_timer_expired, a);
 	/* One MMIO page serves every vCPU (dispatch by vcpu_self()). */
 	if (a->cpu_index == 0 &&
 	    !mem_add_mmio(vm, "apic", APIC_DEFAULT_BASE, 0x1000, &apic_mmio_ops, vm, 10)) {
