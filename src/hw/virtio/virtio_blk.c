@@ -79,6 +79,7 @@ struct virtio_blk {
 	/* properties */
 	struct blk_backend *drive;
 	char *serial;
+	char *bootindex;       /* accepted: lemu boots with -kernel, no firmware reads it */
 	uint16_t num_queues; /* 0xffff = one per vCPU (QEMU's auto) */
 	uint16_t queue_size;
 	bool config_wce, discard, write_zeroes;
@@ -547,6 +548,7 @@ static const struct prop blk_pci_props[] = {
 	BLK_PROP("drive", PROP_DRIVE, drive, NULL,
 	         "Node name or ID of a block device to use as a backend"),
 	BLK_PROP("serial", PROP_STR, serial, NULL, "disk serial number (up to 20 bytes)"),
+	BLK_PROP("bootindex", PROP_STR, bootindex, NULL, "boot order for firmware (no effect with -kernel)"),
 	BLK_PROP("num-queues", PROP_U16, num_queues, "65535",
 	         "number of request queues (65535 = one per vCPU)"),
 	BLK_PROP("queue-size", PROP_U16, queue_size, "256", "size of each request queue"),
