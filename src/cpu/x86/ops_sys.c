@@ -218,11 +218,19 @@ static void cli(struct cpu *c, const struct insn *in)
 	if_check(c);
 	c->eflags &= ~FL_IF;
 }
+/* STI: interrupts stay inhibited until after the next instruction
+ * (SDM vol. 3 §6.8.3).  A pending interrupt must then be taken: ask for an
+ * exit, which cpu_exec honours at the end of this TB -- after the next
+ * instruction, since STI does not end the TB (unless the TB ends there
+ * anyway; then the next kick or exit delivers it). */
 static void sti(struct cpu *c, const struct insn *in)
 {
 	if_check(c);
-	if (!(c->eflags & FL_IF))
+	if (!(c->eflags & FL_IF)) {
 		c->intr_shadow = in->next_rip;
+		if (c->sysmode)
+			c->exit_request = 1;
+	}
 	c->eflags |= FL_IF;
 }
 
@@ -469,7 +477,7 @@ const struct opdesc ops_sys[] = {
 	OP(M1, 0x6e, F_BYTE | F_REPOK, outs_op, 0), OP(M1, 0x6f, F_REPOK, outs_op, 0),
 	OP(M1, 0xf4, F_TERM, hlt, 0),
 	OP(M1, 0xfa, 0, cli, 0),
-	OP(M1, 0xfb, F_TERM, sti, 0),
+	OP(M1, 0xfb, 0, sti, 0),
 	OP(M0F, 0x0b, 0, ud, 0),       /* UD2 */
 	OP(M0F, 0xb9, RM, ud, 0),      /* UD1 */
 	OP(M0F, 0xff, RM, ud, 0),      /* UD0 */
