@@ -37,6 +37,7 @@ struct tls_object {
 struct nbd_cli {
 	const char *port, *bind, *sock, *export_name, *description, *format, *load_snapshot;
 	const char *cache, *aio, *discard, *detect_zeroes, *pid_file, *tls_creds, *device;
+	const char *tls_hostname;
 	bool read_only, persistent, snapshot, verbose, fork, image_opts, disconnect, list;
 	unsigned shared;
 	uint64_t offset;
@@ -70,6 +71,7 @@ static void usage(void)
 	       "  -L, --list                list exports available from another NBD server\n"
 	       "  --object type,id=ID,...   define an object such as 'tls-creds-x509'\n"
 	       "  --tls-creds=ID            use id of an earlier --object to provide TLS\n"
+	       "  --tls-hostname=HOSTNAME   override hostname used to check x509 certificate\n"
 	       "  --fork                    fork off the server process and exit the parent\n"
 	       "                            once the server is running\n"
 	       "  --pid-file=PATH           store the server's process ID in the given file\n"
@@ -130,7 +132,7 @@ static bool one_of(const char *s, const char *const *list)
 	return false;
 }
 
-/* --object tls-creds-x509,id=ID,dir=DIR,endpoint=server[,verify-peer=on|off] */
+/* --object tls-creds-x509,id=ID,dir=DIR,endpoint=server|client[,verify-peer=on|off] */
 static void add_object(struct nbd_cli *cli, const char *spec)
 {
 	struct error *err = NULL;
@@ -164,9 +166,8 @@ static void add_object(struct nbd_cli *cli, const char *spec)
 			    id);
 	if (!dir)
 		die("Unable to access credentials: no dir= given for object '%s'", id);
-	if (endpoint && strcmp(endpoint, "server") != 0)
-		die("Expecting TLS credentials with a server endpoint");
-	struct nbd_tls *tls = nbd_tls_new_x509(dir, verify, &err);
+	bool client = endpoint && strcmp(endpoint, "client") == 0;
+	struct nbd_tls *tls = nbd_tls_new_x509(dir, client, verify, &err);
 	if (!tls)
 		die_err(err);
 	cli->objects = realloc(cli->objects, (size_t)(cli->nobjects + 1) * sizeof(*cli->objects));
@@ -187,6 +188,7 @@ enum {
 	OPT_PID_FILE,
 	OPT_OBJECT,
 	OPT_TLS_CREDS,
+	OPT_TLS_HOSTNAME,
 	OPT_IMAGE_OPTS,
 };
 
@@ -218,6 +220,7 @@ static const struct option long_opts[] = {
 	{ "pid-file", required_argument, NULL, OPT_PID_FILE },
 	{ "object", required_argument, NULL, OPT_OBJECT },
 	{ "tls-creds", required_argument, NULL, OPT_TLS_CREDS },
+	{ "tls-hostname", required_argument, NULL, OPT_TLS_HOSTNAME },
 	{ "image-opts", no_argument, NULL, OPT_IMAGE_OPTS },
 	{ NULL, 0, NULL, 0 },
 };
@@ -311,6 +314,7 @@ static void parse_args(struct nbd_cli *cli, int argc, char **argv, const char **
 			(*objects)[(*nobjects)++] = optarg;
 			break;
 		case OPT_TLS_CREDS: cli->tls_creds = optarg; break;
+		case OPT_TLS_HOSTNAME: cli->tls_hostname = optarg; break;
 		case OPT_IMAGE_OPTS: cli->image_opts = true; break;
 		case ':':
 			if (strncmp(argv[optind - 1], "--", 2) == 0)
@@ -346,7 +350,7 @@ static void parse_args(struct nbd_cli *cli, int argc, char **argv, const char **
 }
 
 /* -L: what qemu-nbd -L prints, from the server at -k or -b/-p. */
-static int list_exports(const struct nbd_cli *cli)
+static int list_exports(const struct nbd_cli *cli, struct nbd_tls *tls)
 {
 	static const char *const flag_names[16] = {
 		[1] = "readonly", [2] = "flush",  [3] = "fua",        [4] = "rotational",
@@ -363,7 +367,16 @@ static int list_exports(const struct nbd_cli *cli)
 	int n;
 	if (!ch)
 		die("out of memory");
-	if (nbd_client_list(ch, &v, &n, &err) < 0) {
+	/* The certificate is checked against --tls-hostname, else the -b host; a Unix
+	 * socket has no host name to check (QEMU refuses that too). */
+	const char *host = cli->tls_hostname;
+	if (!host && !cli->sock)
+		host = cli->bind ? cli->bind : "localhost";
+	if (tls && !host) {
+		ch->ops->free(ch);
+		die("No hostname for certificate validation");
+	}
+	if (nbd_client_list(&ch, tls, host, &v, &n, &err) < 0) {
 		ch->ops->free(ch);
 		die_err(err);
 	}
@@ -453,17 +466,13 @@ int main(int argc, char **argv)
 		printf("%s disconnected\n", argv[optind]);
 		return 0;
 	}
-	if (cli.list) {
-		if (optind != argc)
-			die("List mode is incompatible with a file name");
-		return list_exports(&cli);
-	}
-	if (optind != argc - 1) {
+	if (cli.list && optind != argc)
+		die("List mode is incompatible with a file name");
+	if (!cli.list && optind != argc - 1) {
 		fprintf(stderr, PROG ": Invalid number of arguments\n"
 		                     "Try `" PROG " --help' for more information.\n");
 		return EXIT_FAILURE;
 	}
-	const char *file = argv[optind];
 	if (cli.image_opts && cli.format)
 		die("--image-opts and -f are mutually exclusive");
 	for (int i = 0; i < nobjects; i++)
@@ -479,7 +488,16 @@ int main(int argc, char **argv)
 		if (!tls)
 			die("Failed to get TLS creds: No TLS credentials with id '%s'",
 			    cli.tls_creds);
+		if (cli.list && !nbd_tls_is_client(tls))
+			die("Expecting TLS credentials with a client endpoint");
+		if (!cli.list && nbd_tls_is_client(tls))
+			die("Expecting TLS credentials with a server endpoint");
 	}
+	if (cli.tls_hostname && !cli.list)
+		die("--tls-hostname is only permitted with -L");
+	if (cli.list)
+		return list_exports(&cli, tls);
+	const char *file = argv[optind];
 	if (cli.device && !nbd_kernel_available())
 		die("Failed to open %s: the nbd kernel module is not loaded "
 		    "(/sys/module/nbd does not exist; load it with 'modprobe nbd')",

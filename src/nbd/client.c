@@ -19,7 +19,7 @@
 /* Largest option reply accepted: names and descriptions are at most 4 KiB each. */
 #define MAX_REPLY (64u << 10)
 
-static int send_opt(struct nbd_chan *ch, uint32_t opt, const void *d, size_t l)
+static int send_opt_raw(struct nbd_chan *ch, uint32_t opt, const void *d, size_t l)
 {
 	uint8_t h[NBD_OPT_HEADER_SIZE];
 	nbd_put64(h, NBD_OPTS_MAGIC);
@@ -27,6 +27,16 @@ static int send_opt(struct nbd_chan *ch, uint32_t opt, const void *d, size_t l)
 	nbd_put32(h + 12, (uint32_t)l);
 	struct iovec iov[2] = { { h, sizeof(h) }, { (void *)d, l } };
 	return nbd_chan_writev(ch, iov, 2);
+}
+
+/* errp is set on failure: the server went away (after refusing our certificate, say). */
+static int send_opt_e(struct nbd_chan *ch, uint32_t opt, const void *d, size_t l,
+                      struct error **errp)
+{
+	int r = send_opt_raw(ch, opt, d, l);
+	if (r < 0)
+		error_setg_errno(errp, -r, "Failed to send option %u", opt);
+	return r;
 }
 
 /* One option reply; *data is malloc'd (NUL-terminated for convenience). */
@@ -88,7 +98,10 @@ int nbd_client_hello(struct nbd_chan *ch, struct error **errp)
 	if (nbd_get16(hello + 16) & NBD_FLAG_NO_ZEROES)
 		flags |= NBD_FLAG_C_NO_ZEROES;
 	nbd_put32(cf, flags);
-	return nbd_chan_write(ch, cf, 4);
+	r = nbd_chan_write(ch, cf, 4);
+	if (r < 0)
+		error_setg_errno(errp, -r, "Failed to send the client flags");
+	return r;
 }
 
 /* NBD_OPT_INFO for one export: size, flags, block sizes (errors leave them 0). */
@@ -103,7 +116,7 @@ static int query_info(struct nbd_chan *ch, struct nbd_export_info *e, struct err
 	nbd_put16(req + 4 + nl, 2);
 	nbd_put16(req + 6 + nl, NBD_INFO_DESCRIPTION);
 	nbd_put16(req + 8 + nl, NBD_INFO_BLOCK_SIZE);
-	int r = send_opt(ch, NBD_OPT_INFO, req, 10 + nl);
+	int r = send_opt_e(ch, NBD_OPT_INFO, req, 10 + nl, errp);
 	free(req);
 	for (; r >= 0;) {
 		uint32_t type, len;
@@ -140,7 +153,7 @@ static int query_meta(struct nbd_chan *ch, struct nbd_export_info *e, struct err
 	nbd_put32(req, (uint32_t)nl);
 	memcpy(req + 4, e->name, nl);
 	nbd_put32(req + 4 + nl, 0);
-	int r = send_opt(ch, NBD_OPT_LIST_META_CONTEXT, req, 8 + nl);
+	int r = send_opt_e(ch, NBD_OPT_LIST_META_CONTEXT, req, 8 + nl, errp);
 	free(req);
 	for (; r >= 0;) {
 		uint32_t type, len;
@@ -164,8 +177,29 @@ static int query_meta(struct nbd_chan *ch, struct nbd_export_info *e, struct err
 	return r;
 }
 
-int nbd_client_list(struct nbd_chan *ch, struct nbd_export_info **out, int *count,
-                    struct error **errp)
+int nbd_client_starttls(struct nbd_chan **chp, struct nbd_tls *tls, const char *hostname,
+                        struct error **errp)
+{
+	uint32_t type, len;
+	uint8_t *d;
+	int r;
+	if ((r = send_opt_e(*chp, NBD_OPT_STARTTLS, NULL, 0, errp)) < 0 ||
+	    (r = recv_rep(*chp, NBD_OPT_STARTTLS, &type, &d, &len, errp)) < 0)
+		return r;
+	free(d);
+	if (type != NBD_REP_ACK) {
+		error_setg(errp, "Server does not support STARTTLS");
+		return -EPROTO;
+	}
+	struct nbd_chan *t = nbd_tls_wrap_client(tls, *chp, hostname, errp);
+	if (!t)
+		return -EPROTO;
+	*chp = t;
+	return 0;
+}
+
+int nbd_client_list(struct nbd_chan **chp, struct nbd_tls *tls, const char *hostname,
+                    struct nbd_export_info **out, int *count, struct error **errp)
 {
 	struct nbd_export_info *v = NULL;
 	int n = 0, r;
@@ -174,15 +208,12 @@ int nbd_client_list(struct nbd_chan *ch, struct nbd_export_info **out, int *coun
 
 	*out = NULL;
 	*count = 0;
-	if ((r = nbd_client_hello(ch, errp)) < 0)
+	if ((r = nbd_client_hello(*chp, errp)) < 0)
 		return r;
-	/* Structured replies first, so that the flags show what a real client would get. */
-	if ((r = send_opt(ch, NBD_OPT_STRUCTURED_REPLY, NULL, 0)) < 0 ||
-	    (r = recv_rep(ch, NBD_OPT_STRUCTURED_REPLY, &type, &d, &len, errp)) < 0)
+	if (tls && (r = nbd_client_starttls(chp, tls, hostname, errp)) < 0)
 		return r;
-	free(d);
-	bool structured = type == NBD_REP_ACK;
-	if ((r = send_opt(ch, NBD_OPT_LIST, NULL, 0)) < 0)
+	struct nbd_chan *ch = *chp;
+	if ((r = send_opt_e(ch, NBD_OPT_LIST, NULL, 0, errp)) < 0)
 		return r;
 	for (;;) {
 		if ((r = recv_rep(ch, NBD_OPT_LIST, &type, &d, &len, errp)) < 0)
@@ -190,6 +221,17 @@ int nbd_client_list(struct nbd_chan *ch, struct nbd_export_info **out, int *coun
 		if (type == NBD_REP_ACK) {
 			free(d);
 			break;
+		}
+		if (type == NBD_REP_ERR_TLS_REQD) {
+			/* qemu-nbd -L's wording */
+			error_setg(errp,
+			           "TLS negotiation required before option %u (list)\n"
+			           "Did you forget a valid tls-creds?%s%s",
+			           NBD_OPT_LIST, len ? "\nserver reported: " : "",
+			           len ? (char *)d : "");
+			free(d);
+			r = -EPERM;
+			goto fail;
 		}
 		if (type & 0x80000000u) {
 			error_setg(errp, "Server refused to list exports%s%s", len ? ": " : "",
@@ -215,6 +257,12 @@ int nbd_client_list(struct nbd_chan *ch, struct nbd_export_info **out, int *coun
 		}
 		free(d);
 	}
+	/* Structured replies before INFO, so that the flags show what a real client gets. */
+	if ((r = send_opt_e(ch, NBD_OPT_STRUCTURED_REPLY, NULL, 0, errp)) < 0 ||
+	    (r = recv_rep(ch, NBD_OPT_STRUCTURED_REPLY, &type, &d, &len, errp)) < 0)
+		goto fail;
+	free(d);
+	bool structured = type == NBD_REP_ACK;
 	for (int i = 0; i < n; i++) {
 		if ((r = query_info(ch, &v[i], errp)) < 0)
 			goto fail;
@@ -222,7 +270,7 @@ int nbd_client_list(struct nbd_chan *ch, struct nbd_export_info **out, int *coun
 			goto fail;
 	}
 	/* A soft disconnect; the server may close before answering. */
-	if (send_opt(ch, NBD_OPT_ABORT, NULL, 0) == 0 &&
+	if (send_opt_raw(ch, NBD_OPT_ABORT, NULL, 0) == 0 &&
 	    recv_rep(ch, NBD_OPT_ABORT, &type, &d, &len, NULL) == 0)
 		free(d);
 	*out = v;

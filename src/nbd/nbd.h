@@ -84,14 +84,20 @@ struct nbd_chan *nbd_chan_new_fd(int fd);
 
 /* ------------------------------------------------------------------ TLS (tls.c) */
 struct nbd_tls;
-/* X.509 credentials from dir (ca-cert.pem, server-cert.pem, server-key.pem, and the
- * optional ca-crl.pem, dh-params.pem), as QEMU's tls-creds-x509 reads them.
- * verify_peer: clients must present a certificate signed by the CA. */
-struct nbd_tls *nbd_tls_new_x509(const char *dir, bool verify_peer, struct error **errp);
+/* X.509 credentials from dir as QEMU's tls-creds-x509 reads them: ca-cert.pem and the
+ * optional ca-crl.pem; for a server server-cert.pem, server-key.pem and the optional
+ * dh-params.pem; for a client (client) the optional client-cert.pem, client-key.pem.
+ * verify_peer: the other side must present a certificate signed by the CA. */
+struct nbd_tls *nbd_tls_new_x509(const char *dir, bool client, bool verify_peer,
+                                 struct error **errp);
+bool nbd_tls_is_client(const struct nbd_tls *tls);
 void nbd_tls_free(struct nbd_tls *tls);
 /* Run the server side of a TLS handshake over inner; on success the returned channel
  * owns inner. On failure inner is left alone. */
 struct nbd_chan *nbd_tls_wrap(struct nbd_tls *tls, struct nbd_chan *inner, struct error **errp);
+/* The client side: the server's certificate must match hostname (if not NULL). */
+struct nbd_chan *nbd_tls_wrap_client(struct nbd_tls *tls, struct nbd_chan *inner,
+                                     const char *hostname, struct error **errp);
 
 /* ------------------------------------------------------------------ server */
 struct nbd_server_config {

@@ -22,6 +22,7 @@
 struct nbd_tls {
 	gnutls_certificate_credentials_t cred;
 	bool verify_peer;
+	bool client; /* endpoint=client */
 };
 
 /* QEMU names a missing file this way: "Unable to access credentials PATH: reason". */
@@ -48,17 +49,21 @@ static int creds_file(const char *dir, const char *name, bool required, char **o
 	return 0;
 }
 
-struct nbd_tls *nbd_tls_new_x509(const char *dir, bool verify_peer, struct error **errp)
+struct nbd_tls *nbd_tls_new_x509(const char *dir, bool client, bool verify_peer,
+                                 struct error **errp)
 {
 	char *ca = NULL, *crl = NULL, *cert = NULL, *key = NULL, *dh = NULL;
 	struct nbd_tls *t = NULL;
 	int r;
 
+	/* A server needs its certificate; a client's is optional (QEMU's layout). */
 	if (creds_file(dir, "ca-cert.pem", verify_peer, &ca, errp) < 0 ||
 	    creds_file(dir, "ca-crl.pem", false, &crl, errp) < 0 ||
-	    creds_file(dir, "server-cert.pem", true, &cert, errp) < 0 ||
-	    creds_file(dir, "server-key.pem", true, &key, errp) < 0 ||
-	    creds_file(dir, "dh-params.pem", false, &dh, errp) < 0)
+	    creds_file(dir, client ? "client-cert.pem" : "server-cert.pem", !client, &cert, errp) <
+	            0 ||
+	    creds_file(dir, client ? "client-key.pem" : "server-key.pem", !client, &key, errp) <
+	            0 ||
+	    (!client && creds_file(dir, "dh-params.pem", false, &dh, errp) < 0))
 		goto out;
 
 	t = calloc(1, sizeof(*t));
@@ -67,6 +72,7 @@ struct nbd_tls *nbd_tls_new_x509(const char *dir, bool verify_peer, struct error
 		goto out;
 	}
 	t->verify_peer = verify_peer;
+	t->client = client;
 	r = gnutls_certificate_allocate_credentials(&t->cred);
 	if (r < 0) {
 		error_setg(errp, "Cannot allocate credentials: %s", gnutls_strerror(r));
@@ -89,7 +95,9 @@ struct nbd_tls *nbd_tls_new_x509(const char *dir, bool verify_peer, struct error
 			goto fail;
 		}
 	}
-	r = gnutls_certificate_set_x509_key_file(t->cred, cert, key, GNUTLS_X509_FMT_PEM);
+	r = cert && key ?
+	            gnutls_certificate_set_x509_key_file(t->cred, cert, key, GNUTLS_X509_FMT_PEM) :
+	            0;
 	if (r < 0) {
 		error_setg(errp, "Cannot load certificate '%s' & key '%s': %s", cert, key,
 		           gnutls_strerror(r));
@@ -112,7 +120,7 @@ struct nbd_tls *nbd_tls_new_x509(const char *dir, bool verify_peer, struct error
 		}
 		/* The credentials keep a reference to params for their lifetime. */
 		gnutls_certificate_set_dh_params(t->cred, params);
-	} else {
+	} else if (!client) {
 		gnutls_certificate_set_known_dh_params(t->cred, GNUTLS_SEC_PARAM_MEDIUM);
 	}
 	goto out;
@@ -300,4 +308,61 @@ fail:
 	gnutls_deinit(t->sess);
 	free(t);
 	return NULL;
+}
+
+bool nbd_tls_is_client(const struct nbd_tls *tls)
+{
+	return tls->client;
+}
+
+struct nbd_chan *nbd_tls_wrap_client(struct nbd_tls *tls, struct nbd_chan *inner,
+                                     const char *hostname, struct error **errp)
+{
+	struct tls_chan *t = calloc(1, sizeof(*t));
+	int r;
+	if (!t) {
+		error_setg(errp, "out of memory");
+		return NULL;
+	}
+	t->ch.ops = &tls_chan_ops;
+	t->inner = inner;
+	r = gnutls_init(&t->sess, GNUTLS_CLIENT);
+	if (r < 0) {
+		error_setg(errp, "Cannot initialize TLS session: %s", gnutls_strerror(r));
+		free(t);
+		return NULL;
+	}
+	gnutls_set_default_priority(t->sess);
+	gnutls_credentials_set(t->sess, GNUTLS_CRD_CERTIFICATE, tls->cred);
+	if (hostname)
+		gnutls_server_name_set(t->sess, GNUTLS_NAME_DNS, hostname, strlen(hostname));
+	/* The server's certificate is checked against the CA and the host name during
+	 * the handshake itself. */
+	if (tls->verify_peer)
+		gnutls_session_set_verify_cert(t->sess, hostname, 0);
+	gnutls_transport_set_ptr(t->sess, t);
+	gnutls_transport_set_pull_function(t->sess, tls_pull);
+	gnutls_transport_set_vec_push_function(t->sess, tls_vec_push);
+	do
+		r = gnutls_handshake(t->sess);
+	while (r < 0 && !gnutls_error_is_fatal(r));
+	if (r < 0) {
+		if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+			gnutls_datum_t out;
+			unsigned status = gnutls_session_get_verify_cert_status(t->sess);
+			if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509,
+			                                                 &out, 0) == 0) {
+				error_setg(errp, "Server certificate is not trusted: %s", out.data);
+				gnutls_free(out.data);
+			} else {
+				error_setg(errp, "Server certificate is not trusted");
+			}
+		} else {
+			error_setg(errp, "TLS handshake failed: %s", gnutls_strerror(r));
+		}
+		gnutls_deinit(t->sess);
+		free(t);
+		return NULL;
+	}
+	return &t->ch;
 }

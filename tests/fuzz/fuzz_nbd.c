@@ -229,7 +229,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		};
 		struct nbd_export_info *v = NULL;
 		int n = 0;
-		if (nbd_client_list(&f.ch, &v, &n, NULL) == 0)
+		struct nbd_chan *ch = &f.ch;
+		if (nbd_client_list(&ch, NULL, NULL, &v, &n, NULL) == 0)
 			nbd_export_info_free(v, n);
 		return 0;
 	}

@@ -127,4 +127,24 @@ t_tls_noverify() {
 	return 0
 }
 
+# lemu-nbd -L with client credentials lists a TLS server as qemu-nbd -L does; without
+# them, or with the wrong host name, it fails.
+t_tls_list() {
+	make_pki || fail "certtool"
+	qemu-img create -q -f raw d.raw 4M
+	tls_args
+	serve s.sock -t -e 0 -f raw -x tlsdisk "${TLS_ARGS[@]}" d.raw
+	local cobj="tls-creds-x509,id=c0,dir=$PWD/client,endpoint=client"
+	qemu-nbd -L -k "$PWD/s.sock" --object "$cobj" --tls-creds c0 --tls-hostname localhost >ref.out ||
+		fail "qemu-nbd -L over TLS"
+	"$NBD" -L -k "$PWD/s.sock" --object "$cobj" --tls-creds c0 --tls-hostname localhost >our.out ||
+		fail "-L over TLS"
+	diff -u ref.out our.out || fail "-L over TLS differs from qemu-nbd -L"
+	grep -q "export: 'tlsdisk'" our.out || fail "export missing"
+	"$NBD" -L -k "$PWD/s.sock" >plain.out 2>&1 && fail "-L without TLS listed a TLS-only server"
+	"$NBD" -L -k "$PWD/s.sock" --object "$cobj" --tls-creds c0 --tls-hostname wronghost >wrong.out 2>&1 &&
+		fail "-L accepted a certificate for another host"
+	return 0
+}
+
 case_main "$@"
