@@ -278,6 +278,7 @@ void device_print_help(const char *name)
 		{ "pci", "PCI devices" },
 		{ "virtio-serial-bus", "Input devices" },
 	};
+	int printed = 0;
 	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
 		int any = 0;
 		for (int i = 0; device_classes[i]; i++) {
@@ -285,8 +286,8 @@ void device_print_help(const char *name)
 			if (!c->user_creatable || !c->bus || strcmp(c->bus, groups[g].bus))
 				continue;
 			if (!any)
-				printf("%s%s:\n", g ? "\n" : "", groups[g].title);
-			any = 1;
+				printf("%s%s:\n", printed ? "\n" : "", groups[g].title);
+			any = printed = 1;
 			printf("name \"%s\", bus %s", c->name, !strcmp(c->bus, "sys") ? "System" : !strcmp(c->bus, "isa") ? "ISA" : !strcmp(c->bus, "pci") ? "PCI" : c->bus);
 			if (c->desc)
 				printf(", desc \"%s\"", c->desc);

@@ -115,10 +115,11 @@ static const struct {
 static int parse_log_items(const char *s, unsigned *out)
 {
 	if (!strcmp(s, "help")) {
+		/* QEMU lists the items and exits with status 1. */
 		printf("Log items (comma separated):\n");
 		for (size_t i = 0; i < sizeof(log_items) / sizeof(log_items[0]); i++)
 			printf("%-15s %s\n", log_items[i].name, log_items[i].help);
-		exit(0);
+		exit(1);
 	}
 	char *dup = strdup(s), *save = NULL;
 	unsigned flags = 0;
@@ -139,7 +140,9 @@ static int parse_log_items(const char *s, unsigned *out)
 	return 0;
 }
 
-/* -smp [cpus=]n[,sockets=s][,cores=c][,threads=t][,maxcpus=m] */
+/* -smp [cpus=]n[,sockets=s][,dies=d][,cores=c][,threads=t][,maxcpus=m]: missing
+ * values are derived as QEMU 7.2 does for pc-i440fx-7.2 (cores preferred over
+ * sockets), with its error messages. */
 static int parse_smp(const char *s, struct vm_config *cfg)
 {
 	struct error *err = NULL;
@@ -149,47 +152,62 @@ static int parse_smp(const char *s, struct vm_config *cfg)
 		error_free(err);
 		return -1;
 	}
-	uint64_t cpus = 0, sockets = 0, cores = 0, threads = 0, maxcpus = 0;
-	int r = 0;
+	uint64_t cpus = 0, sockets = 0, dies = 0, cores = 0, threads = 0, maxcpus = 0;
+	int r = -1;
 	if (opts_get_u64(o, "cpus", 0, &cpus, &err) < 0 || opts_get_u64(o, "sockets", 0, &sockets, &err) < 0 ||
-	    opts_get_u64(o, "cores", 0, &cores, &err) < 0 || opts_get_u64(o, "threads", 0, &threads, &err) < 0 ||
-	    opts_get_u64(o, "maxcpus", 0, &maxcpus, &err) < 0 || opts_check_unused(o, &err) < 0) {
+	    opts_get_u64(o, "dies", 0, &dies, &err) < 0 || opts_get_u64(o, "cores", 0, &cores, &err) < 0 ||
+	    opts_get_u64(o, "threads", 0, &threads, &err) < 0 || opts_get_u64(o, "maxcpus", 0, &maxcpus, &err) < 0 ||
+	    opts_check_unused(o, &err) < 0) {
 		fprintf(stderr, PROG ": -smp %s: %s\n", s, err->msg);
 		error_free(err);
-		r = -1;
-	} else {
-		/* QEMU's rule: missing values are derived, preferring sockets. */
-		uint64_t t = threads ? threads : 1, c = cores ? cores : 1;
-		if (!cpus)
-			cpus = maxcpus ? maxcpus : (sockets ? sockets : 1) * c * t;
-		if (!sockets)
-			sockets = (maxcpus ? maxcpus : cpus) / (c * t);
-		if (!maxcpus)
-			maxcpus = sockets * c * t;
-		if (cpus < 1 || cpus > VM_MAX_CPUS) {
-			fprintf(stderr, PROG ": Invalid SMP CPUs %llu. The max CPUs supported by machine 'pc-i440fx-7.2' is %d\n",
-				(unsigned long long)cpus, VM_MAX_CPUS);
-			r = -1;
-		} else if (sockets * c * t != maxcpus) {
-			fprintf(stderr, PROG ": Invalid CPU topology: product of the hierarchy must match maxcpus: "
-					"sockets (%llu) * cores (%llu) * threads (%llu) != maxcpus (%llu)\n",
-				(unsigned long long)sockets, (unsigned long long)c, (unsigned long long)t,
-				(unsigned long long)maxcpus);
-			r = -1;
-		} else if (maxcpus < cpus) {
-			fprintf(stderr, PROG ": Invalid CPU topology: maxcpus must be equal to or greater than smp: "
-					"sockets (%llu) * cores (%llu) * threads (%llu) == maxcpus (%llu) < smp_cpus (%llu)\n",
-				(unsigned long long)sockets, (unsigned long long)c, (unsigned long long)t,
-				(unsigned long long)maxcpus, (unsigned long long)cpus);
-			r = -1;
-		} else {
-			cfg->smp = (int)cpus;
-			cfg->sockets = (int)sockets;
-			cfg->cores = (int)c;
-			cfg->threads = (int)t;
-			cfg->maxcpus = (int)maxcpus;
-		}
+		goto out;
 	}
+	if (dies > 1) {
+		fprintf(stderr, PROG ": -smp %s: dies not supported by this machine's CPU topology\n", s);
+		goto out;
+	}
+	dies = 1;
+	if (cpus == 0 && maxcpus == 0) {
+		sockets = sockets ? sockets : 1;
+		cores = cores ? cores : 1;
+		threads = threads ? threads : 1;
+	} else {
+		maxcpus = maxcpus ? maxcpus : cpus;
+		if (cores == 0) {
+			sockets = sockets ? sockets : 1;
+			threads = threads ? threads : 1;
+			cores = maxcpus / (sockets * threads);
+		} else if (sockets == 0) {
+			threads = threads ? threads : 1;
+			sockets = maxcpus / (cores * threads);
+		}
+		if (threads == 0)
+			threads = maxcpus / ((sockets * cores) != 0 ? sockets * cores : 1);
+	}
+	maxcpus = maxcpus ? maxcpus : sockets * cores * threads;
+	cpus = cpus ? cpus : maxcpus;
+	if (sockets * cores * threads != maxcpus) {
+		fprintf(stderr, PROG ": Invalid CPU topology: product of the hierarchy must match maxcpus: "
+				"sockets (%llu) * dies (%llu) * cores (%llu) * threads (%llu) != maxcpus (%llu)\n",
+			(unsigned long long)sockets, (unsigned long long)dies, (unsigned long long)cores,
+			(unsigned long long)threads, (unsigned long long)maxcpus);
+	} else if (maxcpus < cpus) {
+		fprintf(stderr, PROG ": Invalid CPU topology: maxcpus must be equal to or greater than smp: "
+				"sockets (%llu) * dies (%llu) * cores (%llu) * threads (%llu) == maxcpus (%llu) < smp_cpus (%llu)\n",
+			(unsigned long long)sockets, (unsigned long long)dies, (unsigned long long)cores,
+			(unsigned long long)threads, (unsigned long long)maxcpus, (unsigned long long)cpus);
+	} else if (maxcpus > VM_MAX_CPUS) {
+		fprintf(stderr, PROG ": Invalid SMP CPUs %llu. The max CPUs supported by machine 'pc-i440fx-7.2' is %d\n",
+			(unsigned long long)maxcpus, VM_MAX_CPUS);
+	} else {
+		cfg->smp = (int)cpus;
+		cfg->sockets = (int)sockets;
+		cfg->cores = (int)cores;
+		cfg->threads = (int)threads;
+		cfg->maxcpus = (int)maxcpus;
+		r = 0;
+	}
+out:
 	opts_free(o);
 	return r;
 }
