@@ -63,6 +63,11 @@ static void test_basic(void)
 	tap_ok(ard(c0, 0x30) == 0x00050014, "version 0x14, max LVT 5 (0x%x)", ard(c0, 0x30));
 	tap_ok(ard(c0, 0xf0) == 0xff && ard(c0, 0xe0) == 0xffffffff, "reset SVR 0xff, DFR all ones");
 	tap_ok(ard(c1, 0x350) == 0x10000 && ard(c0, 0x350) == 0x700, "BSP LINT0 ExtINT, AP LINT0 masked");
+	fake_take_req(c0);
+	fake_take_req(c1);
+	pc_inject_nmi(vm);
+	tap_ok((fake_take_req(c0) & VCPU_REQ_NMI) && !(fake_take_req(c1) & VCPU_REQ_NMI),
+	       "inject-nmi through LINT1: the BSP (NMI) yes, the AP (masked) no");
 	uint64_t base;
 	lapic_msr_read(c0, 0x1b, &base);
 	tap_ok(base == 0xfee00900, "BSP APIC base MSR 0x%llx", (unsigned long long)base);

@@ -116,6 +116,19 @@ static void hub_ioapic_pin(void *opaque, int n, int level)
 	ioapic_set_irq(h->ioapic, n, level);
 }
 
+void pc_inject_nmi(struct vm *vm)
+{
+	for (int i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = vm->vcpus[i];
+		if (!v)
+			continue;
+		if (v->apic)
+			lapic_set_lint(v->apic, 1, 1);
+		else
+			vcpu_kick(v, VCPU_REQ_NMI);
+	}
+}
+
 struct irq pc_ioapic_pin(struct vm *vm, int pin)
 {
 	struct irq irq = { hub_ioapic_pin, pc_intc_of(vm), pin };

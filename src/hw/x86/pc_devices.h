@@ -38,6 +38,10 @@ void pc_cmos_set(struct vm *vm, unsigned idx, uint8_t val);
 void pc_intc_set_tsc_khz(struct vm *vm, uint64_t khz);
 /* An IOAPIC input that bypasses the 8259 (HPET routes, PCI INTx GSIs). */
 struct irq pc_ioapic_pin(struct vm *vm, int pin);
+/* The monitor's inject-nmi / HMP nmi: an NMI on every CPU's LINT1 (as QEMU
+ * does, so it follows each LVT LINT1: NMI in virtual-wire mode, masked or
+ * reprogrammed by the guest); CPUs without an APIC get it directly. */
+void pc_inject_nmi(struct vm *vm);
 /* A20 gate (i8042 output port, port 0x92): updates vm->a20_mask and
  * flushes the vCPUs' TLBs. */
 void pc_set_a20(struct vm *vm, int enabled);
