@@ -404,6 +404,9 @@ static void *vcpu_thread(void *arg)
 	for (;;) {
 		if (atomic_load(&vm->quit))
 			break;
+		/* Clear the exit flag before taking the requests: a kick that
+		 * lands after this point sets it again and is seen by cpu_exec. */
+		c->exit_request = 0;
 		if (!vcpu_prepare(v)) {
 			if (v->stopped) {
 				pthread_mutex_lock(&v->halt_lock);
@@ -418,7 +421,6 @@ static void *vcpu_thread(void *arg)
 			vcpu_wait(v);
 			continue;
 		}
-		c->exit_request = 0;
 		int r = cpu_exec(c);
 		switch (r) {
 		case EXIT_HLT:
