@@ -9,7 +9,7 @@
 # clusters are covered by separate cases.
 # The last case builds the libFuzzer harness tests/fuzz/fuzz_qcow2.c with clang
 # (-fsanitize=fuzzer,address,undefined) and runs it for a bounded time
-# (LEMU_FUZZ_SECONDS, default 30) over a seed corpus made by qemu-img; a crash, leak or
+# (LEMU_FUZZ_SECONDS, default 20) over a seed corpus made by qemu-img; a crash, leak or
 # out-of-memory fails it (skipped without clang's libFuzzer).
 SUITE_MODE=check
 SUITE_TIMEOUT=${LEMU_IMG_CRASH_TIMEOUT:-300}
@@ -17,7 +17,7 @@ SUITE_TIMEOUT=${LEMU_IMG_CRASH_TIMEOUT:-300}
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BLKTOOL=${LEMU_BLKTOOL:-$ROOT/build/tests/unit/blktool}
-ROUNDS=${LEMU_IMG_CRASH_ROUNDS:-25}
+ROUNDS=${LEMU_IMG_CRASH_ROUNDS:-15}
 
 suite_requires() {
 	command -v qemu-img >/dev/null || { echo "qemu-img (qemu-utils) is not installed"; return 1; }
@@ -116,7 +116,7 @@ t_libfuzzer_qcow2() {
 		qemu-img create -q -f qcow2 -o cluster_size=1024,compat=0.10 corpus/c.qcow2 1M &&
 		qemu-img snapshot -c s corpus/c.qcow2 &&
 		qemu-img create -q -f qcow2 -o cluster_size=2048,refcount_bits=1 -b a.qcow2 -F qcow2 corpus/d.qcow2 || return 1
-	./fuzz_qcow2 -max_total_time="${LEMU_FUZZ_SECONDS:-30}" -max_len=300000 -rss_limit_mb=2048 \
+	./fuzz_qcow2 -max_total_time="${LEMU_FUZZ_SECONDS:-20}" -max_len=300000 -rss_limit_mb=2048 \
 		corpus >fuzz.log 2>&1
 	local rc=$?
 	grep -E '^(Done|SUMMARY)' fuzz.log
