@@ -37,6 +37,9 @@
  *   - blk_vmstate_write / blk_vmstate_read (savevm/loadvm state in qcow2 snapshots).
  *   - blk_block_status: data stored in a hole of the file, or past its end, also has
  *     BLK_STATUS_ZERO (QEMU's "zero": true, "data": true for metadata preallocation).
+ *   - blk_create(qcow2, backing_file=...): the new overlay shows its backing file (it no
+ *     longer zeroes the disk); raw create/measure round the size up to 512 bytes.
+ *   - blk_close flushes first and returns the first error.
  */
 #ifndef LEMU_BLOCK_BLOCK_H
 #define LEMU_BLOCK_BLOCK_H
@@ -306,8 +309,8 @@ int blk_aio_discard(struct blk_node *node, int64_t offset, int64_t bytes,
 int blk_aio_flush(struct blk_node *node, blk_completion_fn *cb, void *opaque);
 /* Wait until every request submitted to node so far has completed (callbacks done). */
 void blk_drain(struct blk_node *node);
-/* Number of worker threads for node (default 4, or BLK_AIO_THREADS-style option
- * "x-aio-threads" in opts). Call before the first blk_aio_*. */
+/* Number of worker threads of node's pool (default 4, or the open option
+ * "x-aio-threads"). Call before the first blk_aio_*; -EBUSY afterwards. */
 int blk_aio_set_threads(struct blk_node *node, int threads);
 
 /* ------------------------------------------------------------------ creation */
