@@ -283,6 +283,9 @@ t_fork_pidfile() {
 	kill -0 "$SERVER_PID" || fail "pid file does not name a live process"
 	nbdinfo --size "$(uri_unix s.sock)" >/dev/null || fail "forked server does not serve"
 	kill "$SERVER_PID"
+	# not our child: wait for it to go (it holds the image lock until then)
+	local i
+	for i in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
 	SERVER_PID=
 	"$NBD" --fork -k /nonexistent/dir/s.sock -f raw d.raw 2>err.txt && fail "--fork with a bad socket succeeded"
 	grep -q 'nonexistent' err.txt || fail "no message for a bad socket: $(cat err.txt)"
