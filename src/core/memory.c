@@ -55,8 +55,8 @@ static struct mem_region *region_insert(struct vm *vm, struct mem_region *r)
 	return r;
 }
 
-struct mem_region *mem_add_ram(struct vm *vm, const char *name, uint64_t base, uint64_t size,
-			       uint8_t *host, bool readonly)
+static struct mem_region *region_new(struct vm *vm, const char *name, uint64_t base, uint64_t size,
+				     enum mem_kind kind, int priority)
 {
 	if (!size || base + size < base) {
 		errno = EINVAL;
@@ -70,32 +70,34 @@ struct mem_region *mem_add_ram(struct vm *vm, const char *name, uint64_t base, u
 	r->name = name;
 	r->base = base;
 	r->size = size;
-	r->kind = readonly ? MEM_ROM : MEM_RAM;
-	r->host = host;
+	r->kind = kind;
+	r->priority = priority;
+	return r;
+}
+
+struct mem_region *mem_add_ram(struct vm *vm, const char *name, uint64_t base, uint64_t size,
+			       uint8_t *host, bool readonly)
+{
 	/* ROM shadows RAM below it (the BIOS copy under 1 MiB). */
-	r->priority = readonly ? 1 : 0;
+	struct mem_region *r = region_new(vm, name, base, size, readonly ? MEM_ROM : MEM_RAM, readonly ? 1 : 0);
+	if (!r)
+		return NULL;
+	r->host = host;
 	return region_insert(vm, r);
 }
 
 struct mem_region *mem_add_mmio(struct vm *vm, const char *name, uint64_t base, uint64_t size,
 				const struct io_ops *ops, void *opaque, int priority)
 {
-	if (!size || base + size < base || !ops) {
+	if (!ops) {
 		errno = EINVAL;
 		return NULL;
 	}
-	struct mem_region *r = region_alloc(vm);
-	if (!r) {
-		errno = ENOMEM;
+	struct mem_region *r = region_new(vm, name, base, size, MEM_MMIO, priority);
+	if (!r)
 		return NULL;
-	}
-	r->name = name;
-	r->base = base;
-	r->size = size;
-	r->kind = MEM_MMIO;
 	r->ops = ops;
 	r->opaque = opaque;
-	r->priority = priority;
 	return region_insert(vm, r);
 }
 

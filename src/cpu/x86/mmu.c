@@ -173,27 +173,38 @@ uint32_t mmu_walk(struct cpu *c, uint64_t lin, int acc, bool user, struct mmu_xl
 		return 0;
 	}
 
-	if (c->efer & EFER_LMA) {
-		/* 4-level paging; lin is canonical (checked by the caller). */
+	if ((c->efer & EFER_LMA) || (c->cr4 & CR4_PAE)) {
+		/* 4-level paging (lin is canonical, checked by the caller) or PAE,
+		 * whose 4 PDPTEs real CPUs load at CR3 write and lemu reads at
+		 * walk time (SDM §4.4.1).  Both use 8-byte entries. */
+		static const int shifts_lm[4] = { 39, 30, 21, 12 }, shifts_pae[2] = { 21, 12 };
+		bool lm = (c->efer & EFER_LMA) != 0;
+		const int *shifts = lm ? shifts_lm : shifts_pae;
+		int levels = lm ? 4 : 2;
+		uint64_t rsvd = lm ? PG_RSVD_HI : PG_RSVD_PAE;
 		uint64_t table = c->cr3 & PG_ADDR;
-		static const int shifts[4] = { 39, 30, 21, 12 };
-		for (int lvl = 0; lvl < 4; lvl++) {
+		if (!lm) {
+			uint64_t pdpte = pte_read(pte_ptr(c, (c->cr3 & 0xffffffe0ull) + (((lin >> 30) & 3) << 3)), 8);
+			if (!(pdpte & PG_P))
+				return err | 0x80000000u;
+			table = pdpte & PG_ADDR;
+		}
+		for (int lvl = 0; lvl < levels; lvl++) {
 			uint64_t *p = pte_ptr(c, table + (((lin >> shifts[lvl]) & 511) << 3));
 			pte = pte_read(p, 8);
 			ptrs[nlev] = p;
 			sizes[nlev++] = 8;
 			if (!(pte & PG_P))
 				return err | 0x80000000u;
-			if (((pte & PG_NX) && !nxe) || (pte & PG_RSVD_HI))
-				return err | PFERR_P | PFERR_RSVD | 0x80000000u;
-			if (lvl == 0 && (pte & PG_PS))
+			if (((pte & PG_NX) && !nxe) || (pte & rsvd) || (lm && lvl == 0 && (pte & PG_PS)))
 				return err | PFERR_P | PFERR_RSVD | 0x80000000u;
 			rw &= (pte & PG_RW) != 0;
 			us &= (pte & PG_US) != 0;
 			nx |= (pte & PG_NX) != 0;
-			if ((lvl == 1 || lvl == 2) && (pte & PG_PS)) {
+			/* 1 GiB (PDPTE) and 2 MiB (PDE) pages */
+			if ((lm ? lvl == 1 || lvl == 2 : lvl == 0) && (pte & PG_PS)) {
 				page_size = 1ull << shifts[lvl];
-				/* PAT bit 12 and reserved bits below the page size */
+				/* reserved bits between the PAT bit (12) and the page size */
 				if (pte & (page_size - 1) & ~0x1fffull & PG_ADDR)
 					return err | PFERR_P | PFERR_RSVD | 0x80000000u;
 				phys_base = pte & PG_ADDR & ~(page_size - 1);
@@ -201,42 +212,6 @@ uint32_t mmu_walk(struct cpu *c, uint64_t lin, int acc, bool user, struct mmu_xl
 			}
 			table = pte & PG_ADDR;
 		}
-		page_size = 4096;
-		phys_base = pte & PG_ADDR;
-	} else if (c->cr4 & CR4_PAE) {
-		/* PAE: the PDPTEs (SDM §4.4.1; real CPUs load them at CR3 write,
-		 * lemu reads them at walk time) */
-		uint64_t *pp = pte_ptr(c, (c->cr3 & 0xffffffe0ull) + (((lin >> 30) & 3) << 3));
-		uint64_t pdpte = pte_read(pp, 8);
-		if (!(pdpte & PG_P))
-			return err | 0x80000000u;
-		uint64_t *p = pte_ptr(c, (pdpte & PG_ADDR) + (((lin >> 21) & 511) << 3));
-		pte = pte_read(p, 8);
-		ptrs[nlev] = p;
-		sizes[nlev++] = 8;
-		if (!(pte & PG_P))
-			return err | 0x80000000u;
-		if (((pte & PG_NX) && !nxe) || (pte & PG_RSVD_PAE))
-			return err | PFERR_P | PFERR_RSVD | 0x80000000u;
-		rw &= (pte & PG_RW) != 0;
-		us &= (pte & PG_US) != 0;
-		nx |= (pte & PG_NX) != 0;
-		if (pte & PG_PS) {
-			page_size = 2ull << 20;
-			phys_base = pte & PG_ADDR & ~(page_size - 1);
-			goto leaf;
-		}
-		p = pte_ptr(c, (pte & PG_ADDR) + (((lin >> 12) & 511) << 3));
-		pte = pte_read(p, 8);
-		ptrs[nlev] = p;
-		sizes[nlev++] = 8;
-		if (!(pte & PG_P))
-			return err | 0x80000000u;
-		if (((pte & PG_NX) && !nxe) || (pte & PG_RSVD_PAE))
-			return err | PFERR_P | PFERR_RSVD | 0x80000000u;
-		rw &= (pte & PG_RW) != 0;
-		us &= (pte & PG_US) != 0;
-		nx |= (pte & PG_NX) != 0;
 		page_size = 4096;
 		phys_base = pte & PG_ADDR;
 	} else {
