@@ -341,20 +341,17 @@ static void test_real(void)
 		return;
 	}
 	struct cpu *c = &m.cpu;
-	/* CS = 0 and a copy of the code at 0x9000: exec.c keys TBs by RIP,
-	 * which is the linear address only while the CS base is 0. */
+	/* CS = 0x900 (base 0x9000) over a copy of the code at 0x9000 */
 	sysmini_load(&m, 0x9000, snip_base, (size_t)(snip_end - snip_base));
-	c->seg[SEG_CS].sel = 0;
-	c->seg[SEG_CS].base = 0;
+	c->seg[SEG_CS].sel = 0x900;
+	c->seg[SEG_CS].base = 0x9000;
 	c->seg[SEG_CS].flags = 0x9b00;
 	c->seg[SEG_CS].limit = 0xffff;
 	cpu_update_mode(c);
-	/* The IVT moved off linear page 0 (LIDT works in real mode): the soft
-	 * TLB's invalid tag (1) still matches page 0 in cpu_mem(). */
-	c->idt.base = 0x7000;
+	c->idt.base = 0;
 	c->idt.limit = 0x3ff;
-	w32(&m, 0x7000 + 0x20 * 4, 0x9000u + (uint32_t)(treal_handler - snip_base));
-	c->rip = 0x9000u + (uint64_t)(treal_start - snip_base);
+	w32(&m, 0x20 * 4, (0x900u << 16) | (uint32_t)(treal_handler - snip_base));
+	c->rip = (uint64_t)(treal_start - snip_base);
 	int r = sysmini_run(&m, 100000);
 	unsigned i = 0;
 	tap_ok(r == 257, "real mode: ends halted (got %d)", r);
