@@ -56,9 +56,9 @@ static void isa_device(struct aml *scope, const char *name, const char *hid, int
 
 static void com_port(struct aml *scope, int n, uint16_t base, unsigned irq)
 {
-	char name[5];
+	char name[16]; /* an ACPI NameSeg: "COM1".."COM4" */
 	struct aml_res r = { .n = 0 };
-	snprintf(name, sizeof(name), "COM%d", n + 1);
+	snprintf(name, sizeof(name), "COM%d", (n & 3) + 1);
 	res_io(&r, base, base, 0, 8);
 	res_irq_noflags(&r, irq);
 	isa_device(scope, name, "PNP0501", n + 1, &r);
