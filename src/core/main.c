@@ -601,7 +601,7 @@ int main(int argc, char **argv)
 	if (cl.nserial == 0 && !cl.cfg.nodefaults)
 		cl.serial[cl.nserial++] = cl.nographic ? "mon:stdio" : "null";
 	for (int i = 0; i < cl.nserial; i++) {
-		char id[16];
+		char id[24];
 		snprintf(id, sizeof(id), "serial%d", i);
 		vm->serial[i] = chardev_parse_legacy(vm, cl.serial[i], id, &err);
 		if (err) {
