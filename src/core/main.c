@@ -109,7 +109,7 @@ static const struct {
 	{ "exec", CPU_LOG_EXEC, "show trace before each executed TB (lots of logs)" },
 	{ "cpu", CPU_LOG_CPU, "show CPU registers before entering a TB (lots of logs)" },
 	{ "guest_errors", VM_LOG_GUEST_ERRORS, "log when the guest OS does something invalid (eg accessing a\nnon-existent register)" },
-	{ "unimp", VM_LOG_UNIMP, "log unimplemented functionality" },
+	{ "unimp", VM_LOG_UNIMP | CPU_LOG_UNIMP, "log unimplemented functionality" },
 };
 
 static int parse_log_items(const char *s, unsigned *out)

@@ -318,6 +318,7 @@ struct vcpu *vcpu_create(struct vm *vm, int index, const struct cpu_model *model
 	c->env = &sys_env_ops;
 	c->opaque = v;
 	c->tbc = vm->tbc;
+	c->apic_id = v->apic_id;
 	c->log_flags = vm->cfg.log_flags & 0xff;
 	c->logfile = vm->logfile;
 	vcpu_reset(v);
