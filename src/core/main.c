@@ -108,7 +108,7 @@ static const struct {
 	{ "int", CPU_LOG_INT | VM_LOG_INT, "show interrupts/exceptions in short format" },
 	{ "exec", CPU_LOG_EXEC, "show trace before each executed TB (lots of logs)" },
 	{ "cpu", CPU_LOG_CPU, "show CPU registers before entering a TB (lots of logs)" },
-	{ "guest_errors", VM_LOG_GUEST_ERRORS, "log when the guest OS does something invalid (eg accessing a\nnon-existent register)" },
+	{ "guest_errors", VM_LOG_GUEST_ERRORS | CPU_LOG_GUEST_ERRORS, "log when the guest OS does something invalid (eg accessing a\nnon-existent register)" },
 	{ "unimp", VM_LOG_UNIMP | CPU_LOG_UNIMP, "log unimplemented functionality" },
 };
 
