@@ -493,7 +493,7 @@ int cpu_exec(struct cpu *c_arg)
 		}
 		if (slot) {
 			/* link the exit to this TB: later runs jump straight here */
-			if (tb->code && tb->flags == slot_flags && !tb->invalid && !c->log_flags &&
+			if (tb->code && tb->flags == slot_flags && !tb->invalid && !(c->log_flags & (CPU_LOG_EXEC | CPU_LOG_CPU)) &&
 			    chain_ok(c, prev, tb))
 				tbgen_link(slot, tb);
 			slot = NULL;

@@ -738,7 +738,7 @@ tb_code_fn tbgen_emit(struct tbgen *g, struct tb *tb, const struct cpu *c)
 				emit_break_check(&p, in);
 				hostf = 0;
 			}
-			if (t->kind == TPL_RET && last && !g->no_chain && !c->log_flags) {
+			if (t->kind == TPL_RET && last && !g->no_chain && !(c->log_flags & (CPU_LOG_EXEC | CPU_LOG_CPU))) {
 				emit_indirect_exit(&p);
 				goto exits;
 			}
@@ -753,7 +753,7 @@ tb_code_fn tbgen_emit(struct tbgen *g, struct tb *tb, const struct cpu *c)
 		if (t && (t->kind == TPL_JMP || t->kind == TPL_CALL)) {
 			/* the handler set rip to the static target */
 			slots[nslots++] = (struct exit_slot){ emit_slot(&p), 0, 0 };
-		} else if (t && t->kind == TPL_IND && !g->no_chain && !c->log_flags) {
+		} else if (t && t->kind == TPL_IND && !g->no_chain && !(c->log_flags & (CPU_LOG_EXEC | CPU_LOG_CPU))) {
 			emit_indirect_exit(&p);
 		} else if (t && t->kind == TPL_JCC) {
 			/* cmp [rbx+rip], target; jne fall-through */
