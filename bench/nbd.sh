@@ -85,7 +85,11 @@ run1() {
 	local srv=$1 tr=$2 dir=$3 best= t0 t1 t i
 	for i in $(seq "$RUNS"); do
 		if [ "$dir" = read ]; then
-			[ -f img.$FMT ] || make_image img.$FMT
+			# (re)made when missing or from a run with another size
+			if [ ! -f img.$FMT ] || [ "$(qemu-img info --output=json img.$FMT |
+				python3 -c 'import json,sys; print(json.load(sys.stdin)["virtual-size"])')" != $((SIZE_MIB << 20)) ]; then
+				make_image img.$FMT
+			fi
 			start "$srv" "$tr" img.$FMT
 			t0=$(now)
 			nbdcopy "$URI" null: || { stop; echo fail; return; }
