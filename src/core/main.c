@@ -22,6 +22,7 @@
 #include "hw/block_backend.h"
 #include "hw/x86/machine.h"
 #include "lemu-config.h"
+#include "monitor/monitor.h"
 #include "util/error.h"
 #include "util/opts.h"
 
@@ -45,6 +46,12 @@ struct cmdline {
 	const char *blockdev[MAX_LIST];
 	int nblockdev;
 	bool snapshot;
+	/* -monitor DEV, -qmp DEV, -qmp-pretty DEV, -mon OPTS, in order */
+	struct {
+		const char *kind;
+		const char *arg;
+	} mon[MAX_LIST];
+	int nmon;
 	const char *debugcon;
 	const char *pidfile;
 	const char *logfile;
@@ -86,10 +93,15 @@ static void usage(void)
 	       "                null, none, mon:stdio, pty, ...)\n"
 	       "-chardev backend,id=id[,...]\n"
 	       "                configure a character device\n"
-	       "-debugcon dev   redirect the debug console (port 0xe9) to char device 'dev'\n\n"
+	       "-debugcon dev   redirect the debug console (port 0xe9) to char device 'dev'\n"
+	       "-monitor dev    redirect the monitor to char device 'dev'\n"
+	       "-qmp dev        like -monitor but opens in 'control' mode\n"
+	       "-qmp-pretty dev like -qmp but uses pretty JSON formatting\n"
+	       "-mon [chardev=]name[,mode=readline|control][,pretty[=on|off]]\n\n"
 	       "Run control and debugging:\n"
 	       "-no-reboot      exit instead of rebooting\n"
 	       "-no-shutdown    stop before shutdown\n"
+	       "-S              freeze CPU at startup (use 'c' to start execution)\n"
 	       "-daemonize      daemonize QEMU after initializing\n"
 	       "-pidfile file   write PID to 'file'\n"
 	       "-d item1,...    enable logging of specified items (use '-d help' for a list)\n"
@@ -260,6 +272,7 @@ static const struct {
 	{ "chardev", true }, { "debugcon", true }, { "vga", true }, { "monitor", true }, { "qmp", true },
 	{ "mon", true }, { "S", false }, { "no-hpet", false }, { "drive", true }, { "netdev", true },
 	{ "nic", true }, { "net", true }, { "blockdev", true }, { "snapshot", false },
+	{ "qmp-pretty", true },
 };
 
 static int find_opt(const char *name)
@@ -527,6 +540,16 @@ int main(int argc, char **argv)
 			cl.cfg.nodefaults = true;
 		} else if (!strcmp(name, "debugcon")) {
 			cl.debugcon = arg;
+		} else if (!strcmp(name, "monitor") || !strcmp(name, "qmp") || !strcmp(name, "qmp-pretty") ||
+			   !strcmp(name, "mon")) {
+			if (cl.nmon >= MAX_LIST) {
+				fprintf(stderr, PROG ": %s %s: too many monitors\n", a, arg);
+				return 1;
+			}
+			cl.mon[cl.nmon].kind = name;
+			cl.mon[cl.nmon++].arg = arg;
+		} else if (!strcmp(name, "S")) {
+			cl.cfg.start_paused = true;
 		} else if (!strcmp(name, "no-hpet")) {
 			(void)accepted_ignored;
 		} else {
@@ -598,14 +621,28 @@ int main(int argc, char **argv)
 		}
 		opts_free(o);
 	}
+	/* As QEMU: -nographic shares stdio between the serial port and the
+	 * monitor unless a monitor was asked for elsewhere. */
 	if (cl.nserial == 0 && !cl.cfg.nodefaults)
-		cl.serial[cl.nserial++] = cl.nographic ? "mon:stdio" : "null";
+		cl.serial[cl.nserial++] = cl.nographic ? (cl.nmon ? "stdio" : "mon:stdio") : "null";
 	for (int i = 0; i < cl.nserial; i++) {
 		char id[24];
 		snprintf(id, sizeof(id), "serial%d", i);
 		vm->serial[i] = chardev_parse_legacy(vm, cl.serial[i], id, &err);
+		/* mon:DEV: a human monitor shares the mux with the serial port
+		 * (attached first, so the serial port has the focus). */
+		if (!err && vm->serial[i] && !strncmp(cl.serial[i], "mon:", 4))
+			monitor_add(vm, vm->serial[i], MONITOR_HMP, false, &err);
 		if (err) {
 			fprintf(stderr, PROG ": -serial %s: %s\n", cl.serial[i], err->msg);
+			error_free(err);
+			goto out;
+		}
+	}
+	/* -monitor/-qmp/-mon, before the machine attaches its frontends. */
+	for (int i = 0; i < cl.nmon; i++) {
+		if (monitor_parse_option(vm, cl.mon[i].kind, cl.mon[i].arg, &err) < 0) {
+			fprintf(stderr, PROG ": -%s %s: %s\n", cl.mon[i].kind, cl.mon[i].arg, err->msg);
 			error_free(err);
 			goto out;
 		}
@@ -707,6 +744,7 @@ int main(int argc, char **argv)
 		unlink(cl.pidfile);
 out:
 	chardev_restore_terminals(vm);
+	monitor_cleanup(vm);
 	/* Flush and close images (qcow2 metadata, -snapshot overlays) while
 	 * the devices still exist; they let go of their backends in vm_free. */
 	drive_close_all(vm);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/vcpu_int.h"
 #include "core/vm.h"
@@ -402,6 +403,7 @@ static void *vcpu_thread(void *arg)
 	struct cpu *c = &v->cpu;
 	struct vm *vm = v->vm;
 	vcpu_tls = v;
+	v->tid = (int)gettid();
 	for (;;) {
 		if (atomic_load(&vm->quit))
 			break;

@@ -150,9 +150,59 @@ void vm_log(struct vm *vm, unsigned flag, const char *fmt, ...)
 	va_end(ap);
 }
 
+const char *run_state_name(enum run_state s)
+{
+	static const char *const names[] = {
+		[RUN_STATE_PRELAUNCH] = "prelaunch", [RUN_STATE_RUNNING] = "running",
+		[RUN_STATE_PAUSED] = "paused", [RUN_STATE_SHUTDOWN] = "shutdown",
+		[RUN_STATE_INTERNAL_ERROR] = "internal-error", [RUN_STATE_GUEST_PANICKED] = "guest-panicked",
+	};
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
+}
+
+static void vm_notify(struct vm *vm, enum vm_notify what, enum vm_event cause)
+{
+	if (vm->notify)
+		vm->notify(vm, what, cause);
+}
+
+void vm_stop(struct vm *vm, enum run_state state)
+{
+	if (vm->run_state != RUN_STATE_RUNNING)
+		return;
+	vm->run_state = state;
+	vm->running = false;
+	vm_unlock(vm);
+	vcpus_pause(vm);
+	vm_lock(vm);
+	vm_clock_stop(vm);
+	vm_notify(vm, VM_NOTIFY_STOP, VM_EVENT_NONE);
+}
+
+void vm_cont(struct vm *vm)
+{
+	if (vm->run_state == RUN_STATE_RUNNING)
+		return;
+	vm->run_state = RUN_STATE_RUNNING;
+	vm->running = true;
+	vm_clock_start(vm);
+	vcpus_resume(vm);
+	vm_notify(vm, VM_NOTIFY_RESUME, VM_EVENT_NONE);
+}
+
 int vm_start(struct vm *vm)
 {
-	vm->running = true;
+	if (vm->cfg.start_paused) {
+		/* -S: the vCPU threads park before their first instruction and
+		 * guest time stands still until cont. */
+		vm->run_state = RUN_STATE_PRELAUNCH;
+		vm_clock_stop(vm);
+		for (int i = 0; i < vm->ncpus; i++)
+			vm->vcpus[i]->stopped = true;
+	} else {
+		vm->run_state = RUN_STATE_RUNNING;
+		vm->running = true;
+	}
 	for (int i = 0; i < vm->ncpus; i++) {
 		int r = vcpu_start(vm->vcpus[i]);
 		if (r < 0)
@@ -176,7 +226,12 @@ static void vm_reset(struct vm *vm)
 	device_reset_all(vm);
 	if (vm->reset_hook)
 		vm->reset_hook(vm);
-	vcpus_resume(vm);
+	/* A stopped VM stays stopped, in prelaunch as QEMU does after a
+	 * reset of a VM that was not running. */
+	if (vm->run_state == RUN_STATE_RUNNING)
+		vcpus_resume(vm);
+	else
+		vm->run_state = RUN_STATE_PRELAUNCH;
 }
 
 int vm_main_loop(struct vm *vm)
@@ -188,17 +243,23 @@ int vm_main_loop(struct vm *vm)
 		enum vm_event ev = __atomic_exchange_n(&vm->event, VM_EVENT_NONE, __ATOMIC_ACQ_REL);
 		if (ev == VM_EVENT_NONE)
 			continue;
-		if (ev == VM_EVENT_GUEST_RESET && !vm->cfg.no_reboot) {
+		bool reset = ev == VM_EVENT_GUEST_RESET || ev == VM_EVENT_HOST_RESET;
+		if (reset && !vm->cfg.no_reboot) {
 			vm_reset(vm);
+			vm_notify(vm, VM_NOTIFY_RESET, ev);
 			continue;
 		}
+		/* -no-reboot turns a reset into a shutdown (QEMU does so for
+		 * system_reset too); the monitor reports the cause. */
+		if (ev != VM_EVENT_EXIT)
+			vm_notify(vm, VM_NOTIFY_SHUTDOWN, ev);
 		if (ev == VM_EVENT_GUEST_SHUTDOWN && vm->cfg.no_shutdown) {
 			/* -no-shutdown: stay alive, paused, for the monitor. */
-			vm_unlock(vm);
-			vcpus_pause(vm);
-			vm_lock(vm);
-			vm_clock_stop(vm);
-			vm->running = false;
+			if (vm->run_state == RUN_STATE_RUNNING) {
+				vm_stop(vm, RUN_STATE_SHUTDOWN);
+			} else {
+				vm->run_state = RUN_STATE_SHUTDOWN;
+			}
 			continue;
 		}
 		status = ev == VM_EVENT_EXIT ? vm->exit_code : 0;

@@ -60,6 +60,7 @@ struct vcpu {
 	unsigned last_gen;
 	bool is_bsp;
 	bool parked;    /* the thread is parked (vcpus_pause waits for it) */
+	int tid;        /* host thread id (query-cpus-fast "thread-id") */
 };
 
 /* The interrupt controller as the CPU sees it (the LAPIC, with the 8259 behind
@@ -80,7 +81,24 @@ enum vm_event {
 	VM_EVENT_HOST_QUIT,      /* monitor quit, Ctrl-A x */
 	VM_EVENT_HOST_SIGNAL,
 	VM_EVENT_EXIT,           /* isa-debug-exit: exit with vm->exit_code */
+	VM_EVENT_HOST_RESET,     /* monitor system_reset */
 };
+
+/* Run states, as QEMU names them in query-status / info status. */
+enum run_state {
+	RUN_STATE_PRELAUNCH, /* -S: built, vCPUs never ran */
+	RUN_STATE_RUNNING,
+	RUN_STATE_PAUSED,    /* monitor stop */
+	RUN_STATE_SHUTDOWN,  /* guest powered off under -no-shutdown */
+	RUN_STATE_INTERNAL_ERROR,
+	RUN_STATE_GUEST_PANICKED,
+};
+const char *run_state_name(enum run_state s);
+
+/* What the run-state machine tells the monitor through vm->notify (QMP
+ * events STOP, RESUME, RESET, SHUTDOWN); `cause` is the request behind a
+ * reset or shutdown, else VM_EVENT_NONE.  I/O thread, VM lock held. */
+enum vm_notify { VM_NOTIFY_STOP, VM_NOTIFY_RESUME, VM_NOTIFY_RESET, VM_NOTIFY_SHUTDOWN };
 
 struct vm_config {
 	const char *machine; /* "pc", "microvm" */
@@ -92,6 +110,7 @@ struct vm_config {
 	const char *name;
 	const char *datadir; /* -L */
 	bool no_reboot, no_shutdown, nodefaults;
+	bool start_paused;   /* -S: stay in prelaunch until the monitor's cont */
 	unsigned log_flags;  /* CPU_LOG_* and VM_LOG_* */
 };
 
@@ -146,7 +165,10 @@ struct vm {
 	/* run state */
 	enum vm_event event;     /* pending request for the main loop */
 	int exit_code;           /* process exit status when event == VM_EVENT_EXIT */
-	bool running;
+	bool running;            /* run_state == RUN_STATE_RUNNING */
+	enum run_state run_state;
+	void (*notify)(struct vm *vm, enum vm_notify what, enum vm_event cause);
+	void *monitors;          /* src/monitor state (struct monitor_hub) */
 	atomic_bool quit;        /* vCPU threads exit */
 	void *logfile;           /* FILE * for -d output (-D), or NULL = stderr */
 	void (*reset_hook)(struct vm *vm); /* machine reset (devices, CPUs, firmware) */
@@ -157,6 +179,11 @@ struct vm *vm_new(const struct vm_config *cfg, struct error **errp);
 void vm_free(struct vm *vm);
 /* Ask the main loop to shut down / reset / exit (any thread). */
 void vm_request(struct vm *vm, enum vm_event ev);
+/* Monitor stop/cont (I/O thread, VM lock held; the lock is dropped while
+ * the vCPUs park).  vm_stop does nothing unless the VM runs; vm_cont does
+ * nothing if it runs already, else starts the vCPUs (also from prelaunch). */
+void vm_stop(struct vm *vm, enum run_state state);
+void vm_cont(struct vm *vm);
 static inline void vm_lock(struct vm *vm) { pthread_mutex_lock(&vm->lock); }
 static inline void vm_unlock(struct vm *vm) { pthread_mutex_unlock(&vm->lock); }
 

@@ -558,3 +558,13 @@ bool drive_discard_unmap(struct blk_backend *b)
 {
 	return b->discard_unmap;
 }
+
+struct blk_backend *drive_next(struct vm *vm, struct blk_backend *prev)
+{
+	return prev ? prev->next : vm->drives;
+}
+
+struct device *drive_device(struct blk_backend *b)
+{
+	return b->dev;
+}

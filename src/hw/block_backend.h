@@ -51,4 +51,10 @@ bool drive_writeback(struct blk_backend *b);
 /* discard=unmap was asked for (guest discards reach the image). */
 bool drive_discard_unmap(struct blk_backend *b);
 
+/* Every backend in creation order (the monitor's query-block):
+ * drive_next(vm, NULL) is the first, NULL after the last. */
+struct blk_backend *drive_next(struct vm *vm, struct blk_backend *prev);
+/* The device attached to it, or NULL. */
+struct device *drive_device(struct blk_backend *b);
+
 #endif
