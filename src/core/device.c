@@ -13,6 +13,7 @@
 #include "chardev/chardev.h"
 #include "core/vm.h"
 #include "hw/block_backend.h"
+#include "net/net.h"
 #include "util/error.h"
 #include "util/opts.h"
 
@@ -108,9 +109,26 @@ static int prop_set(struct device *d, const struct prop *p, const char *val, str
 		*(struct blk_backend **)field = b;
 		return 0;
 	}
-	case PROP_NETDEV:
-		error_setg(errp, "Property '%s.%s' can't find value '%s'", d->cls->name, p->name, val);
-		return -1;
+	case PROP_NETDEV: {
+		/* -netdev id (net/net_opts.c); QEMU names the inner device of a
+		 * virtio proxy: virtio-net-pci -> 'virtio-net-device.netdev'. */
+		bool in_use;
+		struct net_client *nc = net_netdev_lookup(d->vm, val, &in_use);
+		if (!nc) {
+			const char *n = d->cls->name;
+			size_t l = strlen(n);
+			bool proxy = !strncmp(n, "virtio-", 7) && l > 4 && !strcmp(n + l - 4, "-pci");
+			if (in_use)
+				error_setg(errp, "Property '%.*s%s.%s' can't take value '%s', it's in use", (int)(proxy ? l - 4 : l), n,
+					   proxy ? "-device" : "", p->name, val);
+			else
+				error_setg(errp, "Property '%.*s%s.%s' can't find value '%s'", (int)(proxy ? l - 4 : l), n,
+					   proxy ? "-device" : "", p->name, val);
+			return -1;
+		}
+		*(struct net_client **)field = nc;
+		return 0;
+	}
 	}
 	return -1;
 }

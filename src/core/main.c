@@ -20,6 +20,7 @@
 #include "core/vm_int.h"
 #include "cpu/x86/cpu_model.h"
 #include "hw/block_backend.h"
+#include "net/net.h"
 #include "hw/x86/machine.h"
 #include "lemu-config.h"
 #include "monitor/monitor.h"
@@ -46,6 +47,11 @@ struct cmdline {
 	const char *blockdev[MAX_LIST];
 	int nblockdev;
 	bool snapshot;
+	/* -netdev, -nic, -net in order (net/net_opts.c) */
+	struct {
+		const char *kind, *arg;
+	} net[MAX_LIST];
+	int nnet;
 	/* -monitor DEV, -qmp DEV, -qmp-pretty DEV, -mon OPTS, in order */
 	struct {
 		const char *kind;
@@ -491,6 +497,17 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			(drv ? cl.drive : cl.blockdev)[(*n)++] = arg;
+		} else if (!strcmp(name, "netdev") || !strcmp(name, "nic") || !strcmp(name, "net")) {
+			if (!strcmp(name, "netdev") && (!strcmp(arg, "help") || !strcmp(arg, "?"))) {
+				net_print_help();
+				return 0;
+			}
+			if (cl.nnet >= MAX_LIST) {
+				fprintf(stderr, PROG ": %s %s: too many network options\n", a, arg);
+				return 1;
+			}
+			cl.net[cl.nnet].kind = name;
+			cl.net[cl.nnet++].arg = arg;
 		} else if (!strcmp(name, "snapshot")) {
 			cl.snapshot = true;
 		} else if (!strcmp(name, "device")) {
@@ -676,7 +693,28 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* Network backends (-netdev, -nic, -net); -nic/-net nic NICs come
+	 * with the machine, before -device, as QEMU's pc creates them. */
+	for (int i = 0; i < cl.nnet; i++) {
+		const char *k = cl.net[i].kind;
+		int r = !strcmp(k, "netdev") ? net_netdev_add(vm, cl.net[i].arg, &err)
+		        : !strcmp(k, "nic")  ? net_nic_add(vm, cl.net[i].arg, &err)
+		                             : net_legacy_add(vm, cl.net[i].arg, &err);
+		if (r > 0) { /* model=help printed */
+			status = 0;
+			goto out;
+		}
+		if (r < 0) {
+			fprintf(stderr, PROG ": -%s %s: %s\n", k, cl.net[i].arg, err->msg);
+			error_free(err);
+			goto out;
+		}
+	}
 	if (mc->init(vm, &err) < 0) {
+		error_report_err(PROG, err);
+		goto out;
+	}
+	if (net_create_nics(vm, &err) < 0) {
 		error_report_err(PROG, err);
 		goto out;
 	}
@@ -710,6 +748,7 @@ int main(int argc, char **argv)
 		error_free(err);
 		goto out;
 	}
+	net_check_clients(vm);
 
 	if (cl.daemonize && daemonize_start(&ready_fd) < 0) {
 		fprintf(stderr, PROG ": -daemonize: %s\n", strerror(errno));
@@ -748,6 +787,8 @@ out:
 	/* Flush and close images (qcow2 metadata, -snapshot overlays) while
 	 * the devices still exist; they let go of their backends in vm_free. */
 	drive_close_all(vm);
+	/* Backends close their sockets and slirp before the devices go. */
+	net_cleanup(vm);
 	if (ready_fd >= 0)
 		close(ready_fd);
 	vm_free(vm);

@@ -160,6 +160,7 @@ struct vm {
 	struct chardev *debugcon;
 	struct chardev *chardevs;    /* every chardev (chardev.c), for lookup by id */
 	struct blk_backend *drives;  /* -drive/-blockdev backends (hw/block_backend.c) */
+	struct net_state *net;       /* net clients, hubs, -nic requests (net/net.c) */
 	struct opts *globals;        /* -global DRIVER.PROP=VALUE (device_create applies them) */
 
 	/* run state */

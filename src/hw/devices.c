@@ -18,6 +18,8 @@ extern const struct device_class virtio_blk_pci_class_transitional, virtio_blk_p
 	virtio_blk_pci_class_alias;
 extern const struct device_class virtio_rng_pci_class_transitional, virtio_rng_pci_class_non_transitional,
 	virtio_rng_pci_class_alias;
+extern const struct device_class virtio_net_pci_class, virtio_net_pci_class_transitional,
+	virtio_net_pci_class_non_transitional, virtio_net_pci_class_alias;
 extern const struct device_class virtio_serial_pci_class_transitional, virtio_serial_pci_class_non_transitional,
 	virtio_serial_pci_class_alias;
 
@@ -57,6 +59,10 @@ const struct device_class *const device_classes[] = {
 	&virtio_serial_pci_class_transitional,
 	&virtio_serial_pci_class_non_transitional,
 	&virtio_serial_pci_class_alias,
+	&virtio_net_pci_class,
+	&virtio_net_pci_class_transitional,
+	&virtio_net_pci_class_non_transitional,
+	&virtio_net_pci_class_alias,
 	/* machine-internal (src/hw/x86) */
 	&microvm_pm_class,
 	&x86_machine_class,
