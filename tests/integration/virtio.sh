@@ -142,14 +142,15 @@ t_snapshot() {
 }
 
 # -blockdev (dotted keys with a file node referenced by name, and JSON), if=none + -device with
-# serial= and read-only, a qcow2 overlay over a qcow2 base: the guest finds each disk by its
-# serial number and reads the host data.
+# serial= and read-only, a qcow2 overlay over a qcow2 base, block size and write cache properties:
+# the guest finds each disk by its serial number and reads the host data.
 t_blockdev() {
 	make_disk b1.qcow2
 	make_disk b2.qcow2
 	make_disk base.qcow2
 	qemu-img create -q -f qcow2 -b base.qcow2 -F qcow2 top.qcow2 || fail "qemu-img create overlay"
 	qemu-img create -q -f raw b3.raw 16M || fail "qemu-img create raw"
+	truncate -s 64M b5.raw || fail "truncate"
 	qemu-io -f raw -c "write -P 0x44 0 1M" b3.raw >/dev/null || fail "qemu-io raw"
 	local bydev='for d in /sys/block/vd*; do echo "$(cat $d/serial) ${d##*/} $(cat $d/ro)"; done | sort'
 	vboot k \
@@ -157,6 +158,7 @@ t_blockdev() {
 		--cmd 'for s in ser-dotted ser-json; do d=$(grep -l "^$s\$" /sys/block/vd*/serial | cut -d/ -f4); dd if=/dev/$d bs=1M count=8 2>/dev/null | md5sum; done' \
 		--cmd 'd=$(grep -l "^ser-raw-ro\$" /sys/block/vd*/serial | cut -d/ -f4); dd if=/dev/$d bs=1M count=1 2>/dev/null | md5sum; echo x | dd of=/dev/$d conv=fsync 2>/dev/null; echo "write status $?"' \
 		--cmd 'd=$(grep -l "^ser-chain\$" /sys/block/vd*/serial | cut -d/ -f4); dd if=/dev/$d bs=1M count=8 2>/dev/null | md5sum; '"$MKZ"' && dd if=/tmp/z of=/dev/$d bs=64k seek=16 conv=fsync 2>/dev/null && echo written' \
+		--cmd 'd=$(grep -l "^ser-4k\$" /sys/block/vd*/serial | cut -d/ -f4); q=/sys/block/$d/queue; echo $(cat $q/logical_block_size $q/physical_block_size $q/minimum_io_size $q/optimal_io_size $q/discard_granularity) $(cat $q/write_cache)' \
 		-- -blockdev driver=file,node-name=f1,filename=b1.qcow2 \
 		-blockdev driver=qcow2,node-name=q1,file=f1 \
 		-device virtio-blk-pci,drive=q1,serial=ser-dotted \
@@ -164,10 +166,11 @@ t_blockdev() {
 		-device virtio-blk-pci,drive=q2,serial=ser-json \
 		-drive file=b3.raw,format=raw,if=none,id=r3,readonly=on \
 		-device virtio-blk-pci,drive=r3,serial=ser-raw-ro \
-		-drive file=top.qcow2,format=qcow2,if=none,id=t4 -device virtio-blk-pci,drive=t4,serial=ser-chain
+		-drive file=top.qcow2,format=qcow2,if=none,id=t4 -device virtio-blk-pci,drive=t4,serial=ser-chain \
+		-drive file=b5.raw,format=raw,if=none,id=t5 -device virtio-blk-pci,drive=t5,serial=ser-4k,logical_block_size=4096,physical_block_size=8192,min_io_size=8k,opt_io_size=64k,discard_granularity=64k,write-cache=off
 	local lines
 	lines=$(out k 1 | awk '{print $1, $3}' | tr '\n' ' ')
-	[ "$lines" = "ser-chain 0 ser-dotted 0 ser-json 0 ser-raw-ro 1 " ] || { out k 1; fail "serials/read-only flags: '$lines'"; }
+	[ "$lines" = "ser-4k 0 ser-chain 0 ser-dotted 0 ser-json 0 ser-raw-ro 1 " ] || { out k 1; fail "serials/read-only flags: '$lines'"; }
 	local want
 	want=$(pattern_md5 8 063)
 	[ "$(out k 2)" = "$(printf '%s  -\n%s  -' "$want" "$want")" ] || fail "-blockdev disks: '$(out k 2)'"
@@ -180,6 +183,8 @@ t_blockdev() {
 	qemu_read top.qcow2 qcow2 0x5a 1M 1M || fail "the guest's write is not in the overlay"
 	qemu_read base.qcow2 qcow2 0x33 1M 1M || fail "the backing file changed"
 	qemu-img check -q top.qcow2 || fail "qemu-img check of the overlay"
+	# Block topology and write cache properties, as the guest's block layer reports them.
+	[ "$(out k 5)" = "4096 8192 8192 65536 65536 write through" ] || fail "topology of the 4k disk: '$(out k 5)'"
 }
 
 # virtio-rng in hw_random; a virtconsole and a named virtserialport carry data both ways through

@@ -24,6 +24,7 @@
 #include "hw/block_backend.h"
 #include "hw/virtio/virtio_pci.h"
 #include "util/error.h"
+#include "util/opts.h"
 
 /* Feature bits (§5.2.3). */
 #define VIRTIO_BLK_F_SIZE_MAX 1
@@ -59,6 +60,9 @@
 #define CFG_HEADS 0x12
 #define CFG_SECTORS 0x13
 #define CFG_BLK_SIZE 0x14
+#define CFG_PHYS_EXP 0x18
+#define CFG_MIN_IO 0x1a
+#define CFG_OPT_IO 0x1c
 #define CFG_WRITEBACK 0x20
 #define CFG_NUM_QUEUES 0x22
 #define CFG_MAX_DISCARD_SECTORS 0x24
@@ -79,15 +83,19 @@ struct virtio_blk {
 	/* properties */
 	struct blk_backend *drive;
 	char *serial;
-	char *bootindex;       /* accepted: lemu boots with -kernel, no firmware reads it */
+	char *bootindex;     /* accepted: lemu boots with -kernel, no firmware reads it */
 	uint16_t num_queues; /* 0xffff = one per vCPU (QEMU's auto) */
 	uint16_t queue_size;
 	bool config_wce, discard, write_zeroes;
 	uint32_t max_discard_sectors, max_write_zeroes_sectors;
+	uint64_t logical_block_size, physical_block_size, min_io_size, opt_io_size,
+	        discard_granularity;
+	char *write_cache; /* on, off, auto (= the drive's cache mode) */
 	/* state */
 	bool attached;
 	uint64_t capacity; /* sectors */
 	bool writeback;
+	bool writeback_default;
 	pthread_mutex_t cq_lock;
 	struct blk_req *cq_head, **cq_tail;
 	bool bh_scheduled;
@@ -215,7 +223,10 @@ static void blk_drop_inflight(struct virtio_blk *blk)
 
 static bool range_ok(struct virtio_blk *blk, uint64_t sector, uint64_t bytes)
 {
-	return sector <= blk->capacity && bytes / SECTOR <= blk->capacity - sector;
+	/* In range, and whole logical blocks (sectors are always 512 bytes). */
+	uint64_t lbs = blk->logical_block_size;
+	return sector <= blk->capacity && bytes / SECTOR <= blk->capacity - sector &&
+	       (sector * SECTOR) % lbs == 0 && bytes % lbs == 0;
 }
 
 /* The data part of a request as its own iovec array. */
@@ -394,7 +405,7 @@ static void blk_reset(struct virtio_device *vdev)
 {
 	struct virtio_blk *blk = to_blk(vdev);
 	blk_drop_inflight(blk);
-	blk->writeback = drive_writeback(blk->drive);
+	blk->writeback = blk->writeback_default;
 }
 
 static const struct virtio_device_ops blk_ops = {
@@ -436,6 +447,37 @@ static int blk_realize_core(struct virtio_blk *blk, struct device *dev, struct e
 		           strerror((int)-len));
 		return -1;
 	}
+	uint64_t lbs = blk->logical_block_size;
+	if (lbs < 512 || lbs > 32768 || (lbs & (lbs - 1))) {
+		error_setg(
+		        errp,
+		        "logical_block_size must be a power of 2 between 512 and 32768, not %llu",
+		        (unsigned long long)lbs);
+		return -1;
+	}
+	if (!blk->physical_block_size || blk->physical_block_size < lbs)
+		blk->physical_block_size = lbs;
+	uint64_t pbs = blk->physical_block_size;
+	if ((pbs & (pbs - 1)) || pbs / lbs > 128) {
+		error_setg(errp,
+		           "physical_block_size must be a power of 2 at least logical_block_size");
+		return -1;
+	}
+	if (blk->min_io_size % lbs || blk->opt_io_size % lbs || blk->min_io_size / lbs > 0xffff ||
+	    blk->opt_io_size / lbs > 0xffffffffull) {
+		error_setg(errp,
+		           "min_io_size and opt_io_size must be multiples of logical_block_size");
+		return -1;
+	}
+	if (blk->discard_granularity % 512 || blk->discard_granularity > 0x80000000ull) {
+		error_setg(errp, "discard_granularity must be a multiple of 512");
+		return -1;
+	}
+	const char *wcs = blk->write_cache ? blk->write_cache : "auto";
+	if (strcmp(wcs, "auto") && parse_bool(wcs) < 0) {
+		error_setg(errp, "Parameter 'write-cache' does not accept value '%s'", wcs);
+		return -1;
+	}
 	if (drive_attach(blk->drive, dev, errp) < 0)
 		return -1;
 	blk->attached = true;
@@ -455,7 +497,10 @@ static int blk_realize_core(struct virtio_blk *blk, struct device *dev, struct e
 		virtio_set_queue(&blk->vdev, i, blk->queue_size, blk_handle);
 
 	blk->capacity = (uint64_t)len / SECTOR;
-	blk->writeback = drive_writeback(blk->drive);
+	const char *wc = blk->write_cache ? blk->write_cache : "auto";
+	blk->writeback_default =
+	        !strcmp(wc, "auto") ? drive_writeback(blk->drive) : parse_bool(wc) == 1;
+	blk->writeback = blk->writeback_default;
 	uint64_t f = VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_GEOMETRY) |
 	             VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_BIT(VIRTIO_BLK_F_TOPOLOGY) |
 	             VIRTIO_BIT(VIRTIO_BLK_F_FLUSH);
@@ -478,12 +523,19 @@ static int blk_realize_core(struct virtio_blk *blk, struct device *dev, struct e
 	cfg_st16(c + CFG_CYLINDERS, (uint16_t)(cyl > 65535 ? 65535 : cyl));
 	c[CFG_HEADS] = 16;
 	c[CFG_SECTORS] = 63;
-	cfg_st32(c + CFG_BLK_SIZE, (uint32_t)SECTOR);
+	cfg_st32(c + CFG_BLK_SIZE, (uint32_t)lbs);
+	c[CFG_PHYS_EXP] = (uint8_t)__builtin_ctzll(blk->physical_block_size / lbs);
+	cfg_st16(c + CFG_MIN_IO, (uint16_t)(blk->min_io_size / lbs));
+	cfg_st32(c + CFG_OPT_IO, (uint32_t)(blk->opt_io_size / lbs));
 	c[CFG_WRITEBACK] = blk->writeback;
 	cfg_st16(c + CFG_NUM_QUEUES, blk->num_queues);
 	/* Discards are aligned to the image's clusters so that they can free
-	 * whole clusters (qcow2); 1 sector for raw images. */
-	int64_t cl = blk_node_cluster_size(drive_node(blk->drive));
+	 * whole clusters (qcow2), or to discard_granularity; one logical block
+	 * for raw images. */
+	int64_t cl = blk->discard_granularity ? (int64_t)blk->discard_granularity :
+	                                        blk_node_cluster_size(drive_node(blk->drive));
+	if (cl < (int64_t)lbs)
+		cl = (int64_t)lbs;
 	cfg_st32(c + CFG_MAX_DISCARD_SECTORS, blk->max_discard_sectors);
 	cfg_st32(c + CFG_MAX_DISCARD_SEG, 1);
 	cfg_st32(c + CFG_DISCARD_ALIGN,
@@ -548,7 +600,18 @@ static const struct prop blk_pci_props[] = {
 	BLK_PROP("drive", PROP_DRIVE, drive, NULL,
 	         "Node name or ID of a block device to use as a backend"),
 	BLK_PROP("serial", PROP_STR, serial, NULL, "disk serial number (up to 20 bytes)"),
-	BLK_PROP("bootindex", PROP_STR, bootindex, NULL, "boot order for firmware (no effect with -kernel)"),
+	BLK_PROP("bootindex", PROP_STR, bootindex, NULL,
+	         "boot order for firmware (no effect with -kernel)"),
+	BLK_PROP("logical_block_size", PROP_SIZE, logical_block_size, "512",
+	         "logical block size (512..32768)"),
+	BLK_PROP("physical_block_size", PROP_SIZE, physical_block_size, "0",
+	         "physical block size (0 = logical)"),
+	BLK_PROP("min_io_size", PROP_SIZE, min_io_size, "0", "minimum I/O size"),
+	BLK_PROP("opt_io_size", PROP_SIZE, opt_io_size, "0", "optimal I/O size"),
+	BLK_PROP("discard_granularity", PROP_SIZE, discard_granularity, "0",
+	         "discard granularity (0 = the image's cluster size)"),
+	BLK_PROP("write-cache", PROP_STR, write_cache, "auto",
+	         "guest-visible write cache: on, off, auto"),
 	BLK_PROP("num-queues", PROP_U16, num_queues, "65535",
 	         "number of request queues (65535 = one per vCPU)"),
 	BLK_PROP("queue-size", PROP_U16, queue_size, "256", "size of each request queue"),
