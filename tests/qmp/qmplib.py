@@ -45,20 +45,37 @@ class QMP:
         self.sock.sendall(data if isinstance(data, bytes) else data.encode())
 
     def recv(self):
-        """The next message (dict); None at EOF."""
-        while b"\n" not in self.buf:
-            try:
-                d = self.sock.recv(65536)
-            except socket.timeout:
-                raise QMPError("timeout waiting for a message")
-            if not d:
+        """The next message (dict); None at EOF.  Messages may span lines (pretty=on)."""
+        dec = json.JSONDecoder()
+        while True:
+            text = self.buf.lstrip(b" \t\r\n")
+            if text:
+                try:
+                    obj, end = dec.raw_decode(text.decode("utf-8", "replace"))
+                except ValueError:
+                    obj = None
+                if obj is not None:
+                    raw = text.decode("utf-8", "replace")[:end].encode()
+                    rest = text[len(raw):]
+                    # the line end that follows the message (kept for the CRLF check)
+                    while len(rest) < 2 and self._fill():
+                        rest = self.buf.lstrip(b" \t\r\n")[len(raw):]
+                    nl = rest[:2] if rest.startswith(b"\r\n") else rest[:1]
+                    self.raw_lines.append(raw + nl)
+                    self.buf = rest[len(nl):]
+                    return obj
+            if not self._fill():
                 return None
-            self.buf += d
-        line, self.buf = self.buf.split(b"\n", 1)
-        self.raw_lines.append(line + b"\n")
-        if not line.strip():
-            return self.recv()
-        return json.loads(line)
+
+    def _fill(self):
+        try:
+            d = self.sock.recv(65536)
+        except socket.timeout:
+            raise QMPError("timeout waiting for a message")
+        if not d:
+            return False
+        self.buf += d
+        return True
 
     def reply(self):
         """The next non-event message; events go to self.events."""
