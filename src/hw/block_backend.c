@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "block/block.h"
+#include "chardev/chardev.h"
 #include "core/device.h"
 #include "core/vm.h"
 #include "hw/block_backend.h"
@@ -36,7 +37,11 @@ struct blk_backend {
 	bool writeback;
 	bool discard_unmap;
 	struct device *dev; /* attached device */
-	int refs;           /* the list + an attached device */
+	/* -snapshot / snapshot=on: the image under the temporary overlay, for
+	 * Ctrl-A s (commit the overlay into it) */
+	char *snap_base, *snap_fmt;
+	struct blk_opts *snap_opts;
+	int refs; /* the list + an attached device */
 	struct blk_backend *next;
 };
 
@@ -47,6 +52,9 @@ static void backend_unref(struct blk_backend *b)
 	if (b->node)
 		blk_close(b->node);
 	blk_opts_free(b->opts);
+	blk_opts_free(b->snap_opts);
+	free(b->snap_base);
+	free(b->snap_fmt);
 	free(b->id);
 	free(b);
 }
@@ -104,7 +112,7 @@ static bool is_own_key(const char *k)
  * $TMPDIR or /var/tmp as QEMU does, unlinked once open so that it vanishes
  * with the process. */
 static struct blk_node *open_snapshot(const char *file, const char *fmt, const struct blk_opts *bo,
-                                      struct blk_error *berr)
+                                      struct blk_backend *b, struct blk_error *berr)
 {
 	struct blk_node *base = blk_open(file, fmt, bo, 0, berr);
 	if (!base)
@@ -132,6 +140,11 @@ static struct blk_node *open_snapshot(const char *file, const char *fmt, const s
 		return NULL;
 	}
 	close(fd);
+	if (!b->snap_base) {
+		b->snap_base = strdup(abs);
+		b->snap_fmt = strdup(bfmt);
+		b->snap_opts = bo ? blk_opts_dup(bo) : NULL;
+	}
 	struct blk_opts *co = blk_opts_new();
 	char sz[32];
 	snprintf(sz, sizeof(sz), "%lld", (long long)size);
@@ -262,7 +275,7 @@ int drive_add(struct vm *vm, const char *optstr, bool snapshot, struct error **e
 
 	struct blk_error berr = { 0, "" };
 	if (snap && !ro) {
-		b->node = open_snapshot(file, fmt, bo, &berr);
+		b->node = open_snapshot(file, fmt, bo, b, &berr);
 	} else {
 		if (fmt)
 			blk_opts_set(bo, "driver", fmt);
@@ -497,8 +510,83 @@ void drive_detach(struct blk_backend *b)
 	backend_unref(b);
 }
 
+/* Ctrl-A s with -snapshot (QEMU's "save disk data back to file"): copy what
+ * the overlay holds into the image, then start over with a fresh overlay
+ * (the old one's backing node has the image's metadata cached from before
+ * the copy).  Called in the I/O thread with the VM lock held, so no new
+ * request starts meanwhile. */
+static int snapshot_commit(struct blk_backend *b, struct blk_error *berr)
+{
+	struct blk_node *top = b->node;
+	blk_drain(top);
+	/* Our own overlay holds the image open read-only (with its locks). */
+	struct blk_opts *o = b->snap_opts ? blk_opts_dup(b->snap_opts) : blk_opts_new();
+	blk_opts_set(o, "locking", "off");
+	blk_opts_set(o, "driver", b->snap_fmt);
+	struct blk_node *base = blk_open(b->snap_base, b->snap_fmt, o, BLK_OPEN_RDWR, berr);
+	blk_opts_free(o);
+	if (!base)
+		return -1;
+	int64_t len = blk_getlength(top);
+	size_t bufsz = 1 << 20;
+	uint8_t *buf = malloc(bufsz);
+	int r = len < 0 ? (int)len : buf ? 0 : -ENOMEM;
+	for (int64_t off = 0; r == 0 && off < len;) {
+		struct blk_status st;
+		r = blk_block_status(top, off, len - off, &st);
+		if (r < 0 || st.bytes <= 0)
+			break;
+		if ((st.flags & BLK_STATUS_ALLOCATED) && (st.flags & BLK_STATUS_ZERO))
+			r = blk_pwrite_zeroes(base, off, st.bytes, 0);
+		else if (st.flags & BLK_STATUS_ALLOCATED)
+			for (int64_t done = 0; r == 0 && done < st.bytes; done += (int64_t)bufsz) {
+				size_t n = st.bytes - done < (int64_t)bufsz ?
+				                   (size_t)(st.bytes - done) :
+				                   bufsz;
+				r = blk_pread(top, off + done, buf, n, 0);
+				if (r == 0)
+					r = blk_pwrite(base, off + done, buf, n, 0);
+			}
+		off += st.bytes;
+	}
+	free(buf);
+	if (r == 0)
+		r = blk_flush(base);
+	int rc = blk_close(base);
+	if (r == 0)
+		r = rc;
+	if (r < 0) {
+		blk_error_set(berr, r, "Could not write the snapshot data back to '%s': %s",
+		              b->snap_base, strerror(-r));
+		return -1;
+	}
+	struct blk_node *fresh = open_snapshot(b->snap_base, b->snap_fmt, b->snap_opts, b, berr);
+	if (!fresh)
+		return -1;
+	blk_close(top);
+	b->node = fresh;
+	return 0;
+}
+
+static void drive_commit_all(void *opaque)
+{
+	struct vm *vm = opaque;
+	for (struct blk_backend *b = vm->drives; b; b = b->next) {
+		struct blk_error berr = { 0, "" };
+		if (b->snap_base && b->node && snapshot_commit(b, &berr) < 0)
+			fprintf(stderr, "lemu-system-x86_64: commit of drive '%s' failed: %s\n",
+			        b->id, berr.msg);
+	}
+}
+
 int drive_create_devices(struct vm *vm, struct error **errp)
 {
+	/* Ctrl-A s on the multiplexed console commits -snapshot overlays. */
+	for (struct blk_backend *b = vm->drives; b; b = b->next)
+		if (b->snap_base) {
+			chardev_mux_set_sync(vm, drive_commit_all, vm);
+			break;
+		}
 	for (struct blk_backend *b = vm->drives; b; b = b->next) {
 		if (b->iface == IF_VIRTIO && !b->dev) {
 			char buf[300];

@@ -141,6 +141,23 @@ t_snapshot() {
 	qemu-img check -q s1.qcow2 && qemu-img check -q s2.qcow2 || fail "qemu-img check after the snapshot boots"
 }
 
+# Ctrl-A s on the console with -snapshot writes the overlay back to the image (QEMU's "save disk
+# data back to file"); what the guest writes afterwards stays in the temporary overlay again.
+t_snapshot_commit() {
+	make_disk c.qcow2
+	vboot c \
+		--cmd "$MKZ"' && dd if=/tmp/z of=/dev/vda bs=64k seek=32 conv=fsync 2>/dev/null && echo w1' \
+		--cmd $'\x01strue' \
+		--cmd 'dd if=/dev/vda bs=64k skip=32 count=16 2>/dev/null | md5sum; dd if=/tmp/z of=/dev/vda bs=64k seek=64 conv=fsync 2>/dev/null && echo w2' \
+		-- -snapshot -drive file=c.qcow2,format=qcow2,if=virtio
+	[ "$(out c 1)" = w1 ] || fail "first write: '$(out c 1)'"
+	[ "$(out c 3)" = "$(printf '%s  -\nw2' "$(pattern_md5 1 132)")" ] || fail "after the commit: '$(out c 3)'"
+	qemu_read c.qcow2 qcow2 0x5a 2M 1M || fail "Ctrl-A s did not write the guest's data back"
+	qemu_read c.qcow2 qcow2 0x33 4M 1M || fail "a write after the commit reached the image"
+	qemu_read c.qcow2 qcow2 0x33 0 2M || fail "the host data around the commit changed"
+	qemu-img check -q c.qcow2 || fail "qemu-img check after the commit"
+}
+
 # -blockdev (dotted keys with a file node referenced by name, and JSON), if=none + -device with
 # serial= and read-only, a qcow2 overlay over a qcow2 base, block size and write cache properties:
 # the guest finds each disk by its serial number and reads the host data.
