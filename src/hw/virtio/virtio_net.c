@@ -215,7 +215,8 @@ static void tx_handle(struct virtio_device *vdev, struct virtqueue *vq)
 		} else {
 			iov_to_buf(e->out, e->out_num, hl, n->txbuf, (size_t)flen);
 			if ((hdr[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM) && virtio_has_feature(vdev, VIRTIO_NET_F_CSUM)) {
-				size_t start = (size_t)(hdr[4] | hdr[5] << 8), off = (size_t)(hdr[6] | hdr[7] << 8);
+				/* flags, gso_type, hdr_len, gso_size, csum_start, csum_offset */
+				size_t start = (size_t)(hdr[6] | hdr[7] << 8), off = (size_t)(hdr[8] | hdr[9] << 8);
 				if (net_checksum_finish(n->txbuf, (size_t)flen, start, off) < 0)
 					vm_log(n->vm, VM_LOG_GUEST_ERRORS,
 					       "virtio-net: tx checksum at %zu+%zu outside the %llu-byte frame\n",
