@@ -7,7 +7,7 @@
 #
 #   bench/nbd.sh [-r RUNS] [-f raw|qcow2] [-s SIZE_MIB]
 #
-# Environment: LEMU_NBD (default build/tools/lemu-nbd), QEMU_NBD (default qemu-nbd),
+# Environment: LEMU_NBD (default build/lemu-nbd), QEMU_NBD (default qemu-nbd),
 # BENCH_DIR (scratch, default build/bench/nbd; needs about 3x SIZE of space).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
 done
 LEMU=${LEMU_NBD:-}
 if [ -z "$LEMU" ]; then
-	for c in "$ROOT/build/tools/lemu-nbd" "$ROOT/build/lemu-nbd"; do
+	for c in "$ROOT/build/lemu-nbd" "$ROOT/build/tools/lemu-nbd"; do
 		[ -x "$c" ] && { LEMU=$c; break; }
 	done
 fi

@@ -17,7 +17,7 @@
 #                            scripts/native-exec stands in for both to check the harness itself
 #   LEMU_SYSTEM_X86_64       system emulator for tests/integration/boot.sh and sysguest.sh
 #                            (default build/lemu-system-x86_64; qemu-system-x86_64 validates them)
-#   LEMU_NBD                 NBD server for tests/integration/nbd*.sh (default build/tools/lemu-nbd)
+#   LEMU_NBD                 NBD server for tests/integration/nbd*.sh (default build/lemu-nbd)
 #   LEMU_BUILD, LEMU_ASAN_BUILD  meson build dirs for the unit suite (build, build-asan)
 #   LEMU_TEST_TIMEOUT        seconds per run of one test (default 60)
 #   LEMU_TEST_BUDGET         seconds for the whole run (default 1380): tests not started by then

@@ -1,7 +1,7 @@
 # Helpers for tests/integration/nbd*.sh (sourced; defines no t_* cases of its own, so
 # the runner lists no cases for it and skips it).
 #
-# The server under test is $LEMU_NBD (default build/tools/lemu-nbd or build/lemu-nbd).
+# The server under test is $LEMU_NBD (default build/lemu-nbd, or build/tools/lemu-nbd of older trees).
 # The tests themselves are validated against QEMU's server:
 #   LEMU_NBD=qemu-nbd bash tests/run.sh -k 'nbd' integration
 # Oracles: nbdinfo and nbdcopy (libnbd-bin), qemu-img and qemu-io (qemu-utils), and a small
@@ -9,11 +9,11 @@
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 if [ -z "${LEMU_NBD:-}" ]; then
-	for c in "$ROOT/build/tools/lemu-nbd" "$ROOT/build/lemu-nbd"; do
+	for c in "$ROOT/build/lemu-nbd" "$ROOT/build/tools/lemu-nbd"; do
 		[ -x "$c" ] && { LEMU_NBD=$c; break; }
 	done
 fi
-NBD=${LEMU_NBD:-$ROOT/build/tools/lemu-nbd}
+NBD=${LEMU_NBD:-$ROOT/build/lemu-nbd}
 
 nbd_requires() {
 	local p
