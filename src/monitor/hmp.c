@@ -116,44 +116,79 @@ static bool at_end(struct hmp_ctx *c, const char *p)
 
 struct fmt {
 	int count;
-	char format; /* x d u o c i s */
-	int size;    /* 1 2 4 8, 0 = default */
+	char format; /* x d u o c i */
+	int size;    /* 1 2 4 8 */
 };
 
-static bool parse_fmt(struct hmp_ctx *c, const char **pp, struct fmt *f, char def_format, int def_size)
+/* QEMU's "/fmt": [count][format][size] in any order after the count; what
+ * is not given comes from the last command that gave it. */
+static bool parse_fmt(struct hmp_ctx *c, const char **pp, struct fmt *f)
 {
+	struct monitor_hub *hub = monitor_hub_of(c->vm);
+	char def_format = hub ? hub->fmt_format : 'x';
+	int def_size = hub ? hub->fmt_size : 4;
 	const char *p = skip_ws(*pp);
 	f->count = 1;
-	f->format = def_format;
-	f->size = 0;
-	if (*p == '/') {
-		p++;
-		if (isdigit((unsigned char)*p)) {
-			f->count = (int)strtol(p, (char **)&p, 10);
-		}
-		for (;; p++) {
-			if (strchr("xduoci", *p) && *p)
-				f->format = *p;
-			else if (*p == 'b')
-				f->size = 1;
-			else if (*p == 'h')
-				f->size = 2;
-			else if (*p == 'w')
-				f->size = 4;
-			else if (*p == 'g' || *p == 'L')
-				f->size = 8;
-			else
-				break;
-		}
-		if (*p && *p != ' ' && *p != '\t') {
-			hmp_printf(c->out, "invalid char in format: '%c'\n", *p);
-			return false;
-		}
+	if (*p != '/') {
+		f->format = def_format;
+		f->size = def_size;
+		*pp = p;
+		return true;
 	}
-	if (!f->size)
-		f->size = f->format == 'c' ? 1 : def_size;
+	p++;
+	if (isdigit((unsigned char)*p)) {
+		f->count = 0;
+		while (isdigit((unsigned char)*p) && f->count < 100000000)
+			f->count = f->count * 10 + (*p++ - '0');
+	}
+	int format = -1, size = -1;
+	for (;; p++) {
+		if (*p && strchr("oduxic", *p))
+			format = *p;
+		else if (*p == 'b')
+			size = 1;
+		else if (*p == 'h')
+			size = 2;
+		else if (*p == 'w')
+			size = 4;
+		else if (*p == 'g' || *p == 'L')
+			size = 8;
+		else
+			break;
+	}
+	if (*p && *p != ' ' && *p != '\t') {
+		hmp_printf(c->out, "invalid char in format: '%c'\n", *p);
+		return false;
+	}
+	if (format < 0)
+		format = def_format;
+	if (size < 0)
+		size = def_size;
+	if (hub) {
+		hub->fmt_format = (char)format;
+		hub->fmt_size = size;
+	}
+	f->format = (char)format;
+	f->size = size;
 	*pp = p;
 	return true;
+}
+
+/* QEMU's monitor_printc */
+static void printc(struct strbuf *out, int ch)
+{
+	switch (ch) {
+	case '\'': hmp_printf(out, "'\\''"); break;
+	case '\\': hmp_printf(out, "'\\\\'"); break;
+	case '\n': hmp_printf(out, "'\\n'"); break;
+	case '\r': hmp_printf(out, "'\\r'"); break;
+	default:
+		if (ch >= 32 && ch <= 126)
+			hmp_printf(out, "'%c'", ch);
+		else
+			hmp_printf(out, "'\\x%02x'", (unsigned)ch);
+		break;
+	}
 }
 
 /* ---- commands ---------------------------------------------------------------------- */
@@ -233,7 +268,7 @@ static void cmd_cpu(struct hmp_ctx *c, const char *args)
 static void memory_dump(struct hmp_ctx *c, const char *args, bool phys)
 {
 	struct fmt f;
-	if (!parse_fmt(c, &args, &f, 'x', 4))
+	if (!parse_fmt(c, &args, &f))
 		return;
 	int64_t addr;
 	if (!get_expr(c, &args, &addr) || !at_end(c, args))
@@ -242,58 +277,44 @@ static void memory_dump(struct hmp_ctx *c, const char *args, bool phys)
 		hmp_printf(c->out, "lemu: the 'i' format (disassembly) is not supported\n");
 		return;
 	}
+	/* QEMU's memory_dump: the line holds 8 bytes for byte units, else 16;
+	 * 'c' prints bytes but keeps the length count * size */
+	int wsize = f.size;
+	int64_t len = (int64_t)wsize * f.count;
+	int line_size = wsize == 1 ? 8 : 16;
+	int digits = 0;
+	switch (f.format) {
+	case 'o': digits = (wsize * 8 + 2) / 3; break;
+	case 'u':
+	case 'd': digits = (wsize * 8 * 10 + 32) / 33; break;
+	case 'c': wsize = 1; break;
+	default: digits = wsize * 2; break;
+	}
 	int cpu = phys ? -1 : *c->cpu;
-	int per_line = f.format == 'c' ? 16 : 16 / f.size;
-	if (f.size == 8 && f.format != 'c')
-		per_line = 2;
-	int total = f.count;
 	uint64_t a = (uint64_t)addr;
-	while (total > 0) {
+	while (len > 0) {
 		hmp_printf(c->out, "%016llx:", (unsigned long long)a);
-		int n = total < per_line ? total : per_line;
+		int l = len > line_size ? line_size : (int)len;
 		uint8_t buf[16];
-		if (mon_read_mem(c->vm, a, buf, (size_t)(n * f.size), cpu) < 0) {
-			/* QEMU reads RAM-less physical space as all ones; lemu too,
-			 * but an unmapped virtual page cannot be read at all. */
-			if (!phys) {
-				hmp_printf(c->out, " Cannot access memory\n");
-				return;
-			}
+		if (mon_read_mem(c->vm, a, buf, (size_t)l, cpu) < 0) {
+			hmp_printf(c->out, " Cannot access memory\n");
+			return;
 		}
-		for (int i = 0; i < n; i++) {
+		for (int i = 0; i < l; i += wsize) {
 			uint64_t v = 0;
-			memcpy(&v, buf + i * f.size, (size_t)f.size);
+			memcpy(&v, buf + i, (size_t)wsize);
+			hmp_printf(c->out, " ");
 			switch (f.format) {
-			case 'o': hmp_printf(c->out, " %#*llo", 1 + f.size * 3, (unsigned long long)v); break;
-			case 'x': hmp_printf(c->out, " 0x%0*llx", f.size * 2, (unsigned long long)v); break;
-			case 'u': hmp_printf(c->out, " %*llu", f.size == 1 ? 3 : f.size == 2 ? 5 : f.size == 4 ? 10 : 20,
-					     (unsigned long long)v); break;
-			case 'd': {
-				int64_t sv = f.size == 1 ? (int8_t)v : f.size == 2 ? (int16_t)v : f.size == 4 ? (int32_t)v
-													: (int64_t)v;
-				hmp_printf(c->out, " %*lld", f.size == 1 ? 4 : f.size == 2 ? 6 : f.size == 4 ? 11 : 20,
-					   (long long)sv);
-				break;
-			}
-			case 'c': {
-				unsigned char ch = (unsigned char)v;
-				if (ch >= 32 && ch < 127 && ch != '\'' && ch != '\\')
-					hmp_printf(c->out, " '%c'", ch);
-				else if (ch == '\'' || ch == '\\')
-					hmp_printf(c->out, " '\\%c'", ch);
-				else if (ch == '\n')
-					hmp_printf(c->out, " '\\n'");
-				else if (ch == '\r')
-					hmp_printf(c->out, " '\\r'");
-				else
-					hmp_printf(c->out, " '\\x%02x'", ch);
-				break;
-			}
+			case 'o': hmp_printf(c->out, "%#*llo", digits, (unsigned long long)v); break;
+			case 'u': hmp_printf(c->out, "%*llu", digits, (unsigned long long)v); break;
+			case 'd': hmp_printf(c->out, "%*lld", digits, (long long)v); break;
+			case 'c': printc(c->out, (int)v); break;
+			default: hmp_printf(c->out, "0x%0*llx", digits, (unsigned long long)v); break;
 			}
 		}
 		hmp_printf(c->out, "\n");
-		a += (uint64_t)(n * f.size);
-		total -= n;
+		a += (uint64_t)l;
+		len -= l;
 	}
 }
 
@@ -310,31 +331,25 @@ static void cmd_xp(struct hmp_ctx *c, const char *args)
 static void cmd_print(struct hmp_ctx *c, const char *args)
 {
 	struct fmt f;
-	if (!parse_fmt(c, &args, &f, 'x', 8))
+	if (!parse_fmt(c, &args, &f))
 		return;
 	int64_t v;
 	if (!get_expr(c, &args, &v) || !at_end(c, args))
 		return;
 	switch (f.format) {
-	case 'o': hmp_printf(c->out, "%#llo\n", (unsigned long long)v); break;
-	case 'd': hmp_printf(c->out, "%lld\n", (long long)v); break;
-	case 'u': hmp_printf(c->out, "%llu\n", (unsigned long long)v); break;
-	case 'c': {
-		unsigned char ch = (unsigned char)v;
-		if (ch >= 32 && ch < 127 && ch != '\'' && ch != '\\')
-			hmp_printf(c->out, "'%c'\n", ch);
-		else
-			hmp_printf(c->out, "'\\x%02x'\n", ch);
-		break;
+	case 'o': hmp_printf(c->out, "%#llo", (unsigned long long)v); break;
+	case 'x': hmp_printf(c->out, "%#llx", (unsigned long long)v); break;
+	case 'u': hmp_printf(c->out, "%llu", (unsigned long long)v); break;
+	case 'c': printc(c->out, (int)v); break;
+	default: hmp_printf(c->out, "%lld", (long long)v); break;
 	}
-	default: hmp_printf(c->out, "%#llx\n", (unsigned long long)v); break;
-	}
+	hmp_printf(c->out, "\n");
 }
 
 static void cmd_in(struct hmp_ctx *c, const char *args)
 {
 	struct fmt f;
-	if (!parse_fmt(c, &args, &f, 'x', 1))
+	if (!parse_fmt(c, &args, &f))
 		return;
 	int64_t port;
 	if (!get_expr(c, &args, &port) || !at_end(c, args))
@@ -345,7 +360,6 @@ static void cmd_in(struct hmp_ctx *c, const char *args)
 		hmp_printf(c->out, "portw[0x%04x] = 0x%04x\n", p, pio_read(c->vm, p, 2) & 0xffff);
 		break;
 	case 4:
-	case 8:
 		hmp_printf(c->out, "portl[0x%04x] = 0x%08x\n", p, pio_read(c->vm, p, 4));
 		break;
 	default:
@@ -357,12 +371,12 @@ static void cmd_in(struct hmp_ctx *c, const char *args)
 static void cmd_out(struct hmp_ctx *c, const char *args)
 {
 	struct fmt f;
-	if (!parse_fmt(c, &args, &f, 'x', 1))
+	if (!parse_fmt(c, &args, &f))
 		return;
 	int64_t port, val;
 	if (!get_expr(c, &args, &port) || !get_expr(c, &args, &val) || !at_end(c, args))
 		return;
-	unsigned size = f.size >= 4 ? 4 : (unsigned)f.size;
+	unsigned size = f.size == 2 || f.size == 4 ? (unsigned)f.size : 1;
 	pio_write(c->vm, (uint16_t)port, (uint32_t)val, size);
 }
 

@@ -176,6 +176,8 @@ struct monitor_hub *monitor_hub_of(struct vm *vm)
 		if (!hub)
 			return NULL;
 		hub->vm = vm;
+		hub->fmt_format = 'x';
+		hub->fmt_size = 4;
 		vm->monitors = hub;
 		vm->notify = monitor_notify;
 	}

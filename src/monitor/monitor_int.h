@@ -83,6 +83,10 @@ struct monitor_hub {
 	struct vm *vm;
 	struct monitor *mons;
 	int ncompat; /* compat_monitorN labels */
+	/* HMP's /fmt defaults: the last format and size used (x, xp, p, i, o
+	 * share them, as in QEMU, across all human monitors) */
+	char fmt_format;
+	int fmt_size;
 };
 
 /* monitor.c */
