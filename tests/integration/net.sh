@@ -8,7 +8,8 @@
 #   hostfwd    a host client fetches a file the guest serves (busybox httpd) through hostfwd=
 #   restrict   restrict=on: no way out to the host, hostfwd still in
 #   legacy     -net nic -net user (hub 0) and -netdev hubport: DHCP through a hub
-#   socket     two VMs over -netdev socket listen=/connect=: ping and a file through nc
+#   socket     two VMs over -netdev socket listen=/connect= (and udp=): ping and a file through nc;
+#              socket_qemu: the same between lemu and qemu-system-x86_64
 #   errors     option errors, the same text as qemu-system-x86_64's
 #
 # The emulator is $LEMU_SYSTEM_X86_64 (default build/lemu-system-x86_64). The test itself is
@@ -220,10 +221,10 @@ t_legacy() {
 	[ "$(out b 2)" = 10.0.9.50/24 ] || fail "hubport: address '$(out b 2)', want 10.0.9.50/24 (net=, dhcpstart=)"
 }
 
-# Two VMs on one Ethernet over TCP: A listens, B connects. B pings A, then sends it a file.
-t_socket() {
-	local port
-	port=$(free_port)
+# Two VMs on one Ethernet: A and B get NETDEV_A / NETDEV_B (socket options); B pings A, then
+# sends it a file with nc. EMU_B runs B (QEMU for the interoperability case).
+socket_pair() {
+	local netdev_a=$1 netdev_b=$2 emu_b=${3:-$EMU}
 	local acmds=(
 		--cmd 'ip addr add 192.168.77.1/24 dev eth0 && ip link set eth0 up && echo up'
 		--cmd 'nc -l -p 5000 >/tmp/got && sha256sum </tmp/got'
@@ -233,21 +234,46 @@ t_socket() {
 		--cmd 'for i in $(seq 60); do ping -c 1 -W 2 192.168.77.1 >/dev/null && break; done; ping -c 3 -W 5 192.168.77.1 >/dev/null && echo pong'
 		--cmd 'seq 1 50000 >/tmp/f && for i in $(seq 60); do nc 192.168.77.1 5000 </tmp/f && break; sleep 1; done; sha256sum </tmp/f'
 	)
-	vboot a "${acmds[@]}" -- -netdev socket,id=s0,listen=127.0.0.1:$port \
-		-device $MODEL,netdev=s0,mac=52:54:00:77:00:01 >a.log 2>&1 &
+	vboot a "${acmds[@]}" -- -netdev "$netdev_a" -device $MODEL,netdev=s0,mac=52:54:00:77:00:01 >a.log 2>&1 &
 	local apid=$!
-	for _ in $(seq 100); do
-		grep -q ":$(printf '%04X' "$port") 00000000:0000 0A" /proc/net/tcp && break
-		sleep 0.1
-	done
-	vboot b "${bcmds[@]}" -- -netdev socket,id=s0,connect=127.0.0.1:$port \
-		-device $MODEL,netdev=s0,mac=52:54:00:77:00:02
+	case $netdev_a in
+	*listen=*)
+		local port=${netdev_a##*:}
+		for _ in $(seq 100); do
+			grep -q ":$(printf '%04X' "$port") 00000000:0000 0A" /proc/net/tcp && break
+			sleep 0.1
+		done ;;
+	esac
+	EMU=$emu_b vboot b "${bcmds[@]}" -- -netdev "$netdev_b" -device $MODEL,netdev=s0,mac=52:54:00:77:00:02
 	wait $apid || { cat a.log; fail "VM A"; }
 	[ "$(out b 2)" = pong ] || fail "B could not ping A over the socket: '$(out b 2)'"
 	local want
 	want=$(seq 1 50000 | sha256sum)
 	[ "$(out b 3)" = "$want" ] || fail "B's file: '$(out b 3)'"
 	[ "$(out a 2)" = "$want" ] || fail "A received '$(out a 2)', want $want"
+}
+
+t_socket() {
+	local port
+	port=$(free_port)
+	socket_pair "socket,id=s0,listen=127.0.0.1:$port" "socket,id=s0,connect=127.0.0.1:$port"
+}
+
+# The same over UDP unicast (udp=, localaddr=): one datagram per frame.
+t_socket_udp() {
+	local pa pb
+	pa=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	pb=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	socket_pair "socket,id=s0,udp=127.0.0.1:$pb,localaddr=127.0.0.1:$pa" \
+		"socket,id=s0,udp=127.0.0.1:$pa,localaddr=127.0.0.1:$pb"
+}
+
+# lemu listens, QEMU connects: the length-prefixed framing is the same on both sides.
+t_socket_qemu() {
+	command -v qemu-system-x86_64 >/dev/null || { echo "no qemu-system-x86_64: interoperability not checked"; return 0; }
+	local port
+	port=$(free_port)
+	socket_pair "socket,id=s0,listen=127.0.0.1:$port" "socket,id=s0,connect=127.0.0.1:$port" qemu-system-x86_64
 }
 
 # Option errors: the text after the program name is QEMU's (when QEMU is there to compare).
