@@ -539,8 +539,12 @@ int blk_block_status(struct blk_node *node, int64_t offset, int64_t bytes,
 	if (st->bytes <= 0 || st->bytes > bytes)
 		st->bytes = bytes;
 	/* Data stored in a hole of the file (metadata preallocation), or past its end,
-	 * reads as zeroes: ask the file, as QEMU does ("zero": true, "data": true). */
-	if ((st->flags & (BLK_STATUS_DATA | BLK_STATUS_OFFSET_VALID | BLK_STATUS_ZERO)) ==
+	 * reads as zeroes: ask the file, as QEMU does ("zero": true, "data": true).  qcow2
+	 * asks only for images it found metadata-preallocated (BLK_STATUS_RECURSE, as QEMU
+	 * 7.2 does): ordinary clusters whose COW tails are file holes stay plain data. */
+	bool recurse = node->drv != &blk_driver_qcow2 || (st->flags & BLK_STATUS_RECURSE);
+	st->flags &= ~BLK_STATUS_RECURSE;
+	if (recurse && (st->flags & (BLK_STATUS_DATA | BLK_STATUS_OFFSET_VALID | BLK_STATUS_ZERO)) ==
 		    (BLK_STATUS_DATA | BLK_STATUS_OFFSET_VALID) &&
 	    st->file && st->file != node && st->file->drv == &blk_driver_file) {
 		int64_t flen = blk_getlength(st->file);

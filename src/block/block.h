@@ -257,6 +257,8 @@ int blk_truncate(struct blk_node *node, int64_t size, bool shrink, const char *p
 #define BLK_STATUS_OFFSET_VALID (1u << 3) /* data is at st->offset in st->file, plain */
 #define BLK_STATUS_COMPRESSED	(1u << 4) /* qcow2 compressed cluster (no plain offset) */
 #define BLK_STATUS_EOF		(1u << 5) /* range reaches the end of the image */
+/* internal (driver -> blk_block_status): the data may sit in holes of the file, ask it */
+#define BLK_STATUS_RECURSE	(1u << 6)
 
 struct blk_status {
 	int64_t bytes;

@@ -576,6 +576,33 @@ int qcow2_discard(struct blk_node *n, int64_t off, int64_t bytes)
 	return r;
 }
 
+/*
+ * An image whose referenced clusters clearly outnumber the clusters the file really
+ * allocates was preallocated with metadata only: its data clusters are (partly) holes of
+ * the file.  The threshold is QEMU's: 10% more, and at least two more, referenced clusters
+ * than allocated ones.
+ */
+bool qcow2_metadata_preallocated(struct qcow2 *s)
+{
+	if (s->meta_prealloc >= 0)
+		return s->meta_prealloc;
+	s->meta_prealloc = 0;
+	int64_t flen = blk_getlength(s->file), alloc = blk_get_allocated_file_size(s->file);
+	if (flen < 0 || alloc < 0)
+		return false;
+	int64_t real = alloc / (int64_t)s->cluster_size;
+	int64_t threshold = real * 10 / 9 > real + 2 ? real * 10 / 9 : real + 2;
+	int64_t end = (flen + (int64_t)s->cluster_size - 1) / (int64_t)s->cluster_size, count = 0;
+	for (int64_t i = 0; i < end && count < threshold; i++) {
+		uint64_t rc;
+		if (qcow2_get_refcount(s, (uint64_t)i, &rc) < 0)
+			return false;
+		count += rc != 0;
+	}
+	s->meta_prealloc = count >= threshold;
+	return s->meta_prealloc;
+}
+
 int qcow2_block_status(struct blk_node *n, int64_t off, int64_t bytes, struct blk_status *st)
 {
 	struct qcow2 *s = n->opaque;
@@ -606,6 +633,8 @@ int qcow2_block_status(struct blk_node *n, int64_t off, int64_t bytes, struct bl
 	switch (t) {
 	case QC_NORMAL:
 		st->flags = BLK_STATUS_ALLOCATED | BLK_STATUS_DATA | BLK_STATUS_OFFSET_VALID;
+		if (qcow2_metadata_preallocated(s))
+			st->flags |= BLK_STATUS_RECURSE;
 		st->offset = (int64_t)(host + (pos & (cs - 1)));
 		st->file = s->file;
 		break;

@@ -553,6 +553,7 @@ static int qcow2_open(struct blk_node *n, const struct blk_opts *opts, unsigned 
 	struct qcow2 *s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	s->meta_prealloc = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->io_done, NULL);
 	s->node = n;

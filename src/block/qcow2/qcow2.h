@@ -105,6 +105,9 @@ struct qcow2_free {
 struct qcow2 {
 	struct blk_node *node;
 	struct blk_node *file;
+	/* Metadata preallocation detected (-1: not checked yet): data clusters may be file
+	 * holes, so block status asks the file (qcow2_metadata_preallocated). */
+	int meta_prealloc;
 	pthread_mutex_t lock;
 	pthread_cond_t io_done;	  /* inflight dropped or an allocation finished */
 	int inflight;
@@ -254,6 +257,8 @@ int qcow2_pwrite(struct blk_node *n, int64_t off, const void *buf, size_t bytes,
 int qcow2_pwrite_zeroes(struct blk_node *n, int64_t off, int64_t bytes, unsigned flags);
 int qcow2_discard(struct blk_node *n, int64_t off, int64_t bytes);
 int qcow2_block_status(struct blk_node *n, int64_t off, int64_t bytes, struct blk_status *st);
+/* With s->lock held: whether the image looks metadata-preallocated (cached). */
+bool qcow2_metadata_preallocated(struct qcow2 *s);
 int qcow2_zero_range_locked(struct qcow2 *s, uint64_t off, uint64_t bytes, bool unmap,
 			    bool discard);
 int qcow2_update_copied_flags(struct qcow2 *s);
