@@ -124,6 +124,7 @@ PY
 t_mux_stdio() {
 	python3 - "$EMU" "$ROOT" <<'PY'
 import os, re, subprocess, sys, time
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(sys.argv[2], "tests", "guest"))
 from console import Console
 emu, root = sys.argv[1], sys.argv[2]

@@ -57,6 +57,7 @@ t_two_monitors() {
 	python3 - "$EMU" "$ROOT" <<'PY'
 import os, subprocess, sys, time
 emu, root = sys.argv[1], sys.argv[2]
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(root, "tests", "qmp"))
 import qmplib
 g = os.path.join(root, ".cache", "guest")
@@ -104,6 +105,34 @@ t_option_errors() {
 	"$EMU" -accel tcg -display none -kernel "$ROOT/.cache/guest/vmlinuz" -qmp nosuchbackend: >o 2>e </dev/null
 	rc=$?
 	[ $rc = 1 ] && grep -q -- "-qmp" e || { cat e; echo "FAIL: -qmp nosuchbackend: (status $rc)"; return 1; }
+}
+
+# The libFuzzer build of tests/fuzz/fuzz_qmp.c (QMP streamer, parser, dispatcher and the
+# commands, HMP through human-monitor-command) with ASan/UBSan, run for a bounded time from a
+# few valid sessions: a crash, a leak or a reply that is not JSON fails it. The monitor's
+# sources are built here with the fuzzer's instrumentation; the rest of the emulator comes
+# from the build (tests/unit/libsystest.a).
+t_libfuzzer() {
+	local b=${LEMU_BUILD_DIR:-$ROOT/build}
+	command -v clang >/dev/null 2>&1 || skip "clang is missing"
+	[ -f "$b/tests/unit/libsystest.a" ] || skip "no $b/tests/unit/libsystest.a (run make)"
+	echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' >probe.c
+	clang -fsanitize=fuzzer probe.c -o probe 2>/dev/null || skip "clang cannot build libFuzzer targets"
+	# shellcheck disable=SC2046  # pkg-config prints a list of flags
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I"$ROOT/src" -I"$b" \
+		"$ROOT/tests/fuzz/fuzz_qmp.c" "$ROOT"/src/monitor/[a-z]*.c "$b/tests/unit/libsystest.a" \
+		"$b/liblemucpu.a" "$b/liblemublock.a" \
+		$(pkg-config --libs jansson zlib libzstd gnutls slirp liburing capstone 2>/dev/null) \
+		-lm -lpthread -o fuzz_qmp 2>build.log || { tail -n 20 build.log; echo "FAIL: build"; return 1; }
+	mkdir -p corpus
+	printf '\x01{"execute": "query-block"}\r\n{"execute": "qom-list", "arguments": {"path": "/machine"}}' >corpus/a
+	printf '\x00{"execute": "qmp_capabilities", "id": 1}{"execute": "human-monitor-command", "arguments": {"command-line": "xp /16xb 0x1000"}}' >corpus/b
+	printf '\x01{"execute": "human-monitor-command", "arguments": {"command-line": "p/x $rax+$pc*2"}}[1, {"x"' >corpus/c
+	ASAN_OPTIONS=detect_leaks=1 ./fuzz_qmp -max_total_time="${LEMU_QMP_FUZZ_SECONDS:-20}" -timeout=10 \
+		-rss_limit_mb=2048 -print_final_stats=1 corpus >fuzz.log 2>&1
+	local rc=$?
+	grep -E '^(Done|SUMMARY)' fuzz.log
+	[ $rc = 0 ] || { tail -n 30 fuzz.log; echo "FAIL: the fuzzer found a problem (exit $rc)"; return 1; }
 }
 
 case_main "$@"

@@ -11,6 +11,8 @@ commands run; then every command of COMMANDS is typed and its output (the text b
 echoed line and the next "(qemu) " prompt, CRLF kept) is recorded.  tests/integration/hmp.sh
 runs this under qemu-system-x86_64 and lemu and compares.
 """
+import sys
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import argparse
 import json
 import os

@@ -15,6 +15,8 @@ with Debian's qemu-system-x86_64 7.2.  With --compare, the replies' shapes (keys
 types, not values) are compared with the golden file's and every difference is printed;
 the exit status is 1 if there is one.
 """
+import sys
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import argparse
 import json
 import os

@@ -9,6 +9,8 @@ socket.  Every expectation names what QEMU 7.2 does (the same script runs agains
 qemu-system-x86_64 with --emu qemu-system-x86_64, which is how it was validated).
 Exit status 0 when every check passed; the first failure is printed and ends the run.
 """
+import sys
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import argparse
 import json
 import os
