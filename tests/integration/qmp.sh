@@ -113,7 +113,7 @@ t_option_errors() {
 # sources are built here with the fuzzer's instrumentation; the rest of the emulator comes
 # from the build (tests/unit/libsystest.a).
 t_libfuzzer() {
-	local b=${LEMU_BUILD_DIR:-$ROOT/build}
+	local b=${LEMU_BUILD:-$ROOT/build}
 	command -v clang >/dev/null 2>&1 || skip "clang is missing"
 	[ -f "$b/tests/unit/libsystest.a" ] || skip "no $b/tests/unit/libsystest.a (run make)"
 	echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' >probe.c
