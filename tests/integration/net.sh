@@ -10,6 +10,7 @@
 #   legacy     -net nic -net user (hub 0) and -netdev hubport: DHCP through a hub
 #   socket     two VMs over -netdev socket listen=/connect= (and udp=): ping and a file through nc;
 #              socket_qemu: the same between lemu and qemu-system-x86_64
+#   tap        -netdev tap,ifname=,script=no: the guest pings the host (root only)
 #   errors     option errors, the same text as qemu-system-x86_64's
 #
 # The emulator is $LEMU_SYSTEM_X86_64 (default build/lemu-system-x86_64). The test itself is
@@ -274,6 +275,30 @@ t_socket_qemu() {
 	local port
 	port=$(free_port)
 	socket_pair "socket,id=s0,listen=127.0.0.1:$port" "socket,id=s0,connect=127.0.0.1:$port" qemu-system-x86_64
+}
+
+# -netdev tap: a host TAP interface lemu creates (root and /dev/net/tun needed: else not checked).
+# The host gives the interface an address; the guest pings it.
+t_tap() {
+	if [ "$(id -u)" != 0 ] || [ ! -c /dev/net/tun ] || ! command -v ip >/dev/null; then
+		echo "tap not checked: needs root, /dev/net/tun and ip(8)"
+		return 0
+	fi
+	local ifn=lemutap$(($$ % 100000)) sub=192.168.$((100 + $$ % 100))
+	(
+		for _ in $(seq 600); do
+			ip link show "$ifn" >/dev/null 2>&1 && break
+			sleep 0.2
+		done
+		ip addr add "$sub.1/24" dev "$ifn" && ip link set "$ifn" up
+	) &
+	vboot t \
+		--cmd "ip addr add $sub.2/24 dev eth0 && ip link set eth0 up && echo up" \
+		--cmd "for i in \$(seq 60); do ping -c 1 -W 2 $sub.1 >/dev/null && break; done; ping -c 2 -W 5 $sub.1 >/dev/null && echo pong" \
+		-- -netdev tap,id=t0,ifname=$ifn,script=no,downscript=no -device $MODEL,netdev=t0
+	wait
+	[ "$(out t 2)" = pong ] || fail "the guest could not ping the host over $ifn: '$(out t 2)'"
+	! ip link show "$ifn" >/dev/null 2>&1 || fail "$ifn still exists after the emulator exited"
 }
 
 # Option errors: the text after the program name is QEMU's (when QEMU is there to compare).
