@@ -85,15 +85,6 @@ static int bx_write_zeroes(void *opaque, uint64_t off, uint32_t len, unsigned fl
 	return blk_pwrite_zeroes(b->node, (int64_t)(off + b->dev_offset), len, bf);
 }
 
-/*
- * REQUEST(nbd): since a7de085 blk_block_status_above() asks the file about every qcow2
- * data cluster and reports ZERO for its holes; QEMU only does that for images it detects
- * as metadata-preallocated (qcow2_detect_metadata_preallocation sets BDRV_BLOCK_RECURSE).
- * A cluster qemu-io filled 4k of (the rest a hole of the file) now maps as data + zero
- * where qemu-img map says data, so nbdinfo --map and lemu-img map differ from qemu-img
- * map (tests/integration/nbd.sh size_map).  The answer is still true (those bytes read
- * as zeroes), only not qemu-img's.
- */
 static int bx_block_status(void *opaque, uint64_t off, uint64_t len, uint64_t *pnum,
                            uint32_t *state)
 {
