@@ -27,6 +27,8 @@
 
 #define VIRTIO_CONSOLE_F_SIZE 0
 #define VIRTIO_CONSOLE_F_MULTIPORT 1
+#define VIRTIO_CONSOLE_F_EMERG_WRITE 2
+#define CFG_EMERG_WR 8
 
 /* Control events (§5.3.6.2). */
 #define VIRTIO_CONSOLE_DEVICE_READY 0
@@ -329,7 +331,22 @@ static void vser_reset(struct virtio_device *vdev)
 			vs->ports[i]->guest_connected = false;
 }
 
+/* §5.3.4: a write to emerg_wr outputs one character on port 0, usable
+ * before the driver has set up any queue. */
+static void vser_set_config(struct virtio_device *vdev, uint32_t off, uint32_t len)
+{
+	struct virtio_serial *vs = (struct virtio_serial *)vdev;
+	if (off > CFG_EMERG_WR || off + len <= CFG_EMERG_WR)
+		return;
+	uint8_t ch = vdev->config[CFG_EMERG_WR];
+	memset(vdev->config + CFG_EMERG_WR, 0, 4);
+	if (virtio_has_feature(vdev, VIRTIO_CONSOLE_F_EMERG_WRITE) && vs->ports[0] &&
+	    vs->ports[0]->chr)
+		chardev_write(vs->ports[0]->chr, &ch, 1);
+}
+
 static const struct virtio_device_ops vser_ops = {
+	.set_config = vser_set_config,
 	.reset = vser_reset,
 };
 
@@ -358,7 +375,8 @@ static int vser_pci_realize(struct device *d, struct error **errp)
 		        &vs->vdev, q,
 		        q == CTRL_RXQ || q == CTRL_TXQ ? VSER_CTRL_QUEUE_SIZE : VSER_QUEUE_SIZE, h);
 	}
-	vs->vdev.host_features |= VIRTIO_BIT(VIRTIO_CONSOLE_F_MULTIPORT);
+	vs->vdev.host_features |=
+	        VIRTIO_BIT(VIRTIO_CONSOLE_F_MULTIPORT) | VIRTIO_BIT(VIRTIO_CONSOLE_F_EMERG_WRITE);
 	/* config: cols, rows, max_nr_ports, emerg_wr (§5.3.4) */
 	memcpy(vs->vdev.config + 4, &vs->max_ports, 4);
 	/* PCI_CLASS_COMMUNICATION_OTHER, as QEMU. */
