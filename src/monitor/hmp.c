@@ -305,11 +305,15 @@ static void memory_dump(struct hmp_ctx *c, const char *args, bool phys)
 			memcpy(&v, buf + i, (size_t)wsize);
 			hmp_printf(c->out, " ");
 			switch (f.format) {
-			case 'o': hmp_printf(c->out, "%#*llo", digits, (unsigned long long)v); break;
+			case 'o':
+				hmp_printf(c->out, "%#*llo", digits, (unsigned long long)v);
+				break;
 			case 'u': hmp_printf(c->out, "%*llu", digits, (unsigned long long)v); break;
 			case 'd': hmp_printf(c->out, "%*lld", digits, (long long)v); break;
 			case 'c': printc(c->out, (int)v); break;
-			default: hmp_printf(c->out, "0x%0*llx", digits, (unsigned long long)v); break;
+			default:
+				hmp_printf(c->out, "0x%0*llx", digits, (unsigned long long)v);
+				break;
 			}
 		}
 		hmp_printf(c->out, "\n");
@@ -359,9 +363,7 @@ static void cmd_in(struct hmp_ctx *c, const char *args)
 	case 2:
 		hmp_printf(c->out, "portw[0x%04x] = 0x%04x\n", p, pio_read(c->vm, p, 2) & 0xffff);
 		break;
-	case 4:
-		hmp_printf(c->out, "portl[0x%04x] = 0x%08x\n", p, pio_read(c->vm, p, 4));
-		break;
+	case 4: hmp_printf(c->out, "portl[0x%04x] = 0x%08x\n", p, pio_read(c->vm, p, 4)); break;
 	default:
 		hmp_printf(c->out, "portb[0x%04x] = 0x%02x\n", p, pio_read(c->vm, p, 1) & 0xff);
 		break;
@@ -440,7 +442,8 @@ static void cmd_block_resize(struct hmp_ctx *c, const char *args)
 	char dev[128], sz[64];
 	const char *rest = get_word(args, dev, sizeof(dev));
 	if (!rest || !get_word(rest, sz, sizeof(sz))) {
-		hmp_printf(c->out, "%s: %s expected\n", c->name, rest ? "size" : "block device name");
+		hmp_printf(c->out, "%s: %s expected\n", c->name,
+		           rest ? "size" : "block device name");
 		try_help(c);
 		return;
 	}
@@ -470,26 +473,91 @@ static const struct keycode {
 	const char *name;
 	uint16_t set1, set2;
 } keycodes[] = {
-	{ "esc", 0x01, 0x76 }, { "1", 0x02, 0x16 }, { "2", 0x03, 0x1e }, { "3", 0x04, 0x26 }, { "4", 0x05, 0x25 },
-	{ "5", 0x06, 0x2e }, { "6", 0x07, 0x36 }, { "7", 0x08, 0x3d }, { "8", 0x09, 0x3e }, { "9", 0x0a, 0x46 },
-	{ "0", 0x0b, 0x45 }, { "minus", 0x0c, 0x4e }, { "equal", 0x0d, 0x55 }, { "backspace", 0x0e, 0x66 },
-	{ "tab", 0x0f, 0x0d }, { "q", 0x10, 0x15 }, { "w", 0x11, 0x1d }, { "e", 0x12, 0x24 }, { "r", 0x13, 0x2d },
-	{ "t", 0x14, 0x2c }, { "y", 0x15, 0x35 }, { "u", 0x16, 0x3c }, { "i", 0x17, 0x43 }, { "o", 0x18, 0x44 },
-	{ "p", 0x19, 0x4d }, { "bracket_left", 0x1a, 0x54 }, { "bracket_right", 0x1b, 0x5b }, { "ret", 0x1c, 0x5a },
-	{ "ctrl", 0x1d, 0x14 }, { "a", 0x1e, 0x1c }, { "s", 0x1f, 0x1b }, { "d", 0x20, 0x23 }, { "f", 0x21, 0x2b },
-	{ "g", 0x22, 0x34 }, { "h", 0x23, 0x33 }, { "j", 0x24, 0x3b }, { "k", 0x25, 0x42 }, { "l", 0x26, 0x4b },
-	{ "semicolon", 0x27, 0x4c }, { "apostrophe", 0x28, 0x52 }, { "grave_accent", 0x29, 0x0e },
-	{ "shift", 0x2a, 0x12 }, { "backslash", 0x2b, 0x5d }, { "z", 0x2c, 0x1a }, { "x", 0x2d, 0x22 },
-	{ "c", 0x2e, 0x21 }, { "v", 0x2f, 0x2a }, { "b", 0x30, 0x32 }, { "n", 0x31, 0x31 }, { "m", 0x32, 0x3a },
-	{ "comma", 0x33, 0x41 }, { "dot", 0x34, 0x49 }, { "slash", 0x35, 0x4a }, { "shift_r", 0x36, 0x59 },
-	{ "asterisk", 0x37, 0x7c }, { "alt", 0x38, 0x11 }, { "spc", 0x39, 0x29 }, { "caps_lock", 0x3a, 0x58 },
-	{ "f1", 0x3b, 0x05 }, { "f2", 0x3c, 0x06 }, { "f3", 0x3d, 0x04 }, { "f4", 0x3e, 0x0c }, { "f5", 0x3f, 0x03 },
-	{ "f6", 0x40, 0x0b }, { "f7", 0x41, 0x83 }, { "f8", 0x42, 0x0a }, { "f9", 0x43, 0x01 }, { "f10", 0x44, 0x09 },
-	{ "num_lock", 0x45, 0x77 }, { "scroll_lock", 0x46, 0x7e }, { "f11", 0x57, 0x78 }, { "f12", 0x58, 0x07 },
-	{ "ctrl_r", 0xe01d, 0xe014 }, { "alt_r", 0xe038, 0xe011 }, { "home", 0xe047, 0xe06c },
-	{ "up", 0xe048, 0xe075 }, { "pgup", 0xe049, 0xe07d }, { "left", 0xe04b, 0xe06b }, { "right", 0xe04d, 0xe074 },
-	{ "end", 0xe04f, 0xe069 }, { "down", 0xe050, 0xe072 }, { "pgdn", 0xe051, 0xe07a },
-	{ "insert", 0xe052, 0xe070 }, { "delete", 0xe053, 0xe071 }, { "kp_enter", 0xe01c, 0xe05a },
+	{ "esc", 0x01, 0x76 },
+	{ "1", 0x02, 0x16 },
+	{ "2", 0x03, 0x1e },
+	{ "3", 0x04, 0x26 },
+	{ "4", 0x05, 0x25 },
+	{ "5", 0x06, 0x2e },
+	{ "6", 0x07, 0x36 },
+	{ "7", 0x08, 0x3d },
+	{ "8", 0x09, 0x3e },
+	{ "9", 0x0a, 0x46 },
+	{ "0", 0x0b, 0x45 },
+	{ "minus", 0x0c, 0x4e },
+	{ "equal", 0x0d, 0x55 },
+	{ "backspace", 0x0e, 0x66 },
+	{ "tab", 0x0f, 0x0d },
+	{ "q", 0x10, 0x15 },
+	{ "w", 0x11, 0x1d },
+	{ "e", 0x12, 0x24 },
+	{ "r", 0x13, 0x2d },
+	{ "t", 0x14, 0x2c },
+	{ "y", 0x15, 0x35 },
+	{ "u", 0x16, 0x3c },
+	{ "i", 0x17, 0x43 },
+	{ "o", 0x18, 0x44 },
+	{ "p", 0x19, 0x4d },
+	{ "bracket_left", 0x1a, 0x54 },
+	{ "bracket_right", 0x1b, 0x5b },
+	{ "ret", 0x1c, 0x5a },
+	{ "ctrl", 0x1d, 0x14 },
+	{ "a", 0x1e, 0x1c },
+	{ "s", 0x1f, 0x1b },
+	{ "d", 0x20, 0x23 },
+	{ "f", 0x21, 0x2b },
+	{ "g", 0x22, 0x34 },
+	{ "h", 0x23, 0x33 },
+	{ "j", 0x24, 0x3b },
+	{ "k", 0x25, 0x42 },
+	{ "l", 0x26, 0x4b },
+	{ "semicolon", 0x27, 0x4c },
+	{ "apostrophe", 0x28, 0x52 },
+	{ "grave_accent", 0x29, 0x0e },
+	{ "shift", 0x2a, 0x12 },
+	{ "backslash", 0x2b, 0x5d },
+	{ "z", 0x2c, 0x1a },
+	{ "x", 0x2d, 0x22 },
+	{ "c", 0x2e, 0x21 },
+	{ "v", 0x2f, 0x2a },
+	{ "b", 0x30, 0x32 },
+	{ "n", 0x31, 0x31 },
+	{ "m", 0x32, 0x3a },
+	{ "comma", 0x33, 0x41 },
+	{ "dot", 0x34, 0x49 },
+	{ "slash", 0x35, 0x4a },
+	{ "shift_r", 0x36, 0x59 },
+	{ "asterisk", 0x37, 0x7c },
+	{ "alt", 0x38, 0x11 },
+	{ "spc", 0x39, 0x29 },
+	{ "caps_lock", 0x3a, 0x58 },
+	{ "f1", 0x3b, 0x05 },
+	{ "f2", 0x3c, 0x06 },
+	{ "f3", 0x3d, 0x04 },
+	{ "f4", 0x3e, 0x0c },
+	{ "f5", 0x3f, 0x03 },
+	{ "f6", 0x40, 0x0b },
+	{ "f7", 0x41, 0x83 },
+	{ "f8", 0x42, 0x0a },
+	{ "f9", 0x43, 0x01 },
+	{ "f10", 0x44, 0x09 },
+	{ "num_lock", 0x45, 0x77 },
+	{ "scroll_lock", 0x46, 0x7e },
+	{ "f11", 0x57, 0x78 },
+	{ "f12", 0x58, 0x07 },
+	{ "ctrl_r", 0xe01d, 0xe014 },
+	{ "alt_r", 0xe038, 0xe011 },
+	{ "home", 0xe047, 0xe06c },
+	{ "up", 0xe048, 0xe075 },
+	{ "pgup", 0xe049, 0xe07d },
+	{ "left", 0xe04b, 0xe06b },
+	{ "right", 0xe04d, 0xe074 },
+	{ "end", 0xe04f, 0xe069 },
+	{ "down", 0xe050, 0xe072 },
+	{ "pgdn", 0xe051, 0xe07a },
+	{ "insert", 0xe052, 0xe070 },
+	{ "delete", 0xe053, 0xe071 },
+	{ "kp_enter", 0xe01c, 0xe05a },
 	{ NULL, 0, 0 },
 };
 
@@ -564,7 +632,8 @@ static const struct {
 	{ "int", 0x100, "show interrupts/exceptions in short format" },
 	{ "exec", 0x04, "show trace before each executed TB (lots of logs)" },
 	{ "cpu", 0x08, "show CPU registers before entering a TB (lots of logs)" },
-	{ "guest_errors", 0x200, "log when the guest OS does something invalid (eg accessing a\nnon-existent register)" },
+	{ "guest_errors", 0x200,
+	  "log when the guest OS does something invalid (eg accessing a\nnon-existent register)" },
 	{ "unimp", 0x400, "log unimplemented functionality" },
 };
 
@@ -616,7 +685,8 @@ static void cmd_logfile(struct hmp_ctx *c, const char *args)
 	}
 	FILE *f = fopen(file, "w");
 	if (!f) {
-		hmp_printf(c->out, "Error: could not open log file '%s': %s\n", file, strerror(errno));
+		hmp_printf(c->out, "Error: could not open log file '%s': %s\n", file,
+		           strerror(errno));
 		return;
 	}
 	setvbuf(f, NULL, _IOLBF, 0);
@@ -630,7 +700,8 @@ static void cmd_logfile(struct hmp_ctx *c, const char *args)
 
 static const struct hmp_cmd hmp_cmds[] = {
 	{ "help|?", "[cmd]", "show the help", cmd_help },
-	{ "commit", "device|all", "commit changes to the disk images (if -snapshot is used) or backing files", cmd_commit },
+	{ "commit", "device|all",
+	  "commit changes to the disk images (if -snapshot is used) or backing files", cmd_commit },
 	{ "q|quit", "", "quit the emulator", cmd_quit },
 	{ "block_resize", "device size", "resize a block image", cmd_block_resize },
 	{ "eject", "[-f] device", "eject a removable medium (use -f to force it)", cmd_eject },
@@ -640,17 +711,20 @@ static const struct hmp_cmd hmp_cmds[] = {
 	{ "cont|c", "", "resume emulation", cmd_cont },
 	{ "x", "/fmt addr", "virtual memory dump starting at 'addr'", cmd_x },
 	{ "xp", "/fmt addr", "physical memory dump starting at 'addr'", cmd_xp },
-	{ "print|p", "/fmt expr", "print expression value (use $reg for CPU register access)", cmd_print },
+	{ "print|p", "/fmt expr", "print expression value (use $reg for CPU register access)",
+	  cmd_print },
 	{ "i", "/fmt addr", "I/O port read", cmd_in },
 	{ "o", "/fmt addr value", "I/O port write", cmd_out },
 	{ "sendkey", "keys [hold_ms]",
-	  "send keys to the VM (e.g. 'sendkey ctrl-alt-f1', default hold time=100 ms)", cmd_sendkey },
+	  "send keys to the VM (e.g. 'sendkey ctrl-alt-f1', default hold time=100 ms)",
+	  cmd_sendkey },
 	{ "system_reset", "", "reset the system", cmd_system_reset },
 	{ "system_powerdown", "", "send system power down event", cmd_system_powerdown },
 	{ "cpu", "index", "set the default CPU", cmd_cpu },
-	{ "memsave", "addr size file", "save to disk virtual memory dump starting at 'addr' of size 'size'", cmd_memsave },
-	{ "pmemsave", "addr size file", "save to disk physical memory dump starting at 'addr' of size 'size'",
-	  cmd_pmemsave },
+	{ "memsave", "addr size file",
+	  "save to disk virtual memory dump starting at 'addr' of size 'size'", cmd_memsave },
+	{ "pmemsave", "addr size file",
+	  "save to disk physical memory dump starting at 'addr' of size 'size'", cmd_pmemsave },
 	{ "nmi", "", "inject an NMI", cmd_nmi },
 	{ "info", "[subcommand]", "show various information about the system state", cmd_info },
 	{ NULL, NULL, NULL, NULL },
@@ -721,9 +795,7 @@ void hmp_event(struct monitor *mon, int ev)
 		if (mon->focused)
 			banner(mon);
 		break;
-	case CHR_EVENT_CLOSED:
-		mon->open = false;
-		break;
+	case CHR_EVENT_CLOSED: mon->open = false; break;
 	case CHR_EVENT_MUX_IN:
 		mon->focused = true;
 		if (mon->open && !mon->banner_done) {
@@ -739,8 +811,7 @@ void hmp_event(struct monitor *mon, int ev)
 			monitor_write(mon, "\r\n", 2);
 		mon->focused = false;
 		break;
-	default:
-		break;
+	default: break;
 	}
 	sb_free(&b);
 }

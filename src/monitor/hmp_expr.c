@@ -36,7 +36,7 @@ static void fail(struct expr *e, const char *msg)
 static int64_t reg_value(struct expr *e, const char *name, bool *ok)
 {
 	static const char *const r64[] = { "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-					   "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15" };
+		                           "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15" };
 	static const char *const r32[] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
 	static const char *const segs[] = { "es", "cs", "ss", "ds", "fs", "gs" };
 	struct cpu *c = &e->vm->vcpus[e->cpu]->cpu;
@@ -103,7 +103,8 @@ static int64_t parse_unary(struct expr *e)
 		e->p++;
 		char name[32];
 		size_t n = 0;
-		while ((isalnum((unsigned char)*e->p) || *e->p == '_' || *e->p == '.') && n < sizeof(name) - 1)
+		while ((isalnum((unsigned char)*e->p) || *e->p == '_' || *e->p == '.') &&
+		       n < sizeof(name) - 1)
 			name[n++] = (char)tolower((unsigned char)*e->p++);
 		name[n] = 0;
 		bool ok;

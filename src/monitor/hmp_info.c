@@ -54,47 +54,58 @@ static void info_uuid(struct info_ctx *c)
 
 static void info_kvm(struct info_ctx *c)
 {
-	hmp_printf(c->out, "kvm support: %s\n", access("/dev/kvm", F_OK) == 0 ? "disabled" : "not compiled");
+	hmp_printf(c->out, "kvm support: %s\n",
+	           access("/dev/kvm", F_OK) == 0 ? "disabled" : "not compiled");
 }
 
 static void info_cpus(struct info_ctx *c)
 {
 	for (int i = 0; i < c->vm->ncpus; i++)
-		hmp_printf(c->out, "%c CPU #%d: thread_id=%d\n", i == *c->cpu ? '*' : ' ', i, c->vm->vcpus[i]->tid);
+		hmp_printf(c->out, "%c CPU #%d: thread_id=%d\n", i == *c->cpu ? '*' : ' ', i,
+		           c->vm->vcpus[i]->tid);
 }
 
 static void dump_seg(struct strbuf *o, const char *name, const struct seg *s, bool lm)
 {
 	if (lm)
-		hmp_printf(o, "%-3s=%04x %016" PRIx64 " %08x %08x\n", name, s->sel, s->base, s->limit, s->flags);
+		hmp_printf(o, "%-3s=%04x %016" PRIx64 " %08x %08x\n", name, s->sel, s->base,
+		           s->limit, s->flags);
 	else
-		hmp_printf(o, "%-3s=%04x %08x %08x %08x\n", name, s->sel, (uint32_t)s->base, s->limit, s->flags);
+		hmp_printf(o, "%-3s=%04x %08x %08x %08x\n", name, s->sel, (uint32_t)s->base,
+		           s->limit, s->flags);
 }
 
 /* QEMU's x86_cpu_dump_state layout (target/i386/cpu-dump.c) with the FPU. */
 static void dump_regs(struct strbuf *o, struct vcpu *v)
 {
 	struct cpu *c = &v->cpu;
-	static const char *const n64[16] = { "RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "RSP",
-					     "R8 ", "R9 ", "R10", "R11", "R12", "R13", "R14", "R15" };
+	static const char *const n64[16] = {
+		"RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "RSP",
+		"R8 ", "R9 ", "R10", "R11", "R12", "R13", "R14", "R15"
+	};
 	static const int ord[16] = { R_RAX, R_RBX, R_RCX, R_RDX, R_RSI, R_RDI, R_RBP, R_RSP,
-				     R_R8, R_R9, R_R10, R_R11, R_R12, R_R13, R_R14, R_R15 };
+		                     R_R8,  R_R9,  R_R10, R_R11, R_R12, R_R13, R_R14, R_R15 };
 	uint32_t fl = cpu_get_eflags(c);
 	bool lm = (c->efer & (1u << 10)) && (c->seg[SEG_CS].flags & (1u << 21));
 	char flags[8] = {
-		fl & FL_DF ? 'D' : '-', fl & FL_OF ? 'O' : '-', fl & FL_SF ? 'S' : '-', fl & FL_ZF ? 'Z' : '-',
-		fl & FL_AF ? 'A' : '-', fl & FL_PF ? 'P' : '-', fl & FL_CF ? 'C' : '-', 0,
+		fl & FL_DF ? 'D' : '-', fl & FL_OF ? 'O' : '-',
+		fl & FL_SF ? 'S' : '-', fl & FL_ZF ? 'Z' : '-',
+		fl & FL_AF ? 'A' : '-', fl & FL_PF ? 'P' : '-',
+		fl & FL_CF ? 'C' : '-', 0,
 	};
 	if (lm) {
 		for (int i = 0; i < 16; i++)
-			hmp_printf(o, "%s=%016" PRIx64 "%s", n64[i], c->regs[ord[i]], i % 4 == 3 ? "\n" : " ");
-		hmp_printf(o, "RIP=%016" PRIx64 " RFL=%08x [%s] CPL=%u II=0 A20=%d SMM=0 HLT=%d\n", c->rip, fl, flags,
-			   c->cpl, (int)((c->a20_mask >> 20) & 1), v->halted);
+			hmp_printf(o, "%s=%016" PRIx64 "%s", n64[i], c->regs[ord[i]],
+			           i % 4 == 3 ? "\n" : " ");
+		hmp_printf(o, "RIP=%016" PRIx64 " RFL=%08x [%s] CPL=%u II=0 A20=%d SMM=0 HLT=%d\n",
+		           c->rip, fl, flags, c->cpl, (int)((c->a20_mask >> 20) & 1), v->halted);
 	} else {
 		for (int i = 0; i < 8; i++)
-			hmp_printf(o, "%c%s=%08x%s", 'E', n64[i] + 1, (uint32_t)c->regs[ord[i]], i % 4 == 3 ? "\n" : " ");
-		hmp_printf(o, "EIP=%08x EFL=%08x [%s] CPL=%u II=0 A20=%d SMM=0 HLT=%d\n", (uint32_t)c->rip, fl, flags,
-			   c->cpl, (int)((c->a20_mask >> 20) & 1), v->halted);
+			hmp_printf(o, "%c%s=%08x%s", 'E', n64[i] + 1, (uint32_t)c->regs[ord[i]],
+			           i % 4 == 3 ? "\n" : " ");
+		hmp_printf(o, "EIP=%08x EFL=%08x [%s] CPL=%u II=0 A20=%d SMM=0 HLT=%d\n",
+		           (uint32_t)c->rip, fl, flags, c->cpl, (int)((c->a20_mask >> 20) & 1),
+		           v->halted);
 	}
 	static const char *const sn[6] = { "ES", "CS", "SS", "DS", "FS", "GS" };
 	for (int s = 0; s < 6; s++)
@@ -104,20 +115,21 @@ static void dump_regs(struct strbuf *o, struct vcpu *v)
 	if (lm) {
 		hmp_printf(o, "GDT=     %016" PRIx64 " %08x\n", c->gdt.base, c->gdt.limit);
 		hmp_printf(o, "IDT=     %016" PRIx64 " %08x\n", c->idt.base, c->idt.limit);
-		hmp_printf(o, "CR0=%08x CR2=%016" PRIx64 " CR3=%016" PRIx64 " CR4=%08x\n", (uint32_t)c->cr0, c->cr2,
-			   c->cr3, (uint32_t)c->cr4);
+		hmp_printf(o, "CR0=%08x CR2=%016" PRIx64 " CR3=%016" PRIx64 " CR4=%08x\n",
+		           (uint32_t)c->cr0, c->cr2, c->cr3, (uint32_t)c->cr4);
 	} else {
 		hmp_printf(o, "GDT=     %08x %08x\n", (uint32_t)c->gdt.base, c->gdt.limit);
 		hmp_printf(o, "IDT=     %08x %08x\n", (uint32_t)c->idt.base, c->idt.limit);
-		hmp_printf(o, "CR0=%08x CR2=%08x CR3=%08x CR4=%08x\n", (uint32_t)c->cr0, (uint32_t)c->cr2,
-			   (uint32_t)c->cr3, (uint32_t)c->cr4);
+		hmp_printf(o, "CR0=%08x CR2=%08x CR3=%08x CR4=%08x\n", (uint32_t)c->cr0,
+		           (uint32_t)c->cr2, (uint32_t)c->cr3, (uint32_t)c->cr4);
 	}
 	for (int i = 0; i < 4; i++)
 		hmp_printf(o, "DR%d=%016" PRIx64 " ", i, c->dr[i]);
 	hmp_printf(o, "\nDR6=%016" PRIx64 " DR7=%016" PRIx64 "\n", c->dr[6], c->dr[7]);
 	hmp_printf(o, "EFER=%016" PRIx64 "\n", c->efer);
 	hmp_printf(o, "FCW=%04x FSW=%04x [ST=%d] FTW=%02x MXCSR=%08x\n", c->fcw,
-		   (c->fsw & ~0x3800u) | ((unsigned)(c->ftop & 7) << 11), c->ftop & 7, c->ftag, c->mxcsr);
+	           (c->fsw & ~0x3800u) | ((unsigned)(c->ftop & 7) << 11), c->ftop & 7, c->ftag,
+	           c->mxcsr);
 	for (int i = 0; i < 8; i++) {
 		uint64_t mant;
 		uint16_t exp;
@@ -127,8 +139,8 @@ static void dump_regs(struct strbuf *o, struct vcpu *v)
 	}
 	int nx = lm ? 16 : 8;
 	for (int i = 0; i < nx; i++)
-		hmp_printf(o, "XMM%02d=%016" PRIx64 " %016" PRIx64 "%s", i, c->xmm[i].q[1], c->xmm[i].q[0],
-			   i % 2 ? "\n" : " ");
+		hmp_printf(o, "XMM%02d=%016" PRIx64 " %016" PRIx64 "%s", i, c->xmm[i].q[1],
+		           c->xmm[i].q[0], i % 2 ? "\n" : " ");
 }
 
 static void info_registers(struct info_ctx *c)
@@ -160,17 +172,19 @@ static void info_block(struct info_ctx *c)
 			hmp_printf(c->out, "%s: [not inserted]\n", drive_id(b));
 			continue;
 		}
-		hmp_printf(c->out, "%s (#block%03d): %s (%s%s)\n", drive_id(b), 0, blk_node_filename(n),
-			   blk_node_driver(n), drive_read_only(b) ? ", read-only" : "");
+		hmp_printf(c->out, "%s (#block%03d): %s (%s%s)\n", drive_id(b), 0,
+		           blk_node_filename(n), blk_node_driver(n),
+		           drive_read_only(b) ? ", read-only" : "");
 		/* the node-name number above is lemu's index */
 		struct device *d = drive_device(b);
 		if (d) {
 			char path[160];
 			mon_device_path(vm, d, path, sizeof(path));
 			hmp_printf(c->out, "    Attached to:      %s%s\n", path,
-				   !strncmp(d->cls->name, "virtio-", 7) ? "/virtio-backend" : "");
+			           !strncmp(d->cls->name, "virtio-", 7) ? "/virtio-backend" : "");
 		}
-		hmp_printf(c->out, "    Cache mode:       %s\n", drive_writeback(b) ? "writeback" : "writethrough");
+		hmp_printf(c->out, "    Cache mode:       %s\n",
+		           drive_writeback(b) ? "writeback" : "writethrough");
 		const char *bf = blk_node_backing_filename(n);
 		if (bf)
 			hmp_printf(c->out, "    Backing file:     %s (chain depth: 1)\n", bf);
@@ -180,10 +194,12 @@ static void info_block(struct info_ctx *c)
 static void info_blockstats(struct info_ctx *c)
 {
 	for (struct blk_backend *b = drive_next(c->vm, NULL); b; b = drive_next(c->vm, b))
-		hmp_printf(c->out, "%s: rd_bytes=0 wr_bytes=0 rd_operations=0 wr_operations=0 flush_operations=0 "
-				   "wr_total_time_ns=0 rd_total_time_ns=0 flush_total_time_ns=0 rd_merged=0 wr_merged=0 "
-				   "idle_time_ns=0\n",
-			   drive_id(b));
+		hmp_printf(
+		        c->out,
+		        "%s: rd_bytes=0 wr_bytes=0 rd_operations=0 wr_operations=0 flush_operations=0 "
+		        "wr_total_time_ns=0 rd_total_time_ns=0 flush_total_time_ns=0 rd_merged=0 wr_merged=0 "
+		        "idle_time_ns=0\n",
+		        drive_id(b));
 }
 
 static void info_chardev(struct info_ctx *c)
@@ -227,15 +243,18 @@ static void info_pci(struct info_ctx *c)
 		if (!d)
 			continue;
 		const uint8_t *cf = d->config;
-		uint16_t vendor = (uint16_t)(cf[0] | cf[1] << 8), device = (uint16_t)(cf[2] | cf[3] << 8);
+		uint16_t vendor = (uint16_t)(cf[0] | cf[1] << 8),
+		         device = (uint16_t)(cf[2] | cf[3] << 8);
 		uint16_t cls = (uint16_t)(cf[0x0a] | cf[0x0b] << 8);
 		hmp_printf(c->out, "  Bus  0, device %3d, function %d:\n", devfn >> 3, devfn & 7);
 		const char *cn = pci_class_name(cls);
 		if (cn)
 			hmp_printf(c->out, "    %s: PCI device %04x:%04x\n", cn, vendor, device);
 		else
-			hmp_printf(c->out, "    Class %04x: PCI device %04x:%04x\n", cls, vendor, device);
-		hmp_printf(c->out, "      PCI subsystem %04x:%04x\n", cf[0x2c] | cf[0x2d] << 8, cf[0x2e] | cf[0x2f] << 8);
+			hmp_printf(c->out, "    Class %04x: PCI device %04x:%04x\n", cls, vendor,
+			           device);
+		hmp_printf(c->out, "      PCI subsystem %04x:%04x\n", cf[0x2c] | cf[0x2d] << 8,
+		           cf[0x2e] | cf[0x2f] << 8);
 		if (cf[0x3d])
 			hmp_printf(c->out, "      IRQ %d, pin %c\n", cf[0x3c], 'A' + cf[0x3d] - 1);
 		for (int i = 0; i < PCI_NUM_BARS; i++) {
@@ -246,12 +265,17 @@ static void info_pci(struct info_ctx *c)
 			if (!bar->mr && !bar->pr)
 				addr = (uint64_t)-1;
 			if (bar->type & PCI_BAR_IO)
-				hmp_printf(c->out, "      BAR%d: I/O at 0x%04" PRIx64 " [0x%04" PRIx64 "].\n", i, addr,
-					   addr + bar->size - 1);
+				hmp_printf(c->out,
+				           "      BAR%d: I/O at 0x%04" PRIx64 " [0x%04" PRIx64
+				           "].\n",
+				           i, addr, addr + bar->size - 1);
 			else
-				hmp_printf(c->out, "      BAR%d: %d bit %smemory at 0x%08" PRIx64 " [0x%08" PRIx64 "].\n", i,
-					   bar->type & PCI_BAR_MEM64 ? 64 : 32,
-					   bar->type & PCI_BAR_PREFETCH ? "prefetchable " : "", addr, addr + bar->size - 1);
+				hmp_printf(c->out,
+				           "      BAR%d: %d bit %smemory at 0x%08" PRIx64
+				           " [0x%08" PRIx64 "].\n",
+				           i, bar->type & PCI_BAR_MEM64 ? 64 : 32,
+				           bar->type & PCI_BAR_PREFETCH ? "prefetchable " : "",
+				           addr, addr + bar->size - 1);
 		}
 		hmp_printf(c->out, "      id \"%s\"\n", d->dev.id ? d->dev.id : "");
 	}
@@ -259,7 +283,8 @@ static void info_pci(struct info_ctx *c)
 
 static int cmp_region(const void *a, const void *b)
 {
-	const struct mem_region *x = *(const struct mem_region *const *)a, *y = *(const struct mem_region *const *)b;
+	const struct mem_region *x = *(const struct mem_region *const *)a,
+	                        *y = *(const struct mem_region *const *)b;
 	return x->base < y->base ? -1 : x->base > y->base ? 1 : y->priority - x->priority;
 }
 
@@ -267,25 +292,32 @@ static void info_mtree(struct info_ctx *c)
 {
 	struct vm *vm = c->vm;
 	/* lemu's map is flat: one list of regions, as QEMU's "-f" view */
-	hmp_printf(c->out, "address-space: memory\n  0000000000000000-ffffffffffffffff (prio 0, i/o): system\n");
+	hmp_printf(
+	        c->out,
+	        "address-space: memory\n  0000000000000000-ffffffffffffffff (prio 0, i/o): system\n");
 	struct mem_region **r = malloc(sizeof(*r) * (size_t)(vm->nregions ? vm->nregions : 1));
 	if (!r)
 		return;
 	memcpy(r, vm->regions, sizeof(*r) * (size_t)vm->nregions);
 	qsort(r, (size_t)vm->nregions, sizeof(*r), cmp_region);
 	for (int i = 0; i < vm->nregions; i++)
-		hmp_printf(c->out, "    %016" PRIx64 "-%016" PRIx64 " (prio %d, %s): %s\n", r[i]->base,
-			   r[i]->base + r[i]->size - 1, r[i]->priority,
-			   r[i]->kind == MEM_RAM ? "ram" : r[i]->kind == MEM_ROM ? "rom" : "i/o", r[i]->name);
+		hmp_printf(c->out, "    %016" PRIx64 "-%016" PRIx64 " (prio %d, %s): %s\n",
+		           r[i]->base, r[i]->base + r[i]->size - 1, r[i]->priority,
+		           r[i]->kind == MEM_RAM ? "ram" :
+		           r[i]->kind == MEM_ROM ? "rom" :
+		                                   "i/o",
+		           r[i]->name);
 	free(r);
-	hmp_printf(c->out, "\naddress-space: I/O\n  0000000000000000-000000000000ffff (prio 0, i/o): io\n");
+	hmp_printf(c->out,
+	           "\naddress-space: I/O\n  0000000000000000-000000000000ffff (prio 0, i/o): io\n");
 	for (int p = 0; p < 65536;) {
 		struct pio_region *pr = vm->pio_map[p];
 		if (!pr) {
 			p++;
 			continue;
 		}
-		hmp_printf(c->out, "    %016x-%016x (prio 0, i/o): %s\n", pr->base, pr->base + pr->len - 1, pr->name);
+		hmp_printf(c->out, "    %016x-%016x (prio 0, i/o): %s\n", pr->base,
+		           pr->base + pr->len - 1, pr->name);
 		p = (int)(pr->base + pr->len) > p ? (int)(pr->base + pr->len) : p + 1;
 	}
 }
@@ -298,12 +330,27 @@ static void info_qtree(struct info_ctx *c)
 		for (const struct prop *p = d->cls->props; p && p->name; p++) {
 			const uint8_t *base = (const uint8_t *)d + p->offset;
 			switch (p->type) {
-			case PROP_BOOL: hmp_printf(c->out, "    %s = %s\n", p->name, *(const bool *)base ? "true" : "false"); break;
-			case PROP_U8: hmp_printf(c->out, "    %s = %u (0x%x)\n", p->name, *base, *base); break;
-			case PROP_U16: hmp_printf(c->out, "    %s = %u (0x%x)\n", p->name, *(const uint16_t *)base, *(const uint16_t *)base); break;
-			case PROP_U32: hmp_printf(c->out, "    %s = %u (0x%x)\n", p->name, *(const uint32_t *)base, *(const uint32_t *)base); break;
+			case PROP_BOOL:
+				hmp_printf(c->out, "    %s = %s\n", p->name,
+				           *(const bool *)base ? "true" : "false");
+				break;
+			case PROP_U8:
+				hmp_printf(c->out, "    %s = %u (0x%x)\n", p->name, *base, *base);
+				break;
+			case PROP_U16:
+				hmp_printf(c->out, "    %s = %u (0x%x)\n", p->name,
+				           *(const uint16_t *)base, *(const uint16_t *)base);
+				break;
+			case PROP_U32:
+				hmp_printf(c->out, "    %s = %u (0x%x)\n", p->name,
+				           *(const uint32_t *)base, *(const uint32_t *)base);
+				break;
 			case PROP_U64:
-			case PROP_SIZE: hmp_printf(c->out, "    %s = %" PRIu64 " (0x%" PRIx64 ")\n", p->name, *(const uint64_t *)base, *(const uint64_t *)base); break;
+			case PROP_SIZE:
+				hmp_printf(c->out, "    %s = %" PRIu64 " (0x%" PRIx64 ")\n",
+				           p->name, *(const uint64_t *)base,
+				           *(const uint64_t *)base);
+				break;
 			case PROP_STR: {
 				const char *s = *(char *const *)base;
 				hmp_printf(c->out, "    %s = \"%s\"\n", p->name, s ? s : "");
@@ -311,12 +358,14 @@ static void info_qtree(struct info_ctx *c)
 			}
 			case PROP_CHARDEV: {
 				struct chardev *ch = *(struct chardev *const *)base;
-				hmp_printf(c->out, "    %s = \"%s\"\n", p->name, ch ? chardev_id(ch) : "");
+				hmp_printf(c->out, "    %s = \"%s\"\n", p->name,
+				           ch ? chardev_id(ch) : "");
 				break;
 			}
 			case PROP_DRIVE: {
 				struct blk_backend *b = *(struct blk_backend *const *)base;
-				hmp_printf(c->out, "    %s = \"%s\"\n", p->name, b ? drive_id(b) : "");
+				hmp_printf(c->out, "    %s = \"%s\"\n", p->name,
+				           b ? drive_id(b) : "");
 				break;
 			}
 			case PROP_NETDEV: hmp_printf(c->out, "    %s = \"\"\n", p->name); break;
@@ -349,19 +398,27 @@ static const struct info_cmd {
 	const char *name, *params, *help;
 	void (*fn)(struct info_ctx *c);
 } info_cmds[] = {
-	{ "block", "[-n] [-v] [device]", "show info of one block device or all block devices (-n: show named nodes; -v: show details)", info_block },
+	{ "block", "[-n] [-v] [device]",
+	  "show info of one block device or all block devices (-n: show named nodes; -v: show details)",
+	  info_block },
 	{ "blockstats", "", "show block device statistics", info_blockstats },
 	{ "chardev", "", "show the character devices", info_chardev },
 	{ "cpus", "", "show infos for each CPU", info_cpus },
 	{ "history", "", "show the command line history", info_history },
 	{ "kvm", "", "show KVM information", info_kvm },
-	{ "memory_size_summary", "", "show the amount of initially allocated and present hotpluggable (if enabled) memory in bytes.", info_memory_size_summary },
-	{ "mtree", "[-f][-d][-o][-D]", "show memory tree (-f: dump flat view for address spaces;-d: dump dispatch tree, valid with -f only);-o: dump region owners/parents;-D: dump disabled regions", info_mtree },
+	{ "memory_size_summary", "",
+	  "show the amount of initially allocated and present hotpluggable (if enabled) memory in bytes.",
+	  info_memory_size_summary },
+	{ "mtree", "[-f][-d][-o][-D]",
+	  "show memory tree (-f: dump flat view for address spaces;-d: dump dispatch tree, valid with -f only);-o: dump region owners/parents;-D: dump disabled regions",
+	  info_mtree },
 	{ "name", "", "show the current VM name", info_name },
 	{ "network", "", "show the network state", info_network },
 	{ "pci", "", "show PCI info", info_pci },
 	{ "qtree", "", "show device tree", info_qtree },
-	{ "registers", "[-a|vcpu]", "show the cpu registers (-a: show register info for all cpus; vcpu: specific vCPU to query; show the current CPU's registers if no argument is specified)", info_registers },
+	{ "registers", "[-a|vcpu]",
+	  "show the cpu registers (-a: show register info for all cpus; vcpu: specific vCPU to query; show the current CPU's registers if no argument is specified)",
+	  info_registers },
 	{ "snapshots", "", "show the currently saved VM snapshots", info_snapshots },
 	{ "status", "", "show the current VM status (running|paused)", info_status },
 	{ "uuid", "", "show the current VM UUID", info_uuid },
@@ -395,7 +452,9 @@ void hmp_info(struct vm *vm, const char *what, struct strbuf *out, int *cpu, str
 		args++;
 	for (const struct info_cmd *i = info_cmds; i->name; i++) {
 		if (!strcmp(i->name, name)) {
-			struct info_ctx c = { .vm = vm, .out = out, .cpu = cpu, .rl = rl, .args = args };
+			struct info_ctx c = {
+				.vm = vm, .out = out, .cpu = cpu, .rl = rl, .args = args
+			};
 			i->fn(&c);
 			return;
 		}

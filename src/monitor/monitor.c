@@ -91,8 +91,8 @@ void monitor_event(struct vm *vm, const char *name, json_t *data)
 	gettimeofday(&tv, NULL);
 	json_t *ev = json_object();
 	json_object_set_new(ev, "timestamp",
-			    json_pack("{s:I,s:I}", "seconds", (json_int_t)tv.tv_sec, "microseconds",
-				      (json_int_t)tv.tv_usec));
+	                    json_pack("{s:I,s:I}", "seconds", (json_int_t)tv.tv_sec, "microseconds",
+	                              (json_int_t)tv.tv_usec));
 	json_object_set_new(ev, "event", json_string(name));
 	if (data)
 		json_object_set_new(ev, "data", data);
@@ -105,23 +105,22 @@ void monitor_event(struct vm *vm, const char *name, json_t *data)
 static void monitor_notify(struct vm *vm, enum vm_notify what, enum vm_event cause)
 {
 	bool guest = cause == VM_EVENT_GUEST_SHUTDOWN || cause == VM_EVENT_GUEST_RESET ||
-		     cause == VM_EVENT_GUEST_PANIC || cause == VM_EVENT_EXIT;
-	const char *reason = (unsigned)cause < sizeof(shutdown_reasons) / sizeof(shutdown_reasons[0]) &&
-					     shutdown_reasons[cause]
-				     ? shutdown_reasons[cause]
-				     : "none";
+	             cause == VM_EVENT_GUEST_PANIC || cause == VM_EVENT_EXIT;
+	const char *reason =
+	        (unsigned)cause < sizeof(shutdown_reasons) / sizeof(shutdown_reasons[0]) &&
+	                        shutdown_reasons[cause] ?
+	                shutdown_reasons[cause] :
+	                "none";
 	switch (what) {
-	case VM_NOTIFY_STOP:
-		monitor_event(vm, "STOP", NULL);
-		break;
-	case VM_NOTIFY_RESUME:
-		monitor_event(vm, "RESUME", NULL);
-		break;
+	case VM_NOTIFY_STOP: monitor_event(vm, "STOP", NULL); break;
+	case VM_NOTIFY_RESUME: monitor_event(vm, "RESUME", NULL); break;
 	case VM_NOTIFY_RESET:
-		monitor_event(vm, "RESET", json_pack("{s:b,s:s}", "guest", guest, "reason", reason));
+		monitor_event(vm, "RESET",
+		              json_pack("{s:b,s:s}", "guest", guest, "reason", reason));
 		break;
 	case VM_NOTIFY_SHUTDOWN:
-		monitor_event(vm, "SHUTDOWN", json_pack("{s:b,s:s}", "guest", guest, "reason", reason));
+		monitor_event(vm, "SHUTDOWN",
+		              json_pack("{s:b,s:s}", "guest", guest, "reason", reason));
 		break;
 	}
 }
@@ -184,7 +183,8 @@ struct monitor_hub *monitor_hub_of(struct vm *vm)
 	return vm->monitors;
 }
 
-int monitor_add(struct vm *vm, struct chardev *chr, enum monitor_mode mode, bool pretty, struct error **errp)
+int monitor_add(struct vm *vm, struct chardev *chr, enum monitor_mode mode, bool pretty,
+                struct error **errp)
 {
 	struct monitor_hub *hub = monitor_hub_of(vm);
 	struct monitor *mon = hub ? calloc(1, sizeof(*mon)) : NULL;
@@ -233,7 +233,8 @@ int monitor_parse_option(struct vm *vm, const char *kind, const char *arg, struc
 		const char *mode = opts_get(o, "mode");
 		bool pretty = false;
 		int r = -1;
-		if (opts_get_bool(o, "pretty", false, &pretty, errp) < 0 || opts_check_unused(o, errp) < 0)
+		if (opts_get_bool(o, "pretty", false, &pretty, errp) < 0 ||
+		    opts_check_unused(o, errp) < 0)
 			goto out;
 		if (!id) {
 			error_setg(errp, "Parameter 'chardev' is missing");
@@ -258,7 +259,7 @@ int monitor_parse_option(struct vm *vm, const char *kind, const char *arg, struc
 			goto out;
 		}
 		r = monitor_add(vm, chr, m, pretty, errp);
-	out:
+out:
 		opts_free(o);
 		return r;
 	}
@@ -270,7 +271,8 @@ int monitor_parse_option(struct vm *vm, const char *kind, const char *arg, struc
 	if (!chr)
 		return errp && *errp ? -1 : 0;
 	bool qmp = strcmp(kind, "monitor") != 0;
-	return monitor_add(vm, chr, qmp ? MONITOR_QMP : MONITOR_HMP, !strcmp(kind, "qmp-pretty"), errp);
+	return monitor_add(vm, chr, qmp ? MONITOR_QMP : MONITOR_HMP, !strcmp(kind, "qmp-pretty"),
+	                   errp);
 }
 
 void monitor_cleanup(struct vm *vm)

@@ -20,7 +20,8 @@ struct error;
 enum monitor_mode { MONITOR_HMP, MONITOR_QMP };
 
 /* A monitor on an existing chardev.  0, or -1 with errp. */
-int monitor_add(struct vm *vm, struct chardev *chr, enum monitor_mode mode, bool pretty, struct error **errp);
+int monitor_add(struct vm *vm, struct chardev *chr, enum monitor_mode mode, bool pretty,
+                struct error **errp);
 /* One command-line option: kind is "monitor", "qmp", "qmp-pretty" (a
  * chardev string form: stdio, tcp:..., unix:..., none) or "mon"
  * ([chardev=]ID[,mode=readline|control][,pretty=on|off]). */

@@ -27,18 +27,19 @@ void sb_free(struct strbuf *b);
 
 /* QMP input: splits a byte stream into JSON texts the way QEMU's streamer
  * does (balanced braces/brackets outside strings). */
-#define QMP_MAX_MSG (1u << 20)  /* bytes of one request */
+#define QMP_MAX_MSG (1u << 20) /* bytes of one request */
 #define QMP_MAX_DEPTH 1024
 struct json_streamer {
 	struct strbuf buf;
 	int depth;
 	bool in_str, esc;
-	bool garbage; /* collecting a stray token at top level */
+	bool garbage;    /* collecting a stray token at top level */
 	bool skip_to_nl; /* after an oversized text: drop input up to a newline */
 };
 /* Feed bytes; calls fn for each complete text (or error message). */
 typedef void (*json_msg_fn)(void *opaque, const char *text, size_t len, const char *error);
-void json_streamer_feed(struct json_streamer *js, const uint8_t *buf, size_t len, json_msg_fn fn, void *opaque);
+void json_streamer_feed(struct json_streamer *js, const uint8_t *buf, size_t len, json_msg_fn fn,
+                        void *opaque);
 void json_streamer_reset(struct json_streamer *js);
 
 /* HMP line editor (readline.c): left/right, home/end, backspace/delete,
@@ -67,15 +68,15 @@ struct monitor {
 	struct vm *vm;
 	struct chardev *chr;
 	bool qmp, pretty;
-	bool open;       /* the backend is open (a client is connected) */
+	bool open; /* the backend is open (a client is connected) */
 	/* QMP */
 	bool negotiated; /* qmp_capabilities done */
 	struct json_streamer js;
 	/* HMP */
 	struct readline rl;
-	bool focused;    /* has the mux focus (or no mux) */
+	bool focused; /* has the mux focus (or no mux) */
 	bool banner_done;
-	int cpu_index;   /* "cpu N" */
+	int cpu_index; /* "cpu N" */
 	struct monitor *next;
 };
 
@@ -139,7 +140,8 @@ void mon_system_powerdown(struct vm *vm);
 void mon_quit(struct vm *vm);
 int mon_inject_nmi(struct vm *vm, struct error **errp);
 /* Save guest memory: physical (cpu < 0) or virtual through vCPU `cpu`. */
-int mon_memsave(struct vm *vm, uint64_t addr, uint64_t size, const char *file, int cpu, struct error **errp);
+int mon_memsave(struct vm *vm, uint64_t addr, uint64_t size, const char *file, int cpu,
+                struct error **errp);
 /* Read guest memory for x/xp; virtual when cpu >= 0.  0 or -1 (unmapped). */
 int mon_read_mem(struct vm *vm, uint64_t addr, void *buf, size_t len, int cpu);
 
@@ -148,7 +150,8 @@ void hmp_receive(struct monitor *mon, const uint8_t *buf, size_t len);
 void hmp_event(struct monitor *mon, int ev);
 /* Run one command line, output (with CRLF line ends) into out.  `cpu` is
  * the monitor's current CPU (updated by "cpu N"), `rl` its history or NULL. */
-void hmp_execute(struct vm *vm, const char *line, struct strbuf *out, int *cpu, struct readline *rl);
+void hmp_execute(struct vm *vm, const char *line, struct strbuf *out, int *cpu,
+                 struct readline *rl);
 /* printf into an HMP output buffer, turning \n into \r\n as QEMU does. */
 __attribute__((format(printf, 2, 3))) void hmp_printf(struct strbuf *out, const char *fmt, ...);
 

@@ -31,14 +31,15 @@ static bool is_ws(uint8_t c)
 static void stray(struct json_streamer *js, json_msg_fn fn, void *opaque)
 {
 	char msg[96];
-	snprintf(msg, sizeof(msg), "JSON parse error, stray '%.*s'", (int)(js->buf.len > 32 ? 32 : js->buf.len),
-		 js->buf.s ? js->buf.s : "");
+	snprintf(msg, sizeof(msg), "JSON parse error, stray '%.*s'",
+	         (int)(js->buf.len > 32 ? 32 : js->buf.len), js->buf.s ? js->buf.s : "");
 	js->garbage = false;
 	js->buf.len = 0;
 	fn(opaque, NULL, 0, msg);
 }
 
-void json_streamer_feed(struct json_streamer *js, const uint8_t *buf, size_t len, json_msg_fn fn, void *opaque)
+void json_streamer_feed(struct json_streamer *js, const uint8_t *buf, size_t len, json_msg_fn fn,
+                        void *opaque)
 {
 	for (size_t i = 0; i < len; i++) {
 		uint8_t c = buf[i];
@@ -91,7 +92,8 @@ void json_streamer_feed(struct json_streamer *js, const uint8_t *buf, size_t len
 			bool nl = c == '\n';
 			json_streamer_reset(js);
 			js->skip_to_nl = !nl;
-			fn(opaque, NULL, 0, "JSON parse error, message too large or too deeply nested");
+			fn(opaque, NULL, 0,
+			   "JSON parse error, message too large or too deeply nested");
 		}
 	}
 }
@@ -108,8 +110,9 @@ static const char *const class_names[] = {
 
 static json_t *error_obj(int cls, const char *msg)
 {
-	const char *name = (unsigned)cls < sizeof(class_names) / sizeof(class_names[0]) ? class_names[cls]
-											: "GenericError";
+	const char *name = (unsigned)cls < sizeof(class_names) / sizeof(class_names[0]) ?
+	                           class_names[cls] :
+	                           "GenericError";
 	json_t *r = json_object();
 	json_object_set_new(r, "error", json_pack("{s:s,s:s}", "class", name, "desc", msg));
 	return r;
@@ -127,7 +130,8 @@ json_t *qmp_error_reply(int cls, const char *fmt, ...)
 
 void qmp_send(struct monitor *mon, json_t *msg)
 {
-	char *s = json_dumps(msg, (mon->pretty ? JSON_INDENT(4) : 0) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	char *s = json_dumps(msg, (mon->pretty ? JSON_INDENT(4) : 0) | JSON_PRESERVE_ORDER |
+	                                  JSON_ENCODE_ANY);
 	if (!s)
 		return;
 	monitor_write(mon, s, strlen(s));
@@ -138,8 +142,9 @@ void qmp_send(struct monitor *mon, json_t *msg)
 void qmp_greet(struct monitor *mon)
 {
 	/* QEMU 7.2's greeting; "package" names lemu so that clients can tell. */
-	json_t *g = json_pack("{s:{s:{s:{s:i,s:i,s:i},s:s},s:[s]}}", "QMP", "version", "qemu", "micro", 0, "minor", 2,
-			      "major", 7, "package", "lemu " LEMU_VERSION, "capabilities", "oob");
+	json_t *g = json_pack("{s:{s:{s:{s:i,s:i,s:i},s:s},s:[s]}}", "QMP", "version", "qemu",
+	                      "micro", 0, "minor", 2, "major", 7, "package", "lemu " LEMU_VERSION,
+	                      "capabilities", "oob");
 	qmp_send(mon, g);
 	json_decref(g);
 }
@@ -180,7 +185,8 @@ static int check_args(const struct qmp_cmd *c, json_t *args, struct error **errp
 		if (!colon)
 			break;
 		char name[64];
-		size_t n = (size_t)(colon - p) < sizeof(name) - 1 ? (size_t)(colon - p) : sizeof(name) - 1;
+		size_t n = (size_t)(colon - p) < sizeof(name) - 1 ? (size_t)(colon - p) :
+		                                                    sizeof(name) - 1;
 		memcpy(name, p, n);
 		name[n] = 0;
 		char t = colon[1];
@@ -197,7 +203,8 @@ static int check_args(const struct qmp_cmd *c, json_t *args, struct error **errp
 			continue;
 		}
 		if (!type_ok(t, v)) {
-			error_setg(errp, "Invalid parameter type for '%s', expected: %s", name, type_word(t));
+			error_setg(errp, "Invalid parameter type for '%s', expected: %s", name,
+			           type_word(t));
 			return -1;
 		}
 	}
@@ -205,7 +212,8 @@ static int check_args(const struct qmp_cmd *c, json_t *args, struct error **errp
 		return 0; /* device_add: the device's own properties */
 	const char *key;
 	json_t *v;
-	json_object_foreach(args, key, v) {
+	json_object_foreach(args, key, v)
+	{
 		/* the key must be a whole entry of the spec */
 		const char *s = c->args ? c->args : "";
 		size_t kl = strlen(key);
@@ -245,38 +253,55 @@ json_t *qmp_dispatch(struct vm *vm, json_t *req, bool *negotiated)
 	json_t *exec = json_object_get(req, "execute");
 	json_t *oob = json_object_get(req, "exec-oob");
 	if (exec && oob)
-		return with_id(qmp_error_reply(ERROR_CLASS_GENERIC,
-					       "QMP input must not contain both 'execute' and 'exec-oob'"), id);
+		return with_id(
+		        qmp_error_reply(ERROR_CLASS_GENERIC,
+		                        "QMP input must not contain both 'execute' and 'exec-oob'"),
+		        id);
 	if (!exec)
 		exec = oob;
 	if (!exec)
-		return with_id(qmp_error_reply(ERROR_CLASS_GENERIC, "QMP input lacks member 'execute'"), id);
+		return with_id(
+		        qmp_error_reply(ERROR_CLASS_GENERIC, "QMP input lacks member 'execute'"),
+		        id);
 	if (!json_is_string(exec))
-		return with_id(qmp_error_reply(ERROR_CLASS_GENERIC, "QMP input member '%s' must be a string",
-					       oob == exec ? "exec-oob" : "execute"), id);
+		return with_id(qmp_error_reply(ERROR_CLASS_GENERIC,
+		                               "QMP input member '%s' must be a string",
+		                               oob == exec ? "exec-oob" : "execute"),
+		               id);
 	const char *key;
 	json_t *v;
-	json_object_foreach(req, key, v) {
-		if (strcmp(key, "execute") && strcmp(key, "exec-oob") && strcmp(key, "arguments") && strcmp(key, "id"))
-			return with_id(qmp_error_reply(ERROR_CLASS_GENERIC, "QMP input member '%s' is unexpected",
-						       key), id);
+	json_object_foreach(req, key, v)
+	{
+		if (strcmp(key, "execute") && strcmp(key, "exec-oob") && strcmp(key, "arguments") &&
+		    strcmp(key, "id"))
+			return with_id(qmp_error_reply(ERROR_CLASS_GENERIC,
+			                               "QMP input member '%s' is unexpected", key),
+			               id);
 	}
 	json_t *args = json_object_get(req, "arguments");
 	if (args && !json_is_object(args))
-		return with_id(qmp_error_reply(ERROR_CLASS_GENERIC, "QMP input member 'arguments' must be an object"),
-			       id);
+		return with_id(qmp_error_reply(ERROR_CLASS_GENERIC,
+		                               "QMP input member 'arguments' must be an object"),
+		               id);
 	const char *name = json_string_value(exec);
 	bool is_caps = !strcmp(name, "qmp_capabilities");
 	if (!*negotiated && !is_caps)
-		return with_id(qmp_error_reply(ERROR_CLASS_COMMAND_NOT_FOUND,
-					       "Expecting capabilities negotiation with 'qmp_capabilities'"), id);
+		return with_id(
+		        qmp_error_reply(
+		                ERROR_CLASS_COMMAND_NOT_FOUND,
+		                "Expecting capabilities negotiation with 'qmp_capabilities'"),
+		        id);
 	if (*negotiated && is_caps)
-		return with_id(qmp_error_reply(ERROR_CLASS_COMMAND_NOT_FOUND,
-					       "Capabilities negotiation is already complete, command ignored"), id);
+		return with_id(
+		        qmp_error_reply(
+		                ERROR_CLASS_COMMAND_NOT_FOUND,
+		                "Capabilities negotiation is already complete, command ignored"),
+		        id);
 	const struct qmp_cmd *c = qmp_find(name);
 	if (!c)
-		return with_id(qmp_error_reply(ERROR_CLASS_COMMAND_NOT_FOUND, "The command %s has not been found",
-					       name), id);
+		return with_id(qmp_error_reply(ERROR_CLASS_COMMAND_NOT_FOUND,
+		                               "The command %s has not been found", name),
+		               id);
 	json_t *empty = NULL;
 	if (!args)
 		args = empty = json_object();
@@ -311,7 +336,8 @@ static void qmp_text(void *opaque, const char *text, size_t len, const char *err
 		json_error_t jerr;
 		json_t *req = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
 		if (!req) {
-			reply = qmp_error_reply(ERROR_CLASS_GENERIC, "JSON parse error, %s", jerr.text);
+			reply = qmp_error_reply(ERROR_CLASS_GENERIC, "JSON parse error, %s",
+			                        jerr.text);
 		} else {
 			reply = qmp_dispatch(mon->vm, req, &mon->negotiated);
 			json_decref(req);

@@ -97,7 +97,8 @@ int mon_read_mem(struct vm *vm, uint64_t addr, void *buf, size_t len, int cpu)
 	return 0;
 }
 
-int mon_memsave(struct vm *vm, uint64_t addr, uint64_t size, const char *file, int cpu, struct error **errp)
+int mon_memsave(struct vm *vm, uint64_t addr, uint64_t size, const char *file, int cpu,
+                struct error **errp)
 {
 	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -109,8 +110,8 @@ int mon_memsave(struct vm *vm, uint64_t addr, uint64_t size, const char *file, i
 	while (size) {
 		size_t n = size < sizeof(buf) ? (size_t)size : sizeof(buf);
 		if (cpu >= 0 && mon_read_mem(vm, addr, buf, n, cpu) < 0) {
-			error_setg(errp, "Invalid addr 0x%016llx/size %llu specified", (unsigned long long)addr,
-				   (unsigned long long)size);
+			error_setg(errp, "Invalid addr 0x%016llx/size %llu specified",
+			           (unsigned long long)addr, (unsigned long long)size);
 			r = -1;
 			break;
 		}
@@ -122,7 +123,8 @@ int mon_memsave(struct vm *vm, uint64_t addr, uint64_t size, const char *file, i
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w <= 0) {
-				error_setg_errno(errp, errno, "writing memory to '%s' failed", file);
+				error_setg_errno(errp, errno, "writing memory to '%s' failed",
+				                 file);
 				r = -1;
 				break;
 			}
@@ -147,10 +149,11 @@ static json_t *q_capabilities(struct vm *vm, json_t *args, struct error **errp)
 	json_t *en = json_object_get(args, "enable");
 	size_t i;
 	json_t *v;
-	json_array_foreach(en, i, v) {
+	json_array_foreach(en, i, v)
+	{
 		if (!json_is_string(v) || strcmp(json_string_value(v), "oob")) {
 			error_setg(errp, "Parameter 'enable' does not accept value '%s'",
-				   json_is_string(v) ? json_string_value(v) : "?");
+			           json_is_string(v) ? json_string_value(v) : "?");
 			return NULL;
 		}
 	}
@@ -159,8 +162,8 @@ static json_t *q_capabilities(struct vm *vm, json_t *args, struct error **errp)
 
 static json_t *q_version(struct vm *vm, json_t *args, struct error **errp)
 {
-	return json_pack("{s:{s:i,s:i,s:i},s:s}", "qemu", "micro", 0, "minor", 2, "major", 7, "package",
-			 "lemu " LEMU_VERSION);
+	return json_pack("{s:{s:i,s:i,s:i},s:s}", "qemu", "micro", 0, "minor", 2, "major", 7,
+	                 "package", "lemu " LEMU_VERSION);
 }
 
 static json_t *q_commands(struct vm *vm, json_t *args, struct error **errp)
@@ -173,8 +176,8 @@ static json_t *q_commands(struct vm *vm, json_t *args, struct error **errp)
 
 static json_t *q_status(struct vm *vm, json_t *args, struct error **errp)
 {
-	return json_pack("{s:s,s:b,s:b}", "status", run_state_name(vm->run_state), "singlestep", 0, "running",
-			 vm->run_state == RUN_STATE_RUNNING);
+	return json_pack("{s:s,s:b,s:b}", "status", run_state_name(vm->run_state), "singlestep", 0,
+	                 "running", vm->run_state == RUN_STATE_RUNNING);
 }
 
 static json_t *q_stop(struct vm *vm, json_t *args, struct error **errp)
@@ -229,7 +232,8 @@ static json_t *q_kvm(struct vm *vm, json_t *args, struct error **errp)
 
 static json_t *q_memory_size_summary(struct vm *vm, json_t *args, struct error **errp)
 {
-	return json_pack("{s:I,s:I}", "base-memory", (json_int_t)vm->ram_size, "plugged-memory", (json_int_t)0);
+	return json_pack("{s:I,s:I}", "base-memory", (json_int_t)vm->ram_size, "plugged-memory",
+	                 (json_int_t)0);
 }
 
 static json_t *q_hmp(struct vm *vm, json_t *args, struct error **errp)
@@ -276,8 +280,8 @@ static json_t *q_memsave(struct vm *vm, json_t *args, struct error **errp)
 	}
 	if (!check_size(args, errp))
 		return NULL;
-	if (mon_memsave(vm, (uint64_t)ARG_INT(args, "val"), (uint64_t)ARG_INT(args, "size"), ARG_STR(args, "filename"),
-			cpu, errp) < 0)
+	if (mon_memsave(vm, (uint64_t)ARG_INT(args, "val"), (uint64_t)ARG_INT(args, "size"),
+	                ARG_STR(args, "filename"), cpu, errp) < 0)
 		return NULL;
 	return json_object();
 }
@@ -286,8 +290,8 @@ static json_t *q_pmemsave(struct vm *vm, json_t *args, struct error **errp)
 {
 	if (!check_size(args, errp))
 		return NULL;
-	if (mon_memsave(vm, (uint64_t)ARG_INT(args, "val"), (uint64_t)ARG_INT(args, "size"), ARG_STR(args, "filename"),
-			-1, errp) < 0)
+	if (mon_memsave(vm, (uint64_t)ARG_INT(args, "val"), (uint64_t)ARG_INT(args, "size"),
+	                ARG_STR(args, "filename"), -1, errp) < 0)
 		return NULL;
 	return json_object();
 }
@@ -348,7 +352,8 @@ static json_t *q_device_add(struct vm *vm, json_t *args, struct error **errp)
 	/* Hot-plug needs a hotplug controller the guest is told through
 	 * (ACPI PCI hotplug, SHPC); lemu's machines have none, so a device
 	 * added now would appear under a running guest unannounced. */
-	error_setg(errp, "Bus '%s' does not support hotplugging", strcmp(dc->bus, "pci") ? dc->bus : "pci.0");
+	error_setg(errp, "Bus '%s' does not support hotplugging",
+	           strcmp(dc->bus, "pci") ? dc->bus : "pci.0");
 	return NULL;
 }
 
@@ -360,7 +365,8 @@ static json_t *q_device_del(struct vm *vm, json_t *args, struct error **errp)
 		error_set(errp, ERROR_CLASS_DEVICE_NOT_FOUND, "Device '%s' not found", id);
 		return NULL;
 	}
-	error_setg(errp, "Bus '%s' does not support hotplugging", strcmp(d->cls->bus, "pci") ? d->cls->bus : "pci.0");
+	error_setg(errp, "Bus '%s' does not support hotplugging",
+	           strcmp(d->cls->bus, "pci") ? d->cls->bus : "pci.0");
 	return NULL;
 }
 

@@ -83,19 +83,24 @@ static json_t *image_info(struct blk_node *n, int *depth)
 		return img;
 	}
 	json_object_set_new(img, "virtual-size", json_integer(info.virtual_size));
-	json_object_set_new(img, "filename", json_string(info.filename ? info.filename : blk_node_filename(n)));
+	json_object_set_new(img, "filename",
+	                    json_string(info.filename ? info.filename : blk_node_filename(n)));
 	if (info.cluster_size)
 		json_object_set_new(img, "cluster-size", json_integer(info.cluster_size));
-	json_object_set_new(img, "format", json_string(info.format ? info.format : blk_node_driver(n)));
+	json_object_set_new(img, "format",
+	                    json_string(info.format ? info.format : blk_node_driver(n)));
 	if (info.actual_size >= 0)
 		json_object_set_new(img, "actual-size", json_integer(info.actual_size));
-	json_object_set_new(img, "dirty-flag", json_boolean(info.has_dirty_flag && info.dirty_flag));
+	json_object_set_new(img, "dirty-flag",
+	                    json_boolean(info.has_dirty_flag && info.dirty_flag));
 	if (info.backing_filename) {
 		json_object_set_new(img, "backing-filename", json_string(info.backing_filename));
 		if (info.full_backing_filename)
-			json_object_set_new(img, "full-backing-filename", json_string(info.full_backing_filename));
+			json_object_set_new(img, "full-backing-filename",
+			                    json_string(info.full_backing_filename));
 		if (info.backing_format)
-			json_object_set_new(img, "backing-filename-format", json_string(info.backing_format));
+			json_object_set_new(img, "backing-filename-format",
+			                    json_string(info.backing_format));
 		struct blk_node *bk = blk_node_backing(n);
 		if (bk) {
 			(*depth)++;
@@ -121,9 +126,9 @@ json_t *qmp_query_block(struct vm *vm, json_t *args, struct error **errp)
 			char nn[32];
 			snprintf(nn, sizeof(nn), "#block%03d", drive_index(vm, b));
 			json_t *img = image_info(n, &depth);
-			json_t *ins = json_pack("{s:I,s:b,s:s,s:s,s:s}", "iops_rd", (json_int_t)0, "ro",
-						drive_read_only(b), "node-name", nn, "drv", blk_node_driver(n),
-						"detect_zeroes", "off");
+			json_t *ins = json_pack("{s:I,s:b,s:s,s:s,s:s}", "iops_rd", (json_int_t)0,
+			                        "ro", drive_read_only(b), "node-name", nn, "drv",
+			                        blk_node_driver(n), "detect_zeroes", "off");
 			json_object_set_new(ins, "iops_wr", json_integer(0));
 			json_object_set_new(ins, "image", img);
 			json_object_set_new(ins, "iops", json_integer(0));
@@ -136,8 +141,9 @@ json_t *qmp_query_block(struct vm *vm, json_t *args, struct error **errp)
 			json_object_set_new(ins, "encrypted", json_false());
 			json_object_set_new(ins, "bps_rd", json_integer(0));
 			json_object_set_new(ins, "bps", json_integer(0));
-			json_object_set_new(ins, "cache", json_pack("{s:b,s:b,s:b}", "no-flush", 0, "direct", 0,
-								    "writeback", drive_writeback(b)));
+			json_object_set_new(ins, "cache",
+			                    json_pack("{s:b,s:b,s:b}", "no-flush", 0, "direct", 0,
+			                              "writeback", drive_writeback(b)));
 			json_object_set_new(ins, "file", json_string(blk_node_filename(n)));
 			json_object_set_new(o, "inserted", ins);
 		}
@@ -153,12 +159,30 @@ static json_t *zero_stats(void)
 	/* lemu does not account block I/O yet: every counter is zero (the
 	 * members are QEMU's so that clients parse the reply). */
 	static const char *const counters[] = {
-		"unmap_operations", "unmap_merged", "flush_total_time_ns", "wr_highest_offset",
-		"wr_total_time_ns", "failed_wr_operations", "failed_rd_operations", "wr_merged",
-		"wr_bytes", "failed_unmap_operations", "failed_flush_operations", "rd_total_time_ns",
-		"flush_operations", "wr_operations", "rd_merged", "rd_bytes", "unmap_total_time_ns",
-		"invalid_flush_operations", "invalid_wr_operations", "invalid_rd_operations", "rd_operations",
-		"invalid_unmap_operations", "unmap_bytes", NULL,
+		"unmap_operations",
+		"unmap_merged",
+		"flush_total_time_ns",
+		"wr_highest_offset",
+		"wr_total_time_ns",
+		"failed_wr_operations",
+		"failed_rd_operations",
+		"wr_merged",
+		"wr_bytes",
+		"failed_unmap_operations",
+		"failed_flush_operations",
+		"rd_total_time_ns",
+		"flush_operations",
+		"wr_operations",
+		"rd_merged",
+		"rd_bytes",
+		"unmap_total_time_ns",
+		"invalid_flush_operations",
+		"invalid_wr_operations",
+		"invalid_rd_operations",
+		"rd_operations",
+		"invalid_unmap_operations",
+		"unmap_bytes",
+		NULL,
 	};
 	json_t *s = json_object();
 	for (int i = 0; counters[i]; i++)
@@ -187,7 +211,8 @@ json_t *qmp_query_blockstats(struct vm *vm, json_t *args, struct error **errp)
 	return a;
 }
 
-static int find_for_block_cmd(struct vm *vm, const char *dev, struct blk_backend **out, struct error **errp)
+static int find_for_block_cmd(struct vm *vm, const char *dev, struct blk_backend **out,
+                              struct error **errp)
 {
 	struct blk_backend *b = find_drive(vm, dev);
 	if (!b) {
@@ -249,15 +274,18 @@ static int commit_one(struct blk_backend *b, struct error **errp)
 		return -1;
 	}
 	if (blk_node_is_read_only(base)) {
-		error_setg(errp, "'commit' error for '%s': the backing file is open read-only "
-				 "(lemu cannot reopen it read-write)", drive_id(b));
+		error_setg(errp,
+		           "'commit' error for '%s': the backing file is open read-only "
+		           "(lemu cannot reopen it read-write)",
+		           drive_id(b));
 		return -1;
 	}
 	int64_t len = blk_getlength(top);
 	uint8_t *buf = malloc(1 << 20);
 	if (!buf || len < 0) {
 		free(buf);
-		error_setg(errp, "'commit' error for '%s': %s", drive_id(b), strerror(len < 0 ? (int)-len : ENOMEM));
+		error_setg(errp, "'commit' error for '%s': %s", drive_id(b),
+		           strerror(len < 0 ? (int)-len : ENOMEM));
 		return -1;
 	}
 	int r = 0;
@@ -268,7 +296,9 @@ static int commit_one(struct blk_backend *b, struct error **errp)
 			break;
 		if (st.flags & BLK_STATUS_ALLOCATED) {
 			for (int64_t o = off; o < off + st.bytes && r == 0;) {
-				size_t n = (size_t)((off + st.bytes - o) < (1 << 20) ? (off + st.bytes - o) : (1 << 20));
+				size_t n = (size_t)((off + st.bytes - o) < (1 << 20) ?
+				                            (off + st.bytes - o) :
+				                            (1 << 20));
 				r = blk_pread(top, o, buf, n, 0);
 				if (r == 0)
 					r = blk_pwrite(base, o, buf, n, 0);
@@ -293,7 +323,8 @@ int mon_commit(struct vm *vm, const char *dev, struct error **errp)
 {
 	if (!strcmp(dev, "all")) {
 		for (struct blk_backend *b = drive_next(vm, NULL); b; b = drive_next(vm, b))
-			if (drive_node(b) && blk_node_backing(drive_node(b)) && commit_one(b, errp) < 0)
+			if (drive_node(b) && blk_node_backing(drive_node(b)) &&
+			    commit_one(b, errp) < 0)
 				return -1;
 		return 0;
 	}
@@ -312,8 +343,9 @@ json_t *qmp_query_chardev(struct vm *vm, json_t *args, struct error **errp)
 	json_t *a = json_array();
 	for (struct chardev *c = chardev_next(vm, NULL); c; c = chardev_next(vm, c)) {
 		const char *fn = chardev_filename(c);
-		json_array_append_new(a, json_pack("{s:s,s:s,s:b}", "label", chardev_id(c), "filename", fn ? fn : "",
-						    "frontend-open", chardev_has_frontend(c)));
+		json_array_append_new(a, json_pack("{s:s,s:s,s:b}", "label", chardev_id(c),
+		                                   "filename", fn ? fn : "", "frontend-open",
+		                                   chardev_has_frontend(c)));
 	}
 	return a;
 }
@@ -321,14 +353,16 @@ json_t *qmp_query_chardev(struct vm *vm, json_t *args, struct error **errp)
 json_t *qmp_query_cpus_fast(struct vm *vm, json_t *args, struct error **errp)
 {
 	json_t *a = json_array();
-	int cores = vm->cfg.cores > 0 ? vm->cfg.cores : 1, threads = vm->cfg.threads > 0 ? vm->cfg.threads : 1;
+	int cores = vm->cfg.cores > 0 ? vm->cfg.cores : 1,
+	    threads = vm->cfg.threads > 0 ? vm->cfg.threads : 1;
 	for (int i = 0; i < vm->ncpus; i++) {
 		char path[64];
 		snprintf(path, sizeof(path), "/machine/unattached/device[%d]", i);
-		json_array_append_new(a, json_pack("{s:i,s:{s:i,s:i,s:i},s:s,s:i,s:s}", "cpu-index", i, "props",
-						    "core-id", (i / threads) % cores, "socket-id",
-						    i / (threads * cores), "thread-id", i % threads, "qom-path", path,
-						    "thread-id", vm->vcpus[i]->tid, "target", "x86_64"));
+		json_array_append_new(a, json_pack("{s:i,s:{s:i,s:i,s:i},s:s,s:i,s:s}", "cpu-index",
+		                                   i, "props", "core-id", (i / threads) % cores,
+		                                   "socket-id", i / (threads * cores), "thread-id",
+		                                   i % threads, "qom-path", path, "thread-id",
+		                                   vm->vcpus[i]->tid, "target", "x86_64"));
 	}
 	return a;
 }
@@ -349,8 +383,9 @@ json_t *qmp_query_machines(struct vm *vm, json_t *args, struct error **errp)
 		json_object_set_new(o, "deprecated", json_false());
 		if (mc->alias)
 			json_object_set_new(o, "alias", json_string(mc->alias));
-		json_object_set_new(o, "default-ram-id", json_string(strcmp(mc->name, "microvm") ? "pc.ram"
-												 : "microvm.ram"));
+		json_object_set_new(
+		        o, "default-ram-id",
+		        json_string(strcmp(mc->name, "microvm") ? "pc.ram" : "microvm.ram"));
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -362,9 +397,10 @@ json_t *qmp_query_cpu_definitions(struct vm *vm, json_t *args, struct error **er
 	for (const struct cpu_model *m = cpu_models; m->name; m++) {
 		char tn[96];
 		snprintf(tn, sizeof(tn), "%s-x86_64-cpu", m->name);
-		json_array_append_new(a, json_pack("{s:s,s:s,s:b,s:b,s:b,s:[]}", "name", m->name, "typename", tn,
-						    "static", 0, "migration-safe", strcmp(m->name, "max") != 0,
-						    "deprecated", 0, "unavailable-features"));
+		json_array_append_new(a, json_pack("{s:s,s:s,s:b,s:b,s:b,s:[]}", "name", m->name,
+		                                   "typename", tn, "static", 0, "migration-safe",
+		                                   strcmp(m->name, "max") != 0, "deprecated", 0,
+		                                   "unavailable-features"));
 	}
 	return a;
 }
@@ -391,8 +427,8 @@ static int cpu_at_path(struct vm *vm, const char *path)
 {
 	int n;
 	char tail;
-	if (sscanf(path, "/machine/unattached/device[%d]%c", &n, &tail) == 2 && tail == ']' && n >= 0 &&
-	    n < vm->ncpus)
+	if (sscanf(path, "/machine/unattached/device[%d]%c", &n, &tail) == 2 && tail == ']' &&
+	    n >= 0 && n < vm->ncpus)
 		return n;
 	return -1;
 }
@@ -444,15 +480,17 @@ json_t *qmp_qom_list(struct vm *vm, json_t *args, struct error **errp)
 		add_entry(a, "unattached", "child<container>");
 		add_entry(a, "peripheral", "child<container>");
 		add_entry(a, "peripheral-anon", "child<container>");
-	} else if (!strcmp(path, "/machine/peripheral") || !strcmp(path, "/machine/peripheral-anon") ||
-		   !strcmp(path, "/machine/unattached")) {
+	} else if (!strcmp(path, "/machine/peripheral") ||
+	           !strcmp(path, "/machine/peripheral-anon") ||
+	           !strcmp(path, "/machine/unattached")) {
 		add_entry(a, "type", "string");
 		bool per = !strcmp(path, "/machine/peripheral");
 		if (!strcmp(path, "/machine/unattached")) {
 			for (int i = 0; i < vm->ncpus; i++) {
 				snprintf(buf, sizeof(buf), "device[%d]", i);
 				snprintf(t, sizeof(t), "child<%s-x86_64-cpu>",
-					 vm->vcpus[i]->cpu.model ? vm->vcpus[i]->cpu.model->name : "qemu64");
+				         vm->vcpus[i]->cpu.model ? vm->vcpus[i]->cpu.model->name :
+				                                   "qemu64");
 				add_entry(a, buf, t);
 			}
 		}
@@ -516,13 +554,14 @@ json_t *qmp_qom_get(struct vm *vm, json_t *args, struct error **errp)
 	if (!strcmp(path, "/machine")) {
 		type = machine_type(vm, t, sizeof(t));
 		if (!strcmp(prop, "kernel") || !strcmp(prop, "initrd") || !strcmp(prop, "append")) {
-			const char *v = !strcmp(prop, "kernel") ? vm->cfg.kernel
-					: !strcmp(prop, "initrd") ? vm->cfg.initrd
-								  : vm->cfg.append;
+			const char *v = !strcmp(prop, "kernel") ? vm->cfg.kernel :
+			                !strcmp(prop, "initrd") ? vm->cfg.initrd :
+			                                          vm->cfg.append;
 			return json_string(v ? v : "");
 		}
-	} else if (!strcmp(path, "/machine/peripheral") || !strcmp(path, "/machine/peripheral-anon") ||
-		   !strcmp(path, "/machine/unattached") || !strcmp(path, "/")) {
+	} else if (!strcmp(path, "/machine/peripheral") ||
+	           !strcmp(path, "/machine/peripheral-anon") ||
+	           !strcmp(path, "/machine/unattached") || !strcmp(path, "/")) {
 		type = "container";
 	} else if ((d = device_at_path(vm, path))) {
 		type = d->cls->name;
@@ -531,7 +570,7 @@ json_t *qmp_qom_get(struct vm *vm, json_t *args, struct error **errp)
 				return prop_value(d, p);
 	} else if ((cpu = cpu_at_path(vm, path)) >= 0) {
 		snprintf(t, sizeof(t), "%s-x86_64-cpu",
-			 vm->vcpus[cpu]->cpu.model ? vm->vcpus[cpu]->cpu.model->name : "qemu64");
+		         vm->vcpus[cpu]->cpu.model ? vm->vcpus[cpu]->cpu.model->name : "qemu64");
 		type = t;
 		if (!strcmp(prop, "apic-id"))
 			return json_integer(vm->vcpus[cpu]->apic_id);

@@ -115,9 +115,7 @@ static void key(struct readline *rl, int k, struct strbuf *e)
 		sb_add(e, rl->buf + rl->pos, (size_t)(rl->len - rl->pos));
 		rl->pos = rl->len;
 		break;
-	case 'X': /* delete */
-		delete_range(rl, rl->pos, rl->pos + (rl->pos < rl->len), e);
-		break;
+	case 'X': /* delete */ delete_range(rl, rl->pos, rl->pos + (rl->pos < rl->len), e); break;
 	}
 }
 
@@ -137,9 +135,12 @@ int readline_feed(struct readline *rl, uint8_t ch, struct strbuf *e, char *line,
 		}
 		rl->esc = 0;
 		if (ch == '~')
-			key(rl, rl->esc_arg == 1 || rl->esc_arg == 7 ? 'H'
-				: rl->esc_arg == 4 || rl->esc_arg == 8 ? 'F'
-				: rl->esc_arg == 3 ? 'X' : 0, e);
+			key(rl,
+			    rl->esc_arg == 1 || rl->esc_arg == 7 ? 'H' :
+			    rl->esc_arg == 4 || rl->esc_arg == 8 ? 'F' :
+			    rl->esc_arg == 3                     ? 'X' :
+			                                           0,
+			    e);
 		else
 			key(rl, ch, e);
 		return 0;
@@ -162,13 +163,13 @@ int readline_feed(struct readline *rl, uint8_t ch, struct strbuf *e, char *line,
 		return 1;
 	}
 	case 27: rl->esc = 1; break;
-	case 1: key(rl, 'H', e); break;  /* ^A */
-	case 5: key(rl, 'F', e); break;  /* ^E */
-	case 2: key(rl, 'D', e); break;  /* ^B */
-	case 6: key(rl, 'C', e); break;  /* ^F */
-	case 16: key(rl, 'A', e); break; /* ^P */
-	case 14: key(rl, 'B', e); break; /* ^N */
-	case 4: key(rl, 'X', e); break;  /* ^D */
+	case 1: key(rl, 'H', e); break;                        /* ^A */
+	case 5: key(rl, 'F', e); break;                        /* ^E */
+	case 2: key(rl, 'D', e); break;                        /* ^B */
+	case 6: key(rl, 'C', e); break;                        /* ^F */
+	case 16: key(rl, 'A', e); break;                       /* ^P */
+	case 14: key(rl, 'B', e); break;                       /* ^N */
+	case 4: key(rl, 'X', e); break;                        /* ^D */
 	case 11: delete_range(rl, rl->pos, rl->len, e); break; /* ^K */
 	case 21: delete_range(rl, 0, rl->pos, e); break;       /* ^U */
 	case 23: {                                             /* ^W: the word before the cursor */

@@ -80,7 +80,8 @@ static struct fuzz_state *fuzz_setup(void)
 
 static bool refused(json_t *req)
 {
-	static const char *const deny[] = { "memsave", "pmemsave", "block_resize", "stop", "cont", NULL };
+	static const char *const deny[] = { "memsave", "pmemsave", "block_resize",
+		                            "stop",    "cont",     NULL };
 	const char *name = json_string_value(json_object_get(req, "execute"));
 	if (!name)
 		name = json_string_value(json_object_get(req, "exec-oob"));
@@ -96,8 +97,10 @@ static bool refused(json_t *req)
 			return false;
 		while (*line == ' ' || *line == '\t')
 			line++;
-		static const char *const hdeny[] = { "memsave", "pmemsave", "log", "logfile", "commit",
-						     "block_resize", "stop", "s", "cont", "c", NULL };
+		static const char *const hdeny[] = { "memsave", "pmemsave", "log",
+			                             "logfile", "commit",   "block_resize",
+			                             "stop",    "s",        "cont",
+			                             "c",       NULL };
 		size_t n = strcspn(line, " \t/");
 		for (int i = 0; hdeny[i]; i++)
 			if (strlen(hdeny[i]) == n && !strncmp(line, hdeny[i], n))
@@ -149,6 +152,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vm_unlock(st->vm);
 	sb_free(&js.buf);
 	if (getenv("FUZZ_QMP_STATS"))
-		fprintf(stderr, "fuzz_qmp: %lu replies, %lu successful\n", st->replies, st->returns);
+		fprintf(stderr, "fuzz_qmp: %lu replies, %lu successful\n", st->replies,
+		        st->returns);
 	return 0;
 }

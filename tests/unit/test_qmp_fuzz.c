@@ -23,18 +23,52 @@ static uint64_t rnd(uint64_t *s)
 }
 
 static const char *const values[] = {
-	"0", "-1", "1", "4096", "9223372036854775807", "-9223372036854775808", "18446744073709551616",
-	"1.5", "true", "false", "null", "\"\"", "\"disk0\"", "\"d0\"", "\"n0\"", "\"/machine\"",
-	"\"/machine/peripheral\"", "\"/machine/unattached/device[1]\"", "\"/machine/unattached/device[99]\"",
-	"\"type\"", "\"info registers\"", "\"x /16xb 0\"", "\"xp /4c 0xfffff000\"", "\"p $rax+$pc*3%0\"",
-	"\"p ((((((1\"", "\"info block\"", "\"info mtree\"", "\"info qtree\"", "\"sendkey ctrl-alt-delete\"",
-	"\"i/w 0x60\"", "\"o 0x80 1\"", "\"help\"", "\"info\"", "\"x/999999999xg 0\"", "\"\\u0000\"",
-	"[]", "[\"oob\"]", "[\"x\"]", "{}", "{\"a\": [1, {\"b\": null}]}",
+	"0",
+	"-1",
+	"1",
+	"4096",
+	"9223372036854775807",
+	"-9223372036854775808",
+	"18446744073709551616",
+	"1.5",
+	"true",
+	"false",
+	"null",
+	"\"\"",
+	"\"disk0\"",
+	"\"d0\"",
+	"\"n0\"",
+	"\"/machine\"",
+	"\"/machine/peripheral\"",
+	"\"/machine/unattached/device[1]\"",
+	"\"/machine/unattached/device[99]\"",
+	"\"type\"",
+	"\"info registers\"",
+	"\"x /16xb 0\"",
+	"\"xp /4c 0xfffff000\"",
+	"\"p $rax+$pc*3%0\"",
+	"\"p ((((((1\"",
+	"\"info block\"",
+	"\"info mtree\"",
+	"\"info qtree\"",
+	"\"sendkey ctrl-alt-delete\"",
+	"\"i/w 0x60\"",
+	"\"o 0x80 1\"",
+	"\"help\"",
+	"\"info\"",
+	"\"x/999999999xg 0\"",
+	"\"\\u0000\"",
+	"[]",
+	"[\"oob\"]",
+	"[\"x\"]",
+	"{}",
+	"{\"a\": [1, {\"b\": null}]}",
 };
 
 static const char *const keys[] = {
-	"val", "size", "filename", "cpu-index", "path", "property", "command-line", "device", "id",
-	"driver", "node-name", "force", "enable", "query-nodes", "bus", "bogus",
+	"val",          "size",        "filename", "cpu-index", "path",      "property",
+	"command-line", "device",      "id",       "driver",    "node-name", "force",
+	"enable",       "query-nodes", "bus",      "bogus",
 };
 
 int main(void)
@@ -79,20 +113,25 @@ int main(void)
 		buf[n++] = (char)(rnd(&r) % 4 ? 1 : 0);
 		int nreq = 1 + (int)(rnd(&r) % 4);
 		for (int q = 0; q < nreq && n < BUF - 2000; q++) {
-			const char *name = rnd(&r) % 20 ? qmp_commands[rnd(&r) % (uint64_t)ncmds].name : "no-such";
+			const char *name = rnd(&r) % 20 ?
+			                           qmp_commands[rnd(&r) % (uint64_t)ncmds].name :
+			                           "no-such";
 			n += (size_t)snprintf(buf + n, BUF - n, "{\"execute\": \"%s\"", name);
 			if (rnd(&r) % 5) {
 				n += (size_t)snprintf(buf + n, BUF - n, ", \"arguments\": {");
 				int na = (int)(rnd(&r) % 5);
 				for (int a = 0; a < na; a++)
-					n += (size_t)snprintf(buf + n, BUF - n, "%s\"%s\": %s", a ? ", " : "",
-							      keys[rnd(&r) % (sizeof(keys) / sizeof(keys[0]))],
-							      values[rnd(&r) % (sizeof(values) / sizeof(values[0]))]);
+					n += (size_t)snprintf(
+					        buf + n, BUF - n, "%s\"%s\": %s", a ? ", " : "",
+					        keys[rnd(&r) % (sizeof(keys) / sizeof(keys[0]))],
+					        values[rnd(&r) %
+					               (sizeof(values) / sizeof(values[0]))]);
 				n += (size_t)snprintf(buf + n, BUF - n, "}");
 			}
 			if (rnd(&r) % 2)
-				n += (size_t)snprintf(buf + n, BUF - n, ", \"id\": %s",
-						      values[rnd(&r) % (sizeof(values) / sizeof(values[0]))]);
+				n += (size_t)snprintf(
+				        buf + n, BUF - n, ", \"id\": %s",
+				        values[rnd(&r) % (sizeof(values) / sizeof(values[0]))]);
 			n += (size_t)snprintf(buf + n, BUF - n, "}\r\n");
 		}
 		/* sometimes cut or corrupt the stream */
