@@ -15,6 +15,8 @@
 #include "hw/pci/pci.h"
 #include "lemu-config.h"
 #include "monitor/monitor_int.h"
+#include "net/net.h"
+#include "net/net_int.h"
 #include "util/error.h"
 
 struct info_ctx {
@@ -210,10 +212,36 @@ static void info_chardev(struct info_ctx *c)
 	}
 }
 
+static void print_net_client(struct strbuf *o, struct net_client *nc)
+{
+	static const char *const kinds[] = {
+		[NET_CLIENT_NIC] = "nic",         [NET_CLIENT_USER] = "user",
+		[NET_CLIENT_TAP] = "tap",         [NET_CLIENT_SOCKET] = "socket",
+		[NET_CLIENT_HUBPORT] = "hubport", [NET_CLIENT_OTHER] = "other",
+	};
+	char desc[256] = "";
+	if (nc->ops->describe)
+		nc->ops->describe(nc, desc, sizeof(desc));
+	unsigned k = (unsigned)nc->ops->kind;
+	hmp_printf(o, "%s: index=0,type=%s,%s%s\n", nc->name ? nc->name : "",
+	           k < sizeof(kinds) / sizeof(kinds[0]) && kinds[k] ? kinds[k] : "other", desc,
+	           nc->link_down ? " link=down" : "");
+}
+
+/* QEMU's hmp_info_network: NICs with their backend below them, then the
+ * backends nobody uses. */
 static void info_network(struct info_ctx *c)
 {
-	/* lemu has no network devices yet (issue 5): nothing to list */
-	(void)c;
+	struct net_state *ns = c->vm->net;
+	for (struct net_client *nc = ns ? ns->clients : NULL; nc; nc = nc->next) {
+		bool nic = nc->ops->kind == NET_CLIENT_NIC;
+		if (!nc->peer || nic)
+			print_net_client(c->out, nc);
+		if (nc->peer && nic) {
+			hmp_printf(c->out, " \\ ");
+			print_net_client(c->out, nc->peer);
+		}
+	}
 }
 
 static const char *pci_class_name(uint16_t cls)
