@@ -179,6 +179,17 @@ static void add_object(struct nbd_cli *cli, const char *spec)
 	opts_free(o);
 }
 
+static void free_objects(struct nbd_cli *cli)
+{
+	for (int i = 0; i < cli->nobjects; i++) {
+		nbd_tls_free(cli->objects[i].tls);
+		free(cli->objects[i].id);
+	}
+	free(cli->objects);
+	cli->objects = NULL;
+	cli->nobjects = 0;
+}
+
 enum {
 	OPT_CACHE = 256,
 	OPT_AIO,
@@ -495,8 +506,11 @@ int main(int argc, char **argv)
 	}
 	if (cli.tls_hostname && !cli.list)
 		die("--tls-hostname is only permitted with -L");
-	if (cli.list)
-		return list_exports(&cli, tls);
+	if (cli.list) {
+		int r = list_exports(&cli, tls);
+		free_objects(&cli);
+		return r;
+	}
 	const char *file = argv[optind];
 	if (cli.device && !nbd_kernel_available())
 		die("Failed to open %s: the nbd kernel module is not loaded "
@@ -607,11 +621,7 @@ int main(int argc, char **argv)
 	nbd_export_free_block(exp);
 	if (blk_close(node) < 0)
 		ret = EXIT_FAILURE;
-	for (int i = 0; i < cli.nobjects; i++) {
-		nbd_tls_free(cli.objects[i].tls);
-		free(cli.objects[i].id);
-	}
-	free(cli.objects);
+	free_objects(&cli);
 	if (sfd >= 0)
 		close(sfd);
 	return ret;
