@@ -516,13 +516,18 @@ static int add_guestfwd(void *ctx, const char *val, struct error **errp)
 		return 0;
 	}
 	char id[64];
-	snprintf(id, sizeof(id), "%s-guestfwd-%d", s->nc->name, port);
+	/* A chardev id must be an identifier: the backend's name without
+	 * what identifiers do not allow ("__org.qemu.nic0"). */
+	int k = snprintf(id, sizeof(id), "guestfwd-");
+	for (const char *c = s->nc->name; *c && k < (int)sizeof(id) - 8; c++)
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '.')
+			id[k++] = *c;
+	snprintf(id + k, sizeof(id) - (size_t)k, "-%d", port);
 	struct error *e = NULL;
 	struct chardev *chr = chardev_parse_legacy(s->vm, p, id, &e);
 	if (!chr) {
-		if (e)
-			error_free(e);
-		error_setg(errp, "could not open guest forwarding device '%s'", p);
+		error_setg(errp, "could not open guest forwarding device '%s'%s%s", p, e ? ": " : "", e ? e->msg : "");
+		error_free(e);
 		return -1;
 	}
 	struct user_guestfwd *g = calloc(1, sizeof(*g));

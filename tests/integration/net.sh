@@ -6,6 +6,7 @@
 #   dhcp       the guest gets 10.0.2.15/24, router 10.0.2.2, DNS 10.0.2.3 from slirp's DHCP, its MAC
 #   wget       the guest fetches files from a host HTTP server through 10.0.2.2, right sha256
 #   hostfwd    a host client fetches a file the guest serves (busybox httpd) through hostfwd=
+#   guestfwd   guestfwd= to a host command and to a chardev
 #   restrict   restrict=on: no way out to the host, hostfwd still in
 #   legacy     -net nic -net user (hub 0) and -netdev hubport: DHCP through a hub
 #   socket     two VMs over -netdev socket listen=/connect= (and udp=): ping and a file through nc;
@@ -185,6 +186,18 @@ t_hostfwd() {
 	[ "$(out h 2)" = serving ] || fail "guest httpd: '$(out h 2)'"
 	[ "$(out h 3)" = done ] || fail "guest nc got '$(out h 3)'"
 	[ "$(sha256sum <got.txt)" = "$(seq 1 200000 | sha256sum)" ] || fail "the file fetched through hostfwd differs"
+}
+
+# guestfwd=: a guest connection to 10.0.2.100:1234 runs a host command (cmd:), one to
+# 10.0.2.101:4321 lands in a chardev (a host file).
+t_guestfwd() {
+	vboot g \
+		--cmd "$DHCP" \
+		--cmd 'echo hello-guestfwd | nc 10.0.2.100 1234' \
+		--cmd '(echo via-chardev | nc 10.0.2.101 4321 &); sleep 3; echo sent' \
+		-- -nic "user,model=$MODEL,guestfwd=tcp:10.0.2.100:1234-cmd:tr a-z A-Z,guestfwd=tcp:10.0.2.101:4321-file:$PWD/gf.txt"
+	[ "$(out g 2)" = HELLO-GUESTFWD ] || fail "guestfwd to a command: '$(out g 2)'"
+	[ "$(cat gf.txt 2>/dev/null)" = via-chardev ] || fail "guestfwd to a chardev: '$(cat gf.txt 2>/dev/null)'"
 }
 
 t_restrict() {
