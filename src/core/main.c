@@ -32,6 +32,8 @@
 
 struct cmdline {
 	struct vm_config cfg;
+	char *owned[MAX_LIST]; /* strings copied out of option parsing, freed at exit */
+	int nowned;
 	const char *machine_opts;
 	const char *accel;
 	const char *serial[MAX_LIST];
@@ -64,6 +66,19 @@ struct cmdline {
 	const char *log_items;
 	bool nographic, display_none, daemonize;
 };
+
+/* A copy of s owned by the command line (freed when main returns). */
+static const char *keep(struct cmdline *cl, const char *s)
+{
+	char *d = strdup(s);
+	if (!d || cl->nowned >= (int)(sizeof(cl->owned) / sizeof(cl->owned[0]))) {
+		free(d);
+		fprintf(stderr, PROG ": %s: too many options\n", s);
+		exit(1);
+	}
+	cl->owned[cl->nowned++] = d;
+	return d;
+}
 
 static void usage(void)
 {
@@ -416,10 +431,10 @@ int main(int argc, char **argv)
 				return 0;
 			}
 			if (t)
-				machine_name = strdup(t);
+				machine_name = keep(&cl, t);
 			const char *acc = opts_get(o, "accel");
 			if (acc)
-				cl.accel = strdup(acc);
+				cl.accel = keep(&cl, acc);
 			/* Properties lemu's machines accept and ignore. */
 			(void)opts_get(o, "usb");
 			(void)opts_get(o, "vmport");
@@ -441,7 +456,7 @@ int main(int argc, char **argv)
 				opts_free(o);
 				return 0;
 			}
-			cl.accel = acc ? strdup(acc) : "";
+			cl.accel = acc ? keep(&cl, acc) : "";
 			opts_free(o);
 		} else if (!strcmp(name, "enable-kvm")) {
 			cl.accel = "kvm";
@@ -539,7 +554,7 @@ int main(int argc, char **argv)
 			struct opts *o = opts_parse(arg, "guest", NULL);
 			const char *g = o ? opts_get(o, "guest") : NULL;
 			const char *proc = o ? opts_get(o, "process") : NULL;
-			cl.cfg.name = g ? strdup(g) : NULL;
+			cl.cfg.name = g ? keep(&cl, g) : NULL;
 			if (proc)
 				prctl(PR_SET_NAME, proc);
 			opts_free(o);
@@ -794,5 +809,7 @@ out:
 	vm_free(vm);
 	if (logf)
 		fclose(logf);
+	for (int i = 0; i < cl.nowned; i++)
+		free(cl.owned[i]);
 	return status;
 }
