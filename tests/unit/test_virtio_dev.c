@@ -21,15 +21,6 @@ struct fuzz_virtio_result {
 };
 extern struct fuzz_virtio_result fuzz_virtio_result;
 
-/* The core keeps removed memory regions alive on purpose (a vCPU's lookup
- * cache may still point at one, src/core/memory.c mem_del): not a leak of
- * the devices under test. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:mem_add_mmio\n";
-}
-
 static int tap_n, tap_bad;
 static void ok(int cond, const char *what)
 {
