@@ -586,13 +586,32 @@ static void key_put(struct i8042 *kbc, const struct keycode *k, bool release)
 	}
 }
 
+static void release_keys(void *opaque)
+{
+	struct monitor_hub *hub = opaque;
+	for (int i = hub->nkeys_held - 1; i >= 0; i--)
+		key_put(hub->kbc, hub->keys_held[i], true);
+	hub->nkeys_held = 0;
+}
+
 static void cmd_sendkey(struct hmp_ctx *c, const char *args)
 {
-	char keys[256];
-	if (!get_word(args, keys, sizeof(keys))) {
+	char keys[256], hold[32];
+	const char *rest = get_word(args, keys, sizeof(keys));
+	if (!rest) {
 		hmp_printf(c->out, "%s: string expected\n", c->name);
 		try_help(c);
 		return;
+	}
+	int64_t hold_ms = 100;
+	if (get_word(rest, hold, sizeof(hold))) {
+		char *end;
+		hold_ms = strtoll(hold, &end, 0);
+		if (*end || hold_ms < 0) {
+			hmp_printf(c->out, "invalid hold time\n");
+			try_help(c);
+			return;
+		}
 	}
 	const struct keycode *list[16];
 	int n = 0;
@@ -609,16 +628,28 @@ static void cmd_sendkey(struct hmp_ctx *c, const char *args)
 	for (struct device *d = c->vm->devices; d; d = d->next)
 		if (d->cls == &i8042_class)
 			kbc = (struct i8042 *)d;
-	if (!kbc) {
+	struct monitor_hub *hub = monitor_hub_of(c->vm);
+	if (!kbc || !hub) {
 		hmp_printf(c->out, "Error: this machine has no PS/2 keyboard\n");
 		return;
 	}
-	/* press in order, release in reverse (QEMU holds them 100 ms; the
-	 * controller's queue keeps the order, which is what guests see) */
-	for (int i = 0; i < n; i++)
+	/* As QEMU: keys still held from the last sendkey go up first; these
+	 * are pressed in order now and released in reverse order after
+	 * hold_ms of guest time. */
+	if (!hub->key_timer_ready) {
+		timer_init(&hub->key_timer, c->vm, release_keys, hub);
+		hub->key_timer_ready = true;
+	}
+	if (hub->nkeys_held) {
+		timer_del(&hub->key_timer);
+		release_keys(hub);
+	}
+	hub->kbc = kbc;
+	for (int i = 0; i < n; i++) {
 		key_put(kbc, list[i], false);
-	for (int i = n - 1; i >= 0; i--)
-		key_put(kbc, list[i], true);
+		hub->keys_held[hub->nkeys_held++] = list[i];
+	}
+	timer_mod(&hub->key_timer, vm_clock_ns(c->vm) + hold_ms * 1000000);
 }
 
 /* ---- log --------------------------------------------------------------------------- */

@@ -281,6 +281,8 @@ void monitor_cleanup(struct vm *vm)
 	if (!hub)
 		return;
 	vm->notify = NULL;
+	if (hub->key_timer_ready)
+		timer_del(&hub->key_timer);
 	while (hub->mons) {
 		struct monitor *m = hub->mons;
 		hub->mons = m->next;

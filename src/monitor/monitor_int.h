@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/loop.h"
 #include "monitor/monitor.h"
 
 struct vm;
@@ -88,6 +89,12 @@ struct monitor_hub {
 	 * share them, as in QEMU, across all human monitors) */
 	char fmt_format;
 	int fmt_size;
+	/* sendkey: keys held down until the timer releases them */
+	struct timer key_timer;
+	bool key_timer_ready;
+	void *kbc;
+	const void *keys_held[16];
+	int nkeys_held;
 };
 
 /* monitor.c */

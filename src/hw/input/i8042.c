@@ -405,6 +405,10 @@ static uint64_t kbc_data_read(void *opaque, uint64_t off, unsigned size)
 	struct i8042 *k = opaque;
 	uint8_t v = k->ob;
 	k->ob_full = false;
+	/* Drop the IRQ line before the next byte raises it again: the 8042's
+	 * IRQ1/IRQ12 are edge-triggered, and a line that stays high would
+	 * make the guest miss every byte queued behind this one. */
+	kbc_set_irqs(k);
 	kbc_update(k);
 	return v;
 }
