@@ -8,6 +8,7 @@
 #   hostfwd    a host client fetches a file the guest serves (busybox httpd) through hostfwd=
 #   guestfwd   guestfwd= to a host command and to a chardev
 #   restrict   restrict=on: no way out to the host, hostfwd still in
+#   virtio_legacy  the legacy virtio interface, INTx, mrg_rxbuf=off
 #   legacy     -net nic -net user (hub 0) and -netdev hubport: DHCP through a hub
 #   socket     two VMs over -netdev socket listen=/connect= (and udp=): ping and a file through nc;
 #              socket_qemu: the same between lemu and qemu-system-x86_64
@@ -233,6 +234,24 @@ t_legacy() {
 		-- -netdev user,id=u,net=10.0.9.0/24,dhcpstart=10.0.9.50 -netdev hubport,id=p0,hubid=3,netdev=u \
 		-netdev hubport,id=p1,hubid=3 -device $MODEL,netdev=p1
 	[ "$(out b 2)" = 10.0.9.50/24 ] || fail "hubport: address '$(out b 2)', want 10.0.9.50/24 (net=, dhcpstart=)"
+}
+
+# The other virtio-net paths: the legacy interface (virtio_pci.force_legacy=1) with INTx
+# (vectors=0) and without mergeable buffers (mrg_rxbuf=off: 10-byte headers, one buffer per frame).
+t_virtio_legacy() {
+	mkdir -p www
+	head -c 300000 /dev/urandom >www/f.bin
+	(cd www && start_http && echo "$HTTP_PID" >../http.pid && echo "$HTTP_PORT" >../http.port)
+	local port pid
+	port=$(cat http.port)
+	pid=$(cat http.pid)
+	APPEND=virtio_pci.force_legacy=1 vboot l \
+		--cmd "$DHCP" \
+		--cmd "wget -q -O - http://10.0.2.2:$port/f.bin | sha256sum" \
+		-- -netdev user,id=n0 -device $MODEL,netdev=n0,mrg_rxbuf=off,vectors=0
+	kill "$pid" 2>/dev/null
+	[ "$(out l 1)" = configured ] || fail "udhcpc: '$(out l 1)'"
+	[ "$(out l 2)" = "$(sha256sum <www/f.bin)" ] || fail "file through the legacy interface: '$(out l 2)'"
 }
 
 # Two VMs on one Ethernet: A and B get NETDEV_A / NETDEV_B (socket options); B pings A, then
