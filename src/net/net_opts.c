@@ -354,9 +354,13 @@ void net_check_clients(struct vm *vm)
 	if (!vm->net)
 		return;
 	for (struct net_client *nc = vm->net->clients; nc; nc = nc->next) {
-		if (!nc->from_cmdline || nc->peer)
+		if (nc->peer)
 			continue;
-		if (nc->ops->kind == NET_CLIENT_HUBPORT)
+		if (nc->ops->kind == NET_CLIENT_NIC)
+			fprintf(stderr, "lemu-system-x86_64: warning: nic %s has no peer\n", nc->name);
+		else if (!nc->from_cmdline)
+			continue;
+		else if (nc->ops->kind == NET_CLIENT_HUBPORT)
 			fprintf(stderr, "lemu-system-x86_64: warning: hub port %s has no peer\n", nc->name);
 		else
 			fprintf(stderr, "lemu-system-x86_64: warning: netdev %s has no peer\n", nc->name);
