@@ -14,13 +14,9 @@ struct raw_state {
 	bool has_size;
 };
 
-static int raw_open(struct blk_node *n, const struct blk_opts *opts, unsigned flags,
-		    struct blk_error *err)
+static int raw_open_state(struct blk_node *n, struct raw_state *s, const struct blk_opts *opts,
+			  unsigned flags, struct blk_error *err)
 {
-	struct raw_state *s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	n->opaque = s;
 	for (int i = 0; i < blk_opts_count(opts); i++) {
 		static const char *const known[] = { "driver", "offset", "size", "cache", "cache.direct",
 						     "cache.no-flush", "cache.writeback", "aio",
@@ -71,6 +67,22 @@ static int raw_open(struct blk_node *n, const struct blk_opts *opts, unsigned fl
 		return -EINVAL;
 	}
 	return 0;
+}
+
+static int raw_open(struct blk_node *n, const struct blk_opts *opts, unsigned flags,
+		    struct blk_error *err)
+{
+	struct raw_state *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	n->opaque = s;
+	int r = raw_open_state(n, s, opts, flags, err);
+	if (r < 0) {
+		/* the caller frees the node, not the driver state of a failed open */
+		free(s);
+		n->opaque = NULL;
+	}
+	return r;
 }
 
 static void raw_close(struct blk_node *n)

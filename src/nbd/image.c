@@ -72,8 +72,6 @@ static struct blk_node *open_with(const struct nbd_image_config *cfg, const char
 		blk_opts_set(o, key1, val1);
 	if (key2)
 		blk_opts_set(o, key2, val2);
-	/* REQUEST(nbd): a raw open that fails leaks raw.c's 24-byte state (LeakSanitizer:
-	 * lemu-nbd -f raw nonexistent.img in the ASan build). */
 	struct blk_node *n = blk_open(fname, fmt, o, rw ? BLK_OPEN_RDWR : 0, err);
 	blk_opts_free(o);
 	return n;
