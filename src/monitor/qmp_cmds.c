@@ -13,6 +13,7 @@
 #include "core/device.h"
 #include "core/vm.h"
 #include "cpu/x86/mmu.h"
+#include "hw/x86/pc_devices.h"
 #include "hw/x86/piix_pm.h"
 #include "hw/x86/x86.h"
 #include "lemu-config.h"
@@ -67,9 +68,8 @@ void mon_quit(struct vm *vm)
 int mon_inject_nmi(struct vm *vm, struct error **errp)
 {
 	(void)errp;
-	/* As QEMU on x86: an NMI to every CPU (through its local APIC). */
-	for (int i = 0; i < vm->ncpus; i++)
-		vcpu_kick(vm->vcpus[i], VCPU_REQ_NMI);
+	/* As QEMU on x86: an NMI on every CPU's LINT1 (the guest's LVT decides). */
+	pc_inject_nmi(vm);
 	return 0;
 }
 
