@@ -63,6 +63,12 @@ li, qi = irqs(l["irq1"]), irqs(q["irq1"])
 # keyboard interrupt each, as under QEMU
 if li[1] - li[0] != qi[1] - qi[0]:
     bad.append("sendkey: %d keyboard interrupts in the guest, %d under QEMU" % (li[1] - li[0], qi[1] - qi[0]))
+def nmi(v):
+    return [[int(n) for n in re.search(r"NMI:((?:\s+\d+)+)", x).group(1).split()] for x in v]
+ln, qn = nmi(l["nmi-count"]), nmi(q["nmi-count"])
+ld, qd = [b - a for a, b in zip(*ln)], [b - a for a, b in zip(*qn)]
+if ld != qd or l.get("nmi") != "":
+    bad.append("nmi: NMIs per CPU %r, under QEMU %r (output %r)" % (ld, qd, l.get("nmi")))
 if l.get("status-after-c") != "VM status: running\r\n" or l.get("exit") != 0:
     bad.append("c / quit: %r %r" % (l.get("status-after-c"), l.get("exit")))
 for b in bad:

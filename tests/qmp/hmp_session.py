@@ -120,6 +120,17 @@ def main():
             after, _ = c.expect(rb"==HMP-DONE==", 60, "interrupts")
             c.expect(re.escape(b"guest# "), 60, "prompt")
             res["irq1"] = [before.decode(), after.decode()]
+            # nmi: every CPU takes one (the NMI row of /proc/interrupts)
+            nmis = []
+            for step in (0, 1):
+                if step:
+                    res["nmi"] = m.cmd("nmi")
+                    time.sleep(1)
+                c.send("grep NMI: /proc/interrupts; echo ==HMP\"\"-DONE==\r")
+                out, _ = c.expect(rb"==HMP-DONE==", 60, "interrupts")
+                c.expect(re.escape(b"guest# "), 60, "prompt")
+                nmis.append(out.decode())
+            res["nmi-count"] = nmis
             res["stop"] = m.cmd("stop")
             for cmd in EXACT + SHAPE:
                 res[cmd] = m.cmd(cmd)
