@@ -5,6 +5,7 @@
  * changed PTE visible, INVLPG of one page leaves others cached).
  * Physical memory is a plain buffer behind the env hooks.
  */
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,58 @@ static void test_tlb(void)
 	ok(ld32(&c, lin + 0xffe) == 0xaabbccdd, "page-crossing load");
 }
 
+/* Segment limits in protected mode (SDM vol. 3 §5.3): a DS with a 4 KiB limit and an
+ * expand-down SS; flat segments turn the checks off. */
+static int faults(struct cpu *c, int seg, uint64_t off)
+{
+	c->exc_vector = -1;
+	if (sigsetjmp(c->jmp_env, 0))
+		return c->exc_vector;
+	(void)seg_lin(c, seg, off);
+	return -1;
+}
+
+static void test_seglimit(void)
+{
+	struct cpu c;
+	setup(&c);
+	c.cr0 = 1; /* protected mode, paging off */
+	for (int i = 0; i < 6; i++)
+		c.seg[i] = (struct seg){ 0x10, 0, 0xffffffff, 0x9300 | (1u << 22) };
+	c.seg[SEG_CS].flags = 0x9b00 | (1u << 22);
+	cpu_update_mode(&c);
+	ok(c.seg_chk == 0, "flat segments: no limit checks");
+	c.seg[SEG_DS] = (struct seg){ 0x18, 0x100000, 0xfff, 0x9300 | (1u << 22) };
+	c.seg[SEG_SS] = (struct seg){ 0x20, 0, 0xfff, 0x9700 | (1u << 22) }; /* expand-down */
+	cpu_update_mode(&c);
+	ok(c.seg_chk == 1, "a 4 KiB DS turns the checks on");
+	ok(faults(&c, SEG_DS, 0xfff) == -1, "DS offset at the limit is fine");
+	ok(faults(&c, SEG_DS, 0x1000) == EXC_GP, "DS offset past the limit: #GP");
+	struct insn in;
+	memset(&in, 0, sizeof(in));
+	in.seg = SEG_DS;
+	in.base = in.index = R_NONE;
+	in.amask = 0xffffffff;
+	in.disp = 0x10;
+	c.exc_vector = -1;
+	if (!sigsetjmp(c.jmp_env, 0))
+		ok(insn_ea(&c, &in) == 0x100010, "memory operand inside the limit: linear address");
+	in.disp = 0x2000;
+	if (!sigsetjmp(c.jmp_env, 0)) {
+		(void)insn_ea(&c, &in);
+		ok(0, "memory operand past the limit faults");
+	} else {
+		ok(c.exc_vector == EXC_GP, "memory operand past the limit faults with #GP");
+	}
+	ok(faults(&c, SEG_SS, 0xfff) == EXC_SS, "expand-down SS at its limit: #SS");
+	ok(faults(&c, SEG_SS, 0x1000) == -1, "expand-down SS above its limit is fine");
+	c.seg[SEG_ES].flags = 0; /* an unusable (null) segment is not checked here */
+	ok(faults(&c, SEG_ES, 0x12345678) == -1, "null ES: no limit check");
+	c.sysmode = false;
+	cpu_update_mode(&c);
+	ok(c.seg_chk == 0, "user mode never checks");
+}
+
 int main(void)
 {
 	phys = calloc(1, PHYS_SIZE);
@@ -207,6 +260,7 @@ int main(void)
 	test_32bit();
 	test_pae();
 	test_tlb();
+	test_seglimit();
 	printf("1..%d\n", n);
 	free(phys);
 	return fails ? 1 : 0;

@@ -255,6 +255,16 @@ void cpu_update_mode(struct cpu *c)
 	if (!c->implicit_sv)
 		c->mmu_idx = c->cpl == 3 ? MMU_USER : MMU_KERNEL;
 	c->lin_mask = (f & TB_F_CODE64) ? ~0ull : 0xffffffffull;
+	c->seg_chk = 0;
+	if (c->sysmode && !(f & TB_F_CODE64)) {
+		for (int s = 0; s < 6; s++) {
+			uint32_t fl = c->seg[s].flags;
+			/* usable (present) segments only: a null selector keeps
+			 * its old behaviour */
+			if ((fl & 0x8000) && (c->seg[s].limit != 0xffffffffu || (fl & 0xc00) == 0x400))
+				c->seg_chk = 1;
+		}
+	}
 	for (int s = 0; s < 6; s++) {
 		if ((f & TB_F_CODE64) && s != SEG_FS && s != SEG_GS)
 			c->seg_base[s] = 0;
@@ -434,6 +444,21 @@ void cpu_cpuid(struct cpu *c, uint32_t leaf, uint32_t sub, uint32_t r[4])
 	default:
 		break;
 	}
+}
+
+void cpu_seg_check(struct cpu *c, int seg, uint64_t off)
+{
+	const struct seg *s = &c->seg[seg];
+	uint32_t fl = s->flags;
+	if (!(fl & 0x8000))
+		return;
+	bool ok;
+	if ((fl & 0xc00) == 0x400) /* expand-down data: above the limit, up to 64K or 4G */
+		ok = off > s->limit && off <= ((fl & (1u << 22)) ? 0xffffffffull : 0xffffull);
+	else
+		ok = off <= s->limit;
+	if (!ok)
+		cpu_raise(c, seg == SEG_SS ? EXC_SS : EXC_GP, 0);
 }
 
 void cpu_push(struct cpu *c, uint64_t v, unsigned size)

@@ -326,6 +326,10 @@ struct cpu {
 	uint64_t seg_base[SEG_COUNT]; /* cached; seg_base[SEG_ZERO] == 0 */
 	struct seg seg[6];
 	uint64_t lin_mask; /* 0xffffffff outside long mode */
+	/* System mode outside 64-bit code: some usable segment has a limit below
+	 * 4 GiB or is expand-down, so memory operands are checked against it
+	 * (cpu_update_mode sets it; cpu_seg_check does the check). */
+	uint8_t seg_chk;
 
 	/* x87 */
 	union fpreg fpr[8];
@@ -542,10 +546,15 @@ void cpu_mmu_update(struct cpu *c);
 /* --- operands ----------------------------------------------------- */
 
 /* Linear address of the memory operand. */
+/* Segment limit check of the first byte at offset off (SDM vol. 3 §5.3):
+ * #GP(0), or #SS(0) for SS, when off is outside the segment. */
+void cpu_seg_check(struct cpu *c, int seg, uint64_t off);
 static inline uint64_t insn_ea(struct cpu *c, const struct insn *in)
 {
-	uint64_t a = (uint64_t)in->disp + c->regs[in->base] + (c->regs[in->index] << in->scale);
-	return ((a & in->amask) + c->seg_base[in->seg]) & c->lin_mask;
+	uint64_t a = ((uint64_t)in->disp + c->regs[in->base] + (c->regs[in->index] << in->scale)) & in->amask;
+	if (unlikely(c->seg_chk) && in->seg < 6)
+		cpu_seg_check(c, in->seg, a);
+	return (a + c->seg_base[in->seg]) & c->lin_mask;
 }
 /* Offset-only (LEA). */
 static inline uint64_t insn_ea_off(struct cpu *c, const struct insn *in)
@@ -556,6 +565,8 @@ static inline uint64_t insn_ea_off(struct cpu *c, const struct insn *in)
 /* Linear address of a segment:offset pair (string ops, stack). */
 static inline uint64_t seg_lin(struct cpu *c, int seg, uint64_t off)
 {
+	if (unlikely(c->seg_chk) && seg < 6)
+		cpu_seg_check(c, seg, off);
 	return (off + c->seg_base[seg]) & c->lin_mask;
 }
 
