@@ -387,10 +387,6 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 		}
 		st_cpu(&p, RAX, reg_off(in->reg));
 	loaded:
-		if (sys) {
-			emit_tlb_tail(&p, slow, in);
-			hf = 0;
-		}
 		break;
 	case TPL_STORE:
 		if (!mem_ok)
@@ -409,10 +405,6 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 			else if (sz == 2)
 				put8(&p, 0x66);
 			put8(&p, 0x89); put8(&p, 0x08); /* mov [rax], rcx/ecx/cx */
-		}
-		if (sys) {
-			emit_tlb_tail(&p, slow, in);
-			hf = 0;
 		}
 		break;
 	case TPL_ALU_RR: {
@@ -439,11 +431,6 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 			alu_rr_flags(&p, mem_first ? OPK_CMP_ : t->op, sz, roff);
 		}
 		hf = 1;
-		if (sys) {
-			/* the slow path leaves the flags in memory only */
-			emit_tlb_tail(&p, slow, in);
-			hf = 0;
-		}
 		break;
 	case TPL_CMP_MI:
 		if (!mem_ok)
@@ -467,10 +454,6 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 		}
 		alu_flags(&p, OPK_CMP_, sz, 0, (int32_t)in->imm);
 		hf = 1;
-		if (sys) {
-			emit_tlb_tail(&p, slow, in);
-			hf = 0;
-		}
 		break;
 	case TPL_PUSH:
 		if (!stack_ok)
@@ -488,8 +471,6 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 		if (sys) {
 			put8(&p, 0x4c); put8(&p, 0x89); put8(&p, 0x83);      /* mov [rbx+rsp], r8 */
 			put32(&p, reg_off(R_RSP));
-			emit_tlb_tail(&p, slow, in);
-			hf = 0;
 		} else {
 			st_cpu(&p, RAX, reg_off(R_RSP));
 		}
@@ -511,10 +492,6 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 		}
 		st_cpu(&p, RAX, reg_off(R_RSP));
 		st_cpu(&p, RCX, t->kind == TPL_POP ? reg_off(in->reg) : (uint32_t)offsetof(struct cpu, rip));
-		if (sys) {
-			emit_tlb_tail(&p, slow, in);
-			hf = 0;
-		}
 		break;
 	case TPL_INCDEC:
 		/* Only when the host CF is the guest's: then the host INC/DEC
@@ -566,6 +543,12 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 	}
 	default:
 		return 0;
+	}
+	if (slow) {
+		/* a TLB-probed memory template: the handler call as its slow
+		 * path, which leaves the guest flags in memory only */
+		emit_tlb_tail(&p, slow, in);
+		hf = 0;
 	}
 	*pp = p;
 	*hostf = hf;
