@@ -132,6 +132,9 @@ void qmp_send(struct monitor *mon, json_t *msg)
 {
 	char *s = json_dumps(msg, (mon->pretty ? JSON_INDENT(4) : 0) | JSON_PRESERVE_ORDER |
 	                                  JSON_ENCODE_ANY);
+	if (!s) /* never expected: every reply is built from valid strings; say so, not silence */
+		s = strdup("{\"error\": {\"class\": \"GenericError\", \"desc\": "
+		           "\"the reply could not be encoded as JSON\"}}");
 	if (!s)
 		return;
 	monitor_write(mon, s, strlen(s));

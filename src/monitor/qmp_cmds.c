@@ -236,6 +236,44 @@ static json_t *q_memory_size_summary(struct vm *vm, json_t *args, struct error *
 	                 (json_int_t)0);
 }
 
+/* A JSON string from bytes that need not be UTF-8 (HMP output may hold guest memory shown as
+ * characters): each byte that does not start a well-formed sequence becomes U+FFFD, as
+ * QEMU's JSON writer does, so that the reply can always be encoded. */
+static json_t *utf8_json_string(const char *s, size_t len)
+{
+	json_t *r = json_stringn(s, len);
+	if (r)
+		return r;
+	struct strbuf b = { 0 };
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < len;) {
+		unsigned c = p[i];
+		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
+		           (c & 0xf8) == 0xf0 ? 4 : 0;
+		bool ok = n && i + n <= len;
+		uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
+		for (size_t k = 1; ok && k < n; k++) {
+			ok = (p[i + k] & 0xc0) == 0x80;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		/* overlong forms, surrogates and values past U+10FFFF are not UTF-8 */
+		if (ok && ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+		           (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		           (cp >= 0xd800 && cp <= 0xdfff)))
+			ok = false;
+		if (ok) {
+			sb_add(&b, s + i, n);
+			i += n;
+		} else {
+			sb_add(&b, "\xef\xbf\xbd", 3);
+			i++;
+		}
+	}
+	r = json_stringn(b.s ? b.s : "", b.len);
+	sb_free(&b);
+	return r ? r : json_string("");
+}
+
 static json_t *q_hmp(struct vm *vm, json_t *args, struct error **errp)
 {
 	int cpu = 0;
@@ -250,9 +288,7 @@ static json_t *q_hmp(struct vm *vm, json_t *args, struct error **errp)
 	}
 	struct strbuf out = { 0 };
 	hmp_execute(vm, ARG_STR(args, "command-line"), &out, &cpu, NULL);
-	json_t *r = json_string(out.s ? out.s : "");
-	if (!r) /* not UTF-8 (guest memory dumped as characters) */
-		r = json_stringn_nocheck(out.s, out.len);
+	json_t *r = utf8_json_string(out.s ? out.s : "", out.s ? out.len : 0);
 	sb_free(&out);
 	return r;
 }

@@ -128,6 +128,7 @@ t_libfuzzer() {
 	printf '\x01{"execute": "query-block"}\r\n{"execute": "qom-list", "arguments": {"path": "/machine"}}' >corpus/a
 	printf '\x00{"execute": "qmp_capabilities", "id": 1}{"execute": "human-monitor-command", "arguments": {"command-line": "xp /16xb 0x1000"}}' >corpus/b
 	printf '\x01{"execute": "human-monitor-command", "arguments": {"command-line": "p/x $rax+$pc*2"}}[1, {"x"' >corpus/c
+	printf '\x01{"execute": "human-monitor-command", "arguments": {"command-line": "x /\xc3\xa9 0"}}' >corpus/d
 	ASAN_OPTIONS=detect_leaks=1 ./fuzz_qmp -max_total_time="${LEMU_QMP_FUZZ_SECONDS:-20}" -timeout=10 \
 		-rss_limit_mb=2048 -print_final_stats=1 corpus >fuzz.log 2>&1
 	local rc=$?

@@ -57,6 +57,7 @@ static const char *const values[] = {
 	"\"help\"",
 	"\"info\"",
 	"\"x/999999999xg 0\"",
+	"\"x /\u00e9 0\"",
 	"\"\\u0000\"",
 	"[]",
 	"[\"oob\"]",
@@ -141,6 +142,15 @@ int main(void)
 		runs++;
 	}
 	tap_ok(1, "%d request streams over every command with random arguments", runs);
+
+	/* HMP output that is not UTF-8 (a format character that is half of a two-byte
+	 * sequence, echoed back in the error) still gives a reply that encodes as JSON;
+	 * the harness aborts on one that does not. */
+	static const char nonutf8[] =
+	        "\x01{\"execute\": \"human-monitor-command\", "
+	        "\"arguments\": {\"command-line\": \"x /\xc3\xa9 0\"}}";
+	LLVMFuzzerTestOneInput((const uint8_t *)nonutf8, sizeof(nonutf8) - 1);
+	tap_ok(1, "HMP output with bytes that are not UTF-8 is still a JSON reply");
 	free(buf);
 	return tap_done();
 }
