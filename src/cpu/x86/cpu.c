@@ -77,7 +77,8 @@ static const uint32_t max_features[FW_NB] = {
 	 * system CPU implements them (ops_sys2.c, mmu.c) */
 	[FW_1_ECX] = B(0) | B(1) | B(9) | B(13) | B(17) | B(19) | B(20) | B(22) | B(23) | B(25) |
 		     B(26) | B(30),
-	[FW_7_0_EBX] = B(3) | B(6) | B(8) | B(9) | B(10) | B(13) | B(19), /* 6, 13: x87 FDP_EXCPTN_ONLY, FCS/FDS deprecated */
+	/* 6, 13: x87 FDP_EXCPTN_ONLY, FCS/FDS deprecated; 7 SMEP, 20 SMAP (mmu.c, as QEMU TCG max) */
+	[FW_7_0_EBX] = B(3) | B(6) | B(7) | B(8) | B(9) | B(10) | B(13) | B(19) | B(20),
 	[FW_7_0_ECX] = 0,
 	[FW_7_0_EDX] = 0,
 	[FW_8000_0001_EDX] = B(11) | B(20) | B(26) | B(27) | B(29),
@@ -250,10 +251,10 @@ void cpu_update_mode(struct cpu *c)
 	if (c->cr0 & 1)
 		f |= TB_F_PROT;
 	c->tb_flags = f;
-	/* The soft TLB in use follows the CPL (implicit supervisor accesses
-	 * switch it themselves, see cpu_ld_sys). */
-	if (!c->implicit_sv)
-		c->mmu_idx = c->cpl == 3 ? MMU_USER : MMU_KERNEL;
+	/* SMAP and debug-mode bits; the soft TLB in use follows the CPL and
+	 * SMAP (implicit supervisor accesses switch it themselves, see
+	 * cpu_ld_sys). */
+	cpu_update_dyn_flags(c);
 	c->lin_mask = (f & TB_F_CODE64) ? ~0ull : 0xffffffffull;
 	c->seg_chk = 0;
 	if (c->sysmode && !(f & TB_F_CODE64)) {

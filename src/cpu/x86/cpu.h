@@ -219,6 +219,14 @@ struct tb {
 #define TB_F_ZEROSEG 0x8 /* DS/ES/SS bases are 0 */
 #define TB_F_CPL3 0x10
 #define TB_F_PROT 0x20   /* CR0.PE */
+/* System mode, CPL < 3, CR4.SMAP and EFLAGS.AC = 0: explicit data accesses
+ * use the MMU_KSMAP soft TLB (generated code bakes the TLB index in). */
+#define TB_F_KSMAP 0x40
+/* Debug mode (debug.c): EFLAGS.TF or RF, or a DR7 enable bit.  TBs are one
+ * interpreted instruction, checked by cpu_exec for instruction
+ * breakpoints before and for single-step / data breakpoint traps after;
+ * without it translated code is exactly as fast as ever. */
+#define TB_F_DEBUG 0x80
 
 struct tb_cache;
 struct cpu_model;
@@ -274,7 +282,10 @@ struct cpu_env_ops {
 /* Never equal to a page address, nor to one masked with ~0xfff | (size-1)
  * as the generated probes do (bit 11 is always cleared there). */
 #define TLB_INVALID 0x800ull
-enum { MMU_KERNEL, MMU_USER, MMU_NB };
+/* MMU_KSMAP: supervisor data accesses with SMAP enforced (CR4.SMAP and
+ * EFLAGS.AC = 0, or implicit accesses, SDM vol. 3 §4.6): user pages get no
+ * read/write rights there, so STAC/CLAC only switch the index. */
+enum { MMU_KERNEL, MMU_USER, MMU_KSMAP, MMU_NB };
 struct tlb_entry {
 	uint64_t tag_r, tag_w, tag_x;
 	uintptr_t addend;
@@ -372,6 +383,13 @@ struct cpu {
 	uint32_t exc_error;
 	uint64_t exc_addr; /* faulting linear address (#PF) */
 	int exc_write;     /* #PF was a write */
+	/* Debug registers in action (debug.c, SDM vol. 3 ch. 17): DR0-3 slots
+	 * with an enabled data breakpoint (R/W 01 or 11), the data breakpoints
+	 * the current instruction hit (reported as a #DB trap after it), and a
+	 * MOV SS / POP SS that delays the single-step trap by one instruction. */
+	uint8_t db_data;
+	uint8_t db_hits;
+	bool db_ss_shadow;
 
 	/* memory */
 	uintptr_t guest_base;
@@ -380,6 +398,7 @@ struct cpu {
 	void *opaque; /* owner (user-mode thread, machine vCPU) */
 
 	struct tb_cache *tbc;
+	unsigned tb_epoch; /* the tbc epoch this vCPU last passed a quiescent point in */
 	struct tb *jmp_cache[JMP_CACHE_SIZE];
 
 	/* -d logging (cpu_log.c): CPU_LOG_* items, written to logfile */
@@ -388,7 +407,7 @@ struct cpu {
 
 	/* --- system emulation (c->sysmode); user mode leaves these zero --- */
 	bool sysmode;        /* descriptor tables, paging, in-guest exception delivery */
-	uint8_t mmu_idx;     /* MMU_KERNEL or MMU_USER (CPL 3): selects the TLB */
+	uint8_t mmu_idx;     /* MMU_KERNEL, MMU_USER (CPL 3) or MMU_KSMAP: selects the TLB */
 	struct dtable gdt, idt;
 	struct seg ldt, tr;  /* LDTR and TR: selector + cached descriptor */
 	uint64_t dr[8];
@@ -542,6 +561,10 @@ void cpu_tlb_flush_nonglobal(struct cpu *c);
 void cpu_tlb_flush_page(struct cpu *c, uint64_t lin);
 /* Recompute c->mmu_idx and friends after CPL/CR0/CR4/EFER changes. */
 void cpu_mmu_update(struct cpu *c);
+/* The TLB index of explicit accesses in the current state, and that of
+ * implicit supervisor accesses (always SMAP-checked at CPL 3). */
+unsigned cpu_mmu_index(const struct cpu *c);
+unsigned cpu_mmu_index_sys(const struct cpu *c);
 
 /* --- operands ----------------------------------------------------- */
 
@@ -696,6 +719,22 @@ enum cpu_start_mode { CPU_MODE_REAL, CPU_MODE_USER32, CPU_MODE_USER64 };
 struct error;
 void cpu_init(struct cpu *c, const struct cpu_model *model, enum cpu_start_mode mode);
 void cpu_update_mode(struct cpu *c); /* recompute tb_flags, lin_mask */
+/* Recompute the TB_F_KSMAP / TB_F_DEBUG bits and the TLB index after
+ * EFLAGS (TF, RF, AC), DR7 or CR4 changed (cpu_update_mode does it too). */
+void cpu_update_dyn_flags(struct cpu *c);
+
+/* Debug registers (debug.c).  cpu_dbg_before: at the start of a debug-mode
+ * TB, raise the instruction-breakpoint #DB fault (unless RF); cpu_dbg_after:
+ * after its instruction completed, clear RF and raise the single-step /
+ * data-breakpoint #DB trap that is due.  cpu_dbg_access: a slow-path
+ * access [lin, lin+size) (write: 0 read, else write) hit a data breakpoint?
+ * cpu_dbg_dr7_changed: DR0-3 or DR7 were written. */
+void cpu_dbg_before(struct cpu *c);
+void cpu_dbg_after(struct cpu *c, uint32_t eflags_before);
+void cpu_dbg_access(struct cpu *c, uint64_t lin, unsigned size, int write);
+void cpu_dbg_dr_changed(struct cpu *c);
+/* A page holding an armed data breakpoint gets no fast-path TLB tags. */
+bool cpu_dbg_page(const struct cpu *c, uint64_t page);
 void cpu_set_seg_base(struct cpu *c, int seg, uint64_t base);
 int cpu_exec(struct cpu *c); /* runs until an exit; returns enum cpu_exit */
 /* System mode: deliver c->exc_vector (event_kind, exc_error, event_next_rip,

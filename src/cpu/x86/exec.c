@@ -252,7 +252,9 @@ static struct tb *tb_build(struct cpu *c, uint64_t pc, uint32_t flags)
 		goto done;
 	}
 	int term = 0;
-	while (n < TB_MAX_INSNS) {
+	/* Debug mode (debug.c): one instruction per TB. */
+	unsigned max_insns = (flags & TB_F_DEBUG) ? 1 : TB_MAX_INSNS;
+	while (n < max_insns) {
 		int ends = 0;
 		size_t off = (size_t)(((csb + cur) & c->lin_mask) - page0);
 		if (off >= CODE_PAGE)
@@ -366,7 +368,8 @@ static struct tb *tb_find_slow(struct cpu *c, uint64_t pc, uint32_t flags)
 	pthread_mutex_unlock(&t->lock);
 
 	struct tb *tb = tb_build(c, pc, flags);
-	tb->code = tbgen_emit(t->gen, tb, c);
+	if (!(flags & TB_F_DEBUG)) /* debug mode interprets (see cpu_dbg_before) */
+		tb->code = tbgen_emit(t->gen, tb, c);
 	if (unlikely(c->log_flags & CPU_LOG_IN_ASM))
 		cpu_log_tb_in_asm(c, tb);
 
@@ -500,6 +503,11 @@ int cpu_exec(struct cpu *c_arg)
 		}
 		if (unlikely(c->log_flags & (CPU_LOG_EXEC | CPU_LOG_CPU)))
 			cpu_log_tb_exec(c, tb);
+		uint32_t dbg_eflags = 0;
+		if (unlikely(flags & TB_F_DEBUG)) {
+			cpu_dbg_before(c); /* may raise an instruction-breakpoint #DB */
+			dbg_eflags = c->eflags;
+		}
 		c->rip = tb->end_pc;
 		if (likely(tb->code != NULL)) {
 			c->last_exit = NULL;
@@ -525,6 +533,8 @@ int cpu_exec(struct cpu *c_arg)
 			c->exit_reason = 0;
 			return r;
 		}
+		if (unlikely(flags & TB_F_DEBUG))
+			cpu_dbg_after(c, dbg_eflags); /* may raise a single-step / data #DB */
 		prev = tb;
 	}
 }

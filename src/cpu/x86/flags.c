@@ -167,4 +167,8 @@ void cpu_set_eflags(struct cpu *c, uint32_t v, uint32_t mask)
 	 * loop soon so the vCPU loop can deliver one that was held pending. */
 	if (c->sysmode && (n & ~cur & FL_IF))
 		c->exit_request = 1;
+	/* TF, RF and AC select debug mode and the SMAP TLB (debug.c); the
+	 * instructions that change them end the TB. */
+	if ((n ^ cur) & (FL_TF | FL_RF | FL_AC))
+		cpu_update_dyn_flags(c);
 }

@@ -180,6 +180,12 @@ static void deliver_prot(struct cpu *c, const struct event *ev)
 	uint64_t old_sp = c->regs[R_RSP];
 	uint16_t old_ss = c->seg[SEG_SS].sel;
 	uint32_t fl = cpu_get_eflags(c);
+	/* Faults push EFLAGS with RF set, so that the instruction restarted
+	 * by IRET does not hit its instruction breakpoint again -- except the
+	 * instruction-breakpoint #DB itself (SDM vol. 3 §17.3.1.1).  Traps
+	 * (#DB single-step / data) and interrupts push RF as it is. */
+	if (ev->kind == EV_EXC && ev->vector != EXC_DB && ev->vector != EXC_NMI)
+		fl |= FL_RF;
 
 	if (lm) {
 		/* 64-bit frame: always SS:RSP, 16-byte aligned (SDM §6.14.2) */

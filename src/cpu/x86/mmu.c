@@ -1,7 +1,7 @@
 /*
  * System-mode memory: linear-to-physical translation (Intel SDM vol. 3
  * chapter 4: 32-bit, PAE and 4-level paging with 4K/2M/4M/1G pages, NX, WP,
- * SMEP, accessed/dirty bits), the soft TLB, and the slow path of cpu_mem()
+ * SMEP, SMAP, accessed/dirty bits), the soft TLB, and the slow path of cpu_mem()
  * for TLB misses, MMIO, code pages and page-crossing accesses.
  *
  * The TLB is direct-mapped per MMU index (kernel, user).  An entry caches
@@ -114,7 +114,7 @@ void cpu_tlb_drop_write(struct cpu *c, uint64_t phys_page)
 
 void cpu_mmu_update(struct cpu *c)
 {
-	c->mmu_idx = c->cpl == 3 ? MMU_USER : MMU_KERNEL;
+	c->mmu_idx = (uint8_t)cpu_mmu_index(c);
 }
 
 /* --- the page walk ------------------------------------------------ */
@@ -149,13 +149,15 @@ static inline void pte_set_bits(uint64_t *p, unsigned size, uint64_t bits)
 }
 
 /*
- * Translate lin for an access of kind acc (ACC_R/W/X) at privilege `user`
- * (CPL 3 and not an implicit supervisor access).  On success fills *x and
- * returns 0 (A/D bits updated); on failure returns the #PF error code with
- * bit 31 set (so that 0 stays "success").
+ * Translate lin for an access of kind acc (ACC_R/W/X) in TLB mode `mode`:
+ * MMU_USER (CPL 3 and not an implicit supervisor access), MMU_KERNEL, or
+ * MMU_KSMAP (supervisor with SMAP enforced: no data access to user pages).
+ * On success fills *x and returns 0 (A/D bits updated); on failure returns
+ * the #PF error code with bit 31 set (so that 0 stays "success").
  */
-uint32_t mmu_walk(struct cpu *c, uint64_t lin, int acc, bool user, struct mmu_xlat *x)
+uint32_t mmu_walk(struct cpu *c, uint64_t lin, int acc, int mode, struct mmu_xlat *x)
 {
+	bool user = mode == MMU_USER;
 	uint64_t *ptrs[5];
 	unsigned sizes[5];
 	int nlev = 0;
@@ -263,9 +265,13 @@ check2:
 					prot |= TLB_PROT_X;
 			}
 		} else {
-			prot |= TLB_PROT_R;
-			if (rw || !wp)
-				prot |= TLB_PROT_W;
+			/* SMAP (§4.6.1): no data reads or writes of user pages
+			 * unless EFLAGS.AC (that choice made the mode) */
+			if (!(us && mode == MMU_KSMAP)) {
+				prot |= TLB_PROT_R;
+				if (rw || !wp)
+					prot |= TLB_PROT_W;
+			}
 			if (!nx && !(us && (c->cr4 & CR4_SMEP)))
 				prot |= TLB_PROT_X;
 		}
@@ -307,8 +313,7 @@ __attribute__((noreturn)) static void raise_pf(struct cpu *c, uint64_t lin, uint
  * and refill the entry.  Raises #PF / #GP. */
 static uint64_t translate(struct cpu *c, uint64_t lin, int acc, struct tlb_entry **ep)
 {
-	unsigned idx = c->implicit_sv ? MMU_KERNEL : c->mmu_idx;
-	bool user = idx == MMU_USER;
+	unsigned idx = c->implicit_sv ? cpu_mmu_index_sys(c) : c->mmu_idx;
 	struct tlb_entry *e = tlb_slot(c, idx, lin);
 	uint64_t page = lin & ~0xfffull;
 	unsigned need = acc == ACC_W ? TLB_PROT_W : acc == ACC_X ? TLB_PROT_X : TLB_PROT_R;
@@ -319,7 +324,7 @@ static uint64_t translate(struct cpu *c, uint64_t lin, int acc, struct tlb_entry
 	if (!canonical(c, lin))
 		cpu_raise(c, EXC_GP, 0);
 	struct mmu_xlat x;
-	uint32_t err = mmu_walk(c, lin, acc, user, &x);
+	uint32_t err = mmu_walk(c, lin, acc, (int)idx, &x);
 	if (err)
 		raise_pf(c, lin, err);
 	tlb_entry_clear(e);
@@ -332,6 +337,10 @@ static uint64_t translate(struct cpu *c, uint64_t lin, int acc, struct tlb_entry
 	/* Fast-path tags for plain RAM only. */
 	bool code = false;
 	uint8_t *host = c->env->phys_ram(c, e->phys, false, &code);
+	/* A page holding an armed data breakpoint: every access goes through
+	 * mmu_mem_slow, which reports it (debug.c). */
+	if (host && unlikely(c->db_data) && cpu_dbg_page(c, page))
+		host = NULL;
 	if (host) {
 		e->addend = (uintptr_t)host - (uintptr_t)page;
 		if (x.prot & TLB_PROT_R)
@@ -389,6 +398,8 @@ void *mmu_mem_slow(struct cpu *c, uint64_t lin, unsigned size, int write)
 	struct tlb_entry *e;
 	if (c->bounce_pending)
 		cpu_mem_commit(c); /* a caller forgot cpu_mem_done: keep order */
+	if (unlikely(c->db_data) && !c->implicit_sv)
+		cpu_dbg_access(c, lin, size, write);
 	if (off + size <= 0x1000) {
 		uint64_t phys = translate(c, lin, acc, &e);
 		bool ram;
@@ -467,7 +478,7 @@ uint64_t cpu_ld_sys(struct cpu *c, uint64_t lin, unsigned size)
 	bool old = c->implicit_sv;
 	uint8_t oidx = c->mmu_idx;
 	c->implicit_sv = true;
-	c->mmu_idx = MMU_KERNEL;
+	c->mmu_idx = (uint8_t)cpu_mmu_index_sys(c);
 	uint64_t v = ld_sz(c, lin, size);
 	c->implicit_sv = old;
 	c->mmu_idx = oidx;
@@ -483,7 +494,7 @@ void cpu_st_sys(struct cpu *c, uint64_t lin, uint64_t v, unsigned size)
 	bool old = c->implicit_sv;
 	uint8_t oidx = c->mmu_idx;
 	c->implicit_sv = true;
-	c->mmu_idx = MMU_KERNEL;
+	c->mmu_idx = (uint8_t)cpu_mmu_index_sys(c);
 	st_sz(c, lin, v, size);
 	c->implicit_sv = old;
 	c->mmu_idx = oidx;
@@ -504,7 +515,7 @@ const uint8_t *mmu_code_page(struct cpu *c, uint64_t lin, uint64_t *phys)
 	if (!canonical(c, lin))
 		return NULL;
 	struct mmu_xlat x;
-	if (mmu_walk(c, lin, ACC_X, idx == MMU_USER, &x))
+	if (mmu_walk(c, lin, ACC_X, (int)idx, &x))
 		return NULL;
 	bool code;
 	uint8_t *host = c->env->phys_ram(c, x.phys & ~0xfffull, false, &code);
@@ -518,7 +529,8 @@ const uint8_t *mmu_code_page(struct cpu *c, uint64_t lin, uint64_t *phys)
 	if (x.large)
 		c->tlb_has_large = true;
 	e->addend = (uintptr_t)host - (uintptr_t)page;
-	e->tag_r = page;
+	if ((x.prot & TLB_PROT_R) && !(unlikely(c->db_data) && cpu_dbg_page(c, page)))
+		e->tag_r = page;
 	e->tag_x = page;
 	*phys = e->phys;
 	return host;
@@ -532,7 +544,7 @@ void mmu_fetch_fault(struct cpu *c, uint64_t lin)
 	if (!canonical(c, lin))
 		cpu_raise(c, EXC_GP, 0);
 	struct mmu_xlat x;
-	uint32_t err = mmu_walk(c, lin, ACC_X, c->mmu_idx == MMU_USER, &x);
+	uint32_t err = mmu_walk(c, lin, ACC_X, c->mmu_idx, &x);
 	if (err)
 		raise_pf(c, lin, err);
 }

@@ -13,7 +13,8 @@ struct mmu_xlat {
 	bool global;
 };
 
-uint32_t mmu_walk(struct cpu *c, uint64_t lin, int acc, bool user, struct mmu_xlat *x);
+/* mode: MMU_* (MMU_USER == true, MMU_KERNEL == false) */
+uint32_t mmu_walk(struct cpu *c, uint64_t lin, int acc, int mode, struct mmu_xlat *x);
 void *mmu_mem_slow(struct cpu *c, uint64_t lin, unsigned size, int write);
 const uint8_t *mmu_code_page(struct cpu *c, uint64_t lin, uint64_t *phys);
 void mmu_fetch_fault(struct cpu *c, uint64_t lin);

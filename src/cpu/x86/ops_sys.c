@@ -51,6 +51,14 @@ static void mov_rm_sreg(struct cpu *c, const struct insn *in)
 	else
 		set_reg(c, in->rm, c->seg[s].sel, in->opsize == 1 ? 2 : in->opsize);
 }
+/* MOV SS and POP SS hold back interrupts and debug traps (single step,
+ * data breakpoints) until after the next instruction (SDM vol. 3 §6.8.3). */
+static void ss_shadow(struct cpu *c, const struct insn *in)
+{
+	c->intr_shadow = in->next_rip;
+	if (c->tb_flags & TB_F_DEBUG)
+		c->db_ss_shadow = true;
+}
 /* 8E: MOV Sreg, r/m16 (CS is #UD).  MOV SS inhibits interrupts until
  * after the next instruction (SDM vol. 3 §6.8.3). */
 static void mov_sreg_rm(struct cpu *c, const struct insn *in)
@@ -60,7 +68,7 @@ static void mov_sreg_rm(struct cpu *c, const struct insn *in)
 		cpu_raise(c, EXC_UD, 0);
 	seg_load(c, (int)s, (uint16_t)op_rm_sz(c, in, 2));
 	if (s == SEG_SS)
-		c->intr_shadow = in->next_rip;
+		ss_shadow(c, in);
 }
 /* PUSH Sreg (06 0E 16 1E, 0F A0, 0F A8): aux = segment */
 static void push_sreg(struct cpu *c, const struct insn *in)
@@ -76,7 +84,7 @@ static void pop_sreg(struct cpu *c, const struct insn *in)
 	seg_load(c, in->aux, sel);
 	set_reg(c, R_RSP, sp + in->opsize, ss);
 	if (in->aux == SEG_SS)
-		c->intr_shadow = in->next_rip;
+		ss_shadow(c, in);
 }
 /* LDS/LES/LFS/LGS/LSS r, m16:16/32/64: aux = segment */
 static void lxs(struct cpu *c, const struct insn *in)

@@ -157,7 +157,7 @@ static void mov_cr_r(struct cpu *c, const struct insn *in)
 }
 
 /* 0F 21 / 0F 23: MOV DRn.  DR4/DR5 alias DR6/DR7 unless CR4.DE (then
- * #UD).  Breakpoints are stored, not acted upon. */
+ * #UD).  Writes to DR0-3 and DR7 re-arm the breakpoints (debug.c). */
 static unsigned dr_index(struct cpu *c, const struct insn *in)
 {
 	unsigned r = in->reg;
@@ -187,7 +187,31 @@ static void mov_dr_r(struct cpu *c, const struct insn *in)
 	uint64_t v = get_reg(c, in->rm, cr_size(c));
 	if ((r == 6 || r == 7) && (v >> 32))
 		cpu_raise(c, EXC_GP, 0);
+	if (!sys_code64(c) && r < 4)
+		v = (uint32_t)v;
 	c->dr[r] = v;
+	if (r != 6)
+		cpu_dbg_dr_changed(c);
+}
+
+/* 0F 01 CA: CLAC, 0F 01 CB: STAC (SDM vol. 2): #UD at CPL > 0 (and, by
+ * the table's feature bit, without CPUID.7.0:EBX.SMAP).  AC selects the
+ * SMAP soft TLB: both end the TB. */
+static void clac(struct cpu *c, const struct insn *in)
+{
+	(void)in;
+	if (c->cpl != 0)
+		cpu_raise(c, EXC_UD, 0);
+	c->eflags &= ~FL_AC;
+	cpu_update_dyn_flags(c);
+}
+static void stac(struct cpu *c, const struct insn *in)
+{
+	(void)in;
+	if (c->cpl != 0)
+		cpu_raise(c, EXC_UD, 0);
+	c->eflags |= FL_AC;
+	cpu_update_dyn_flags(c);
 }
 
 /* --- time stamp counter --------------------------------------------- */
@@ -619,6 +643,8 @@ const struct opdesc ops_sys2[] = {
 	OP(M0F, 0x22, RM | F_TERM, mov_cr_r, 0),
 	OP(M0F, 0x21, RM, mov_r_dr, 0),
 	OP(M0F, 0x23, RM | F_TERM, mov_dr_r, 0),
+	OPF(M0F, 0x01, P_NONE, 1, M_RM0, 2, 0, FEAT(FW_7_0_EBX, 20), RM | F_TERM | F_NOFLAGS, clac),
+	OPF(M0F, 0x01, P_NONE, 1, M_RM0, 3, 0, FEAT(FW_7_0_EBX, 20), RM | F_TERM | F_NOFLAGS, stac),
 	OP(M0F, 0x30, F_TERM, wrmsr, 0),
 	OP(M0F, 0x32, 0, rdmsr, 0),
 	OP(M0F, 0x31, F_NOFLAGS, rdtsc, 0),

@@ -325,7 +325,7 @@ static int emit_template(uint8_t **pp, const struct insn *in, const struct cpu *
 	unsigned sz = t->size;
 	/* System mode: memory templates probe the soft TLB inline (sys) */
 	int sys = !c->mem_direct && c->sysmode;
-	unsigned idx = (c->tb_flags & TB_F_CPL3) ? MMU_USER : MMU_KERNEL;
+	unsigned idx = (c->tb_flags & TB_F_CPL3) ? MMU_USER : (c->tb_flags & TB_F_KSMAP) ? MMU_KSMAP : MMU_KERNEL;
 	uint8_t *slow = NULL;
 	int mem_ok = c->mem_direct || sys;
 	/* 64-bit stack slots at host address RSP (SS base is 0 in 64-bit mode) */
