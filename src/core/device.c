@@ -143,7 +143,7 @@ int device_set_prop(struct device *d, const char *key, const char *val, struct e
 	return prop_set(d, p, val, errp);
 }
 
-static void device_free(struct device *d)
+void device_free(struct device *d)
 {
 	for (const struct prop *p = d->cls->props; p && p->name; p++)
 		if (p->type == PROP_STR)
@@ -229,6 +229,19 @@ void device_reset_all(struct vm *vm)
 	for (struct device *d = vm->devices; d; d = d->next)
 		if (d->cls->reset)
 			d->cls->reset(d);
+}
+
+void device_unplug(struct device *d)
+{
+	for (struct device **pp = &d->vm->devices; *pp; pp = &(*pp)->next) {
+		if (*pp == d) {
+			*pp = d->next;
+			break;
+		}
+	}
+	d->next = NULL;
+	if (d->cls->unrealize)
+		d->cls->unrealize(d);
 }
 
 void device_destroy_all(struct vm *vm)

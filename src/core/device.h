@@ -69,6 +69,11 @@ struct device *device_create(struct vm *vm, const char *name, struct opts *props
 int device_set_prop(struct device *d, const char *key, const char *val, struct error **errp);
 void device_reset_all(struct vm *vm);
 void device_destroy_all(struct vm *vm);
+/* Hot-unplug: take d out of the VM's list and unrealize it (its backends
+ * are released); the memory stays for the caller to device_free() once
+ * nothing can refer to it any more (bottom halves scheduled before). */
+void device_unplug(struct device *d);
+void device_free(struct device *d);
 /* `-device help` and `-device NAME,help` output. */
 void device_print_help(const char *name);
 

@@ -13,12 +13,15 @@
 #include "core/device.h"
 #include "core/vm.h"
 #include "cpu/x86/mmu.h"
+#include "hw/pci/pci.h"
+#include "hw/x86/acpi_hotplug.h"
 #include "hw/x86/pc_devices.h"
 #include "hw/x86/piix_pm.h"
 #include "hw/x86/x86.h"
 #include "lemu-config.h"
 #include "monitor/monitor_int.h"
 #include "util/error.h"
+#include "util/opts.h"
 
 /* ---- shared operations ---------------------------------------------------------- */
 
@@ -368,6 +371,30 @@ static struct device *find_device(struct vm *vm, const char *id)
 	return NULL;
 }
 
+/* A device_add argument as the option string -device would give it. */
+static char *prop_string(const char *key, json_t *v, struct error **errp)
+{
+	char buf[64];
+	if (json_is_string(v))
+		return strdup(json_string_value(v));
+	if (json_is_integer(v)) {
+		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+		return strdup(buf);
+	}
+	if (json_is_boolean(v))
+		return strdup(json_is_true(v) ? "on" : "off");
+	if (json_is_real(v)) {
+		snprintf(buf, sizeof(buf), "%.17g", json_real_value(v));
+		return strdup(buf);
+	}
+	error_setg(errp, "Parameter '%s' expects a scalar value", key);
+	return NULL;
+}
+
+/* device_add (QEMU's qdev_device_add order of checks): the model, a bus that
+ * takes hot-plugged devices (pci.0 with the pc machine's ACPI PCI hotplug),
+ * the id, then the device itself; the guest learns of it through a GPE
+ * (hw/x86/acpi_hotplug.c). */
 static json_t *q_device_add(struct vm *vm, json_t *args, struct error **errp)
 {
 	const char *drv = ARG_STR(args, "driver");
@@ -380,19 +407,59 @@ static json_t *q_device_add(struct vm *vm, json_t *args, struct error **errp)
 		error_setg(errp, "Parameter 'driver' expects a pluggable device type");
 		return NULL;
 	}
+	/* The aliases without a bus (virtio-blk ...) are the PCI proxies too. */
+	bool pci = !dc->bus || !strcmp(dc->bus, "pci");
+	const char *busname = ARG_STR(args, "bus");
+	if (busname && (!pci || strcmp(busname, "pci.0") || !pci_root_bus(vm))) {
+		error_setg(errp, "Bus '%s' not found", busname);
+		return NULL;
+	}
+	if (!pci) {
+		error_setg(errp, "Bus '%s' does not support hotplugging",
+		           !strcmp(dc->bus, "isa") ? "isa.0" : dc->bus);
+		return NULL;
+	}
+	if (!pci_root_bus(vm)) {
+		error_setg(errp, "No 'PCI' bus found for device '%s'", drv);
+		return NULL;
+	}
+	struct acpi_pcihp *hp = acpi_pcihp_of(vm);
+	if (!hp) {
+		error_setg(errp, "Bus 'pci.0' does not support hotplugging");
+		return NULL;
+	}
 	const char *id = ARG_STR(args, "id");
 	if (id && find_device(vm, id)) {
 		error_setg(errp, "Duplicate device ID '%s'", id);
 		return NULL;
 	}
-	/* Hot-plug needs a hotplug controller the guest is told through
-	 * (ACPI PCI hotplug, SHPC); lemu's machines have none, so a device
-	 * added now would appear under a running guest unannounced. */
-	error_setg(errp, "Bus '%s' does not support hotplugging",
-	           strcmp(dc->bus, "pci") ? dc->bus : "pci.0");
-	return NULL;
+	struct opts *o = opts_parse("", NULL, errp);
+	if (!o)
+		return NULL;
+	const char *key;
+	json_t *v;
+	json_object_foreach(args, key, v)
+	{
+		if (!strcmp(key, "driver") || !strcmp(key, "bus"))
+			continue;
+		char *val = prop_string(key, v, errp);
+		if (!val) {
+			opts_free(o);
+			return NULL;
+		}
+		opts_set(o, key, val);
+		free(val);
+	}
+	struct device *d = device_create(vm, drv, o, errp);
+	opts_free(o);
+	if (!d)
+		return NULL;
+	acpi_pcihp_plug(hp, (struct pci_device *)d);
+	return json_object();
 }
 
+/* device_del: ask the guest to eject the device; it goes (and
+ * DEVICE_DELETED is sent) when the guest's _EJ0 says so. */
 static json_t *q_device_del(struct vm *vm, json_t *args, struct error **errp)
 {
 	const char *id = ARG_STR(args, "id");
@@ -401,9 +468,24 @@ static json_t *q_device_del(struct vm *vm, json_t *args, struct error **errp)
 		error_set(errp, ERROR_CLASS_DEVICE_NOT_FOUND, "Device '%s' not found", id);
 		return NULL;
 	}
-	error_setg(errp, "Bus '%s' does not support hotplugging",
-	           strcmp(d->cls->bus, "pci") ? d->cls->bus : "pci.0");
-	return NULL;
+	const char *bus = d->cls->bus ? d->cls->bus : "pci";
+	if (strcmp(bus, "pci")) {
+		error_setg(errp, "Bus '%s' does not support hotplugging", !strcmp(bus, "isa") ? "isa.0" : bus);
+		return NULL;
+	}
+	struct acpi_pcihp *hp = acpi_pcihp_of(vm);
+	if (!hp) {
+		error_setg(errp, "Bus 'pci.0' does not support hotplugging");
+		return NULL;
+	}
+	struct pci_device *pd = (struct pci_device *)d;
+	if (!acpi_pcihp_device_ok(pd)) {
+		error_setg(errp, "Device '%s' does not support hotplugging", d->cls->name);
+		return NULL;
+	}
+	if (acpi_pcihp_unplug_request(hp, pd, errp) < 0)
+		return NULL;
+	return json_object();
 }
 
 static json_t *q_cpus_fast(struct vm *vm, json_t *args, struct error **errp)

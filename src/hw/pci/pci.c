@@ -20,8 +20,7 @@
 struct pci_bus {
 	struct vm *vm;
 	struct pci_device *devs[256]; /* by devfn */
-	uint32_t io_next;
-	uint64_t mmio_next;
+	uint64_t mmio_base;           /* start of the window lemu assigns memory BARs from */
 	int gsi_count[PCI_INTX_GSIS]; /* asserted INTx lines per GSI (wired-OR) */
 	int refs;                     /* the machine + each attached device */
 };
@@ -32,8 +31,7 @@ struct pci_bus *pci_bus_new(struct vm *vm, uint64_t mmio_base)
 	if (!bus)
 		return NULL;
 	bus->vm = vm;
-	bus->io_next = PCI_IO_ALLOC_BASE;
-	bus->mmio_next = mmio_base;
+	bus->mmio_base = mmio_base;
 	bus->refs = 1;
 	return bus;
 }
@@ -265,6 +263,19 @@ static int parse_addr(const char *s, int *slot, int *fn)
 	return 0;
 }
 
+int pci_free_slot(struct pci_bus *bus)
+{
+	for (int slot = 0; slot < PCI_SLOTS; slot++) {
+		bool free_slot = true;
+		for (int fn = 0; fn < 8; fn++)
+			if (bus->devs[PCI_DEVFN(slot, fn)])
+				free_slot = false;
+		if (free_slot)
+			return slot;
+	}
+	return -1;
+}
+
 int pci_device_realize(struct pci_device *d, struct error **errp)
 {
 	struct pci_bus *bus = pci_root_bus(d->dev.vm);
@@ -282,19 +293,15 @@ int pci_device_realize(struct pci_device *d, struct error **errp)
 		}
 		devfn = PCI_DEVFN(slot, fn);
 		if (bus->devs[devfn]) {
-			error_setg(errp, "PCI: slot %d function %d not available for %s, in use by %s", slot, fn, name,
-				   bus->devs[devfn]->dev.cls->name);
+			const struct device *o = &bus->devs[devfn]->dev;
+			error_setg(errp, "PCI: slot %d function %d not available for %s, in use by %s%s%s", slot, fn,
+				   name, o->cls->name, o->id ? ",id=" : "", o->id ? o->id : "");
 			return -1;
 		}
 	} else {
-		for (int slot = 0; slot < PCI_SLOTS && devfn < 0; slot++) {
-			bool free_slot = true;
-			for (int fn = 0; fn < 8; fn++)
-				if (bus->devs[PCI_DEVFN(slot, fn)])
-					free_slot = false;
-			if (free_slot)
-				devfn = PCI_DEVFN(slot, 0);
-		}
+		int slot = pci_free_slot(bus);
+		if (slot >= 0)
+			devfn = PCI_DEVFN(slot, 0);
 		if (devfn < 0) {
 			error_setg(errp, "PCI: no slot/function available for %s, all in use", name);
 			return -1;
@@ -359,6 +366,44 @@ void pci_set_intx_pin(struct pci_device *d, int pin)
 	d->config[PCI_INTERRUPT_LINE] = pin ? (uint8_t)pci_slot_gsi(d->devfn >> 3, pin - 1) : 0;
 }
 
+/* Does [a, a+size) overlap a BAR of the same kind (I/O or memory) that a
+ * device on the bus has been given by lemu or that the guest has mapped?
+ * Returns the end of the first such BAR, or 0. */
+static uint64_t bar_conflict(struct pci_bus *bus, bool io, uint64_t a, uint64_t size)
+{
+	for (int devfn = 0; devfn < 256; devfn++) {
+		struct pci_device *o = bus->devs[devfn];
+		for (int i = 0; o && i < PCI_NUM_BARS; i++) {
+			const struct pci_bar *b = &o->bars[i];
+			if (!b->size || !(b->type & PCI_BAR_IO) != !io)
+				continue;
+			if (a < b->assigned + b->size && b->assigned < a + size)
+				return b->assigned + b->size;
+			if (b->mapped_addr && a < b->mapped_addr + b->size && b->mapped_addr < a + size)
+				return b->mapped_addr + b->size;
+		}
+	}
+	return 0;
+}
+
+/* First fit in lemu's window for the kind: devices come and go (device_add,
+ * device_del), so the lowest free range is reused rather than bumping a
+ * pointer through the window.  0 when nothing fits. */
+static uint64_t bar_alloc(struct pci_bus *bus, bool io, uint64_t size, uint64_t align)
+{
+	uint64_t start = io ? PCI_IO_ALLOC_BASE : bus->mmio_base;
+	uint64_t end = io ? PCI_IO_ALLOC_END : PCI_MMIO_ALLOC_END;
+	uint64_t a = (start + align - 1) & ~(align - 1);
+	for (;;) {
+		if (a < start || a + size > end || a + size < a)
+			return 0;
+		uint64_t next = bar_conflict(bus, io, a, size);
+		if (!next)
+			return a;
+		a = (next + align - 1) & ~(align - 1);
+	}
+}
+
 int pci_register_bar(struct pci_device *d, int idx, uint8_t type, uint64_t size, const struct io_ops *ops,
 		     void *opaque, struct error **errp)
 {
@@ -374,23 +419,15 @@ int pci_register_bar(struct pci_device *d, int idx, uint8_t type, uint64_t size,
 	/* Natural alignment; memory BARs at least a page so that the soft TLB
 	 * never shares a page between a BAR and something else. */
 	uint64_t align = io ? size : (size < 4096 ? 4096 : size);
-	uint64_t addr;
-	if (io) {
-		addr = (bus->io_next + align - 1) & ~(align - 1);
-		if (addr + size > PCI_IO_ALLOC_END) {
+	uint64_t addr = bar_alloc(bus, io, size, align);
+	if (!addr) {
+		if (io)
 			error_setg(errp, "%s: no PCI I/O space left for BAR%d (%llu bytes)", name, idx,
 				   (unsigned long long)size);
-			return -1;
-		}
-		bus->io_next = (uint32_t)(addr + size);
-	} else {
-		addr = (bus->mmio_next + align - 1) & ~(align - 1);
-		if (addr + size > PCI_MMIO_ALLOC_END || addr + size < addr) {
-			error_setg(errp, "%s: no PCI memory space left below 4 GiB for BAR%d (%llu bytes)", name, idx,
-				   (unsigned long long)size);
-			return -1;
-		}
-		bus->mmio_next = addr + size;
+		else
+			error_setg(errp, "%s: no PCI memory space left below 4 GiB for BAR%d (%llu bytes)", name,
+				   idx, (unsigned long long)size);
+		return -1;
 	}
 	struct pci_bar *b = &d->bars[idx];
 	b->size = size;
@@ -475,4 +512,17 @@ void pci_device_reset(struct pci_device *d)
 	d->config[PCI_LATENCY_TIMER] = 0;
 	pci_update_mappings(d);
 	pci_update_intx(d);
+}
+
+void pci_device_hotplug_init(struct pci_device *d)
+{
+	uint16_t cmd = pci_get_word(d->config + PCI_COMMAND);
+	cmd &= (uint16_t)~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	pci_set_word(d->config + PCI_COMMAND, cmd);
+	pci_update_mappings(d);
+}
+
+void pci_device_unplug_prepare(struct pci_device *d)
+{
+	pci_set_irq(d, 0);
 }

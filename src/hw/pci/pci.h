@@ -108,6 +108,10 @@ struct pci_device {
 	 * done already (write) / is offered as *val (read). */
 	void (*config_write)(struct pci_device *d, uint32_t addr, uint32_t val, unsigned size);
 	uint32_t (*config_read)(struct pci_device *d, uint32_t addr, uint32_t val, unsigned size);
+	/* Hot-plug (hw/x86/acpi_hotplug.c): a device_del is waiting for the
+	 * guest's eject since vm_clock unplug_requested_ns. */
+	bool unplug_pending;
+	int64_t unplug_requested_ns;
 };
 
 /* The "addr" and "multifunction" properties every PCI device class has. */
@@ -160,6 +164,16 @@ void pci_default_config_write(struct pci_device *d, uint32_t addr, uint32_t val,
 /* Reset the standard header state of a device (command, status, BARs
  * back to lemu's assignment). */
 void pci_device_reset(struct pci_device *d);
+/* Hot-plug.  A function that device_add created under a running guest
+ * starts with decoding off, as a freshly inserted card does: the guest's
+ * hotplug driver assigns its BARs from the host bridge windows (lemu's own
+ * assignment, kept for the next reset, overlaps nothing).  Before a
+ * hot-unplugged device is unrealized, its INTx line is dropped (the
+ * interrupt controllers live on, unlike at VM teardown). */
+void pci_device_hotplug_init(struct pci_device *d);
+void pci_device_unplug_prepare(struct pci_device *d);
+/* The lowest slot with no function in use, or -1. */
+int pci_free_slot(struct pci_bus *bus);
 
 static inline void pci_set_byte(uint8_t *p, uint8_t v) { p[0] = v; }
 static inline void pci_set_word(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }

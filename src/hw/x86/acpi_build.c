@@ -20,6 +20,7 @@
 #include "core/vm.h"
 #include "hw/pci/pci.h"
 #include "hw/x86/acpi.h"
+#include "hw/x86/acpi_hotplug.h"
 #include "hw/x86/x86.h"
 
 static void le(uint8_t *p, uint64_t v, int n)
@@ -149,6 +150,9 @@ static void build_pci0(struct x86_machine *m, struct aml *sb)
 	aml_name_int(&isa, "_ADR", 0x00010000);
 	build_isa(m, &isa);
 	aml_pkg(&dev, AML_DEVICE, &isa);
+	/* ACPI PCI hot-plug: registers, slot objects (acpi_hotplug.c). */
+	if (m->pm)
+		acpi_pcihp_build_pci0(&dev);
 	aml_pkg(sb, AML_DEVICE, &dev);
 }
 
@@ -173,6 +177,8 @@ static void build_dsdt_body(struct x86_machine *m, struct aml *d)
 	aml_name(&hpet, "_CRS", &v);
 	aml_pkg(&sb, AML_DEVICE, &hpet);
 	aml_pkg(d, AML_SCOPE, &sb);
+	if (m->pci && m->pm)
+		acpi_pcihp_build_gpe(d);
 	/* \_S5 (§7.4.2): {PM1a SLP_TYP, PM1b SLP_TYP, reserved, reserved} */
 	for (int i = 0; i < 4; i++)
 		aml_integer(&s5, 0);

@@ -73,6 +73,12 @@ static void pm_tmr_fire(void *opaque)
 	pm_tmr_arm(pm);
 }
 
+void acpi_pm_gpe_raise(struct acpi_pm *pm, unsigned bit)
+{
+	pm->gpe_sts |= (uint16_t)(1u << (bit & 15));
+	pm_update_sci(pm);
+}
+
 void acpi_pm_power_button(struct acpi_pm *pm)
 {
 	pm->pm1_sts |= PM1_PWRBTN;
@@ -238,6 +244,7 @@ static void piix_pm_reset(struct device *dev)
 	 * firmware skip its SMM set-up (QEMU does the same without SMM). */
 	p->pci.config[DEVACTB + 3] = 0x02;
 	acpi_pm_reset(&p->regs);
+	acpi_pcihp_reset(&p->hp);
 	piix_pm_update_io(p);
 }
 
@@ -252,6 +259,12 @@ static int piix_pm_realize(struct device *dev, struct error **errp)
 	p->pci.wmask[PMREGMISC] = 0x01;
 	p->pci.config_write = piix_pm_config_write;
 	acpi_pm_init(&p->regs, dev->vm);
+	if (acpi_pcihp_init(&p->hp, dev->vm, &p->regs) < 0) {
+		error_setg(errp, "PIIX4_PM: cannot register the PCI hotplug ports at 0x%x", ACPI_PCIHP_BASE);
+		acpi_pm_fini(&p->regs);
+		pci_device_unrealize(&p->pci);
+		return -1;
+	}
 	piix_pm_reset(dev);
 	return 0;
 }
@@ -260,6 +273,7 @@ static void piix_pm_unrealize(struct device *dev)
 {
 	struct piix_pm *p = (struct piix_pm *)dev;
 	acpi_pm_fini(&p->regs);
+	acpi_pcihp_fini(&p->hp);
 	if (p->io)
 		pio_del(dev->vm, p->io);
 	p->io = NULL;

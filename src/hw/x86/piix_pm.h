@@ -10,6 +10,7 @@
 
 #include "core/loop.h"
 #include "hw/pci/pci.h"
+#include "hw/x86/acpi_hotplug.h"
 
 struct pio_region;
 
@@ -29,6 +30,8 @@ void acpi_pm_reset(struct acpi_pm *pm);
 void acpi_pm_fini(struct acpi_pm *pm);
 /* The power button was pressed (QMP system_powerdown): PWRBTN_STS + SCI. */
 void acpi_pm_power_button(struct acpi_pm *pm);
+/* Set GPE0 status bit `bit` (and raise the SCI if the guest enabled it). */
+void acpi_pm_gpe_raise(struct acpi_pm *pm, unsigned bit);
 /* ACPI PM timer ticks (3.579545 MHz) at guest time ns. */
 uint32_t acpi_pm_ticks(int64_t ns);
 
@@ -37,6 +40,7 @@ struct piix_pm {
 	struct acpi_pm regs;
 	struct pio_region *io;
 	uint16_t io_base;      /* mapped base, 0 = unmapped */
+	struct acpi_pcihp hp;  /* PCI hot-plug registers at 0xae00 */
 };
 
 static inline void piix_pm_power_button(struct piix_pm *pm)
