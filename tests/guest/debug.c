@@ -109,7 +109,7 @@ static void single_step(void)
 	db_report("tf over a faulting ud2", base);
 	report_trap("ud2 under tf");
 	/* ICEBP (F1) is not here: QEMU 7.2's TCG raises #UD for it where the SDM says #DB
-	 * (a trap, without the gate DPL check); unit/test_mmu checks lemu's. */
+	 * (a trap, without the gate DPL check), which is what lemu does. */
 }
 
 static void instruction_breakpoints(void)

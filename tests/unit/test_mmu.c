@@ -68,7 +68,7 @@ static void build_4level(uint64_t lin, uint64_t pte)
 	w64(0x4000 + ((lin >> 12) & 511) * 8, pte);
 }
 
-static uint32_t walk(struct cpu *c, uint64_t lin, int acc, bool user, struct mmu_xlat *x)
+static uint32_t walk(struct cpu *c, uint64_t lin, int acc, int user, struct mmu_xlat *x)
 {
 	uint32_t e = mmu_walk(c, lin, acc, user, x);
 	return e ? (e & 0x7fffffffu) | 0x1000u : 0; /* 0x1000 marks "faulted" */
@@ -109,6 +109,27 @@ static void test_4level(void)
 	ok(walk(&c, lin, ACC_X, false, &x) == (0x1000 | 1 | 16), "SMEP: supervisor fetch of user page faults");
 	c.cr4 &= ~(1ull << 20);
 	ok(walk(&c, lin, ACC_X, false, &x) == 0, "without SMEP it is allowed");
+	/* SMAP: the MMU_KSMAP mode (CR4.SMAP, EFLAGS.AC=0 or an implicit access) */
+	c.cr4 |= 1u << 21;
+	ok(walk(&c, lin, ACC_R, MMU_KSMAP, &x) == (0x1000 | 1), "SMAP: supervisor read of a user page: #PF P");
+	ok(walk(&c, lin, ACC_W, MMU_KSMAP, &x) == (0x1000 | 1 | 2), "SMAP: supervisor write of a user page: #PF P|W");
+	ok(walk(&c, lin, ACC_X, MMU_KSMAP, &x) == 0, "SMAP does not restrict fetches (SMEP does)");
+	ok(walk(&c, lin, ACC_R, MMU_KERNEL, &x) == 0, "SMAP with AC=1 (MMU_KERNEL): read allowed");
+	build_4level(lin, 0x200000 | P | RW);
+	ok(walk(&c, lin, ACC_W, MMU_KSMAP, &x) == 0, "SMAP: supervisor pages are not affected");
+	build_4level(lin, 0x200000 | P | RW | US);
+	c.cpl = 0;
+	c.eflags = 2;
+	ok(cpu_mmu_index(&c) == MMU_KSMAP && cpu_mmu_index_sys(&c) == MMU_KSMAP, "CPL 0, AC=0: SMAP TLB");
+	c.eflags |= 0x40000;
+	ok(cpu_mmu_index(&c) == MMU_KERNEL && cpu_mmu_index_sys(&c) == MMU_KERNEL, "CPL 0, AC=1: no SMAP");
+	c.cpl = 3;
+	ok(cpu_mmu_index(&c) == MMU_USER && cpu_mmu_index_sys(&c) == MMU_KSMAP,
+	   "CPL 3: implicit supervisor accesses are SMAP-checked whatever AC");
+	c.cpl = 0;
+	c.eflags = 2;
+	c.cr4 &= ~(1ull << 21);
+	ok(cpu_mmu_index(&c) == MMU_KERNEL, "no CR4.SMAP: kernel TLB");
 	/* 2 MiB page */
 	w64(0x3000 + ((lin >> 21) & 511) * 8, 0x400000 | P | RW | US | PS);
 	ok(walk(&c, lin + 0x5678, ACC_R, true, &x) == 0 && x.phys == 0x400000 + ((lin & 0x1fffff) + 0x5678) && x.large,
@@ -210,6 +231,26 @@ static int faults(struct cpu *c, int seg, uint64_t off)
 	return -1;
 }
 
+/* A load / store of size bytes at the memory operand: the vector it raised, or -1. */
+static int ld_faults(struct cpu *c, const struct insn *in, unsigned size)
+{
+	c->exc_vector = -1;
+	c->cur = in;
+	if (sigsetjmp(c->jmp_env, 0))
+		return c->exc_vector;
+	(void)ld_sz(c, insn_ea(c, in), size);
+	return -1;
+}
+static int st_faults(struct cpu *c, const struct insn *in, unsigned size)
+{
+	c->exc_vector = -1;
+	c->cur = in;
+	if (sigsetjmp(c->jmp_env, 0))
+		return c->exc_vector;
+	st_sz(c, insn_ea(c, in), 0, size);
+	return -1;
+}
+
 static void test_seglimit(void)
 {
 	struct cpu c;
@@ -244,6 +285,35 @@ static void test_seglimit(void)
 	}
 	ok(faults(&c, SEG_SS, 0xfff) == EXC_SS, "expand-down SS at its limit: #SS");
 	ok(faults(&c, SEG_SS, 0x1000) == -1, "expand-down SS above its limit is fine");
+	/* The whole access must lie inside (§5.3): its last byte too. */
+	in.disp = 0xffc;
+	ok(ld_faults(&c, &in, 4) == -1, "4-byte read ending at the limit is fine");
+	in.disp = 0xffd;
+	ok(ld_faults(&c, &in, 4) == EXC_GP, "4-byte read whose last byte is past the limit: #GP");
+	in.disp = 0xfff;
+	ok(ld_faults(&c, &in, 1) == -1, "1-byte read at the limit is fine");
+	ok(ld_faults(&c, &in, 2) == EXC_GP, "2-byte read at the limit: #GP");
+	ok(st_faults(&c, &in, 2) == EXC_GP, "2-byte write at the limit: #GP");
+	in.disp = 0xff9;
+	ok(st_faults(&c, &in, 8) == EXC_GP, "8-byte write one byte past the limit: #GP");
+	in.disp = 0xf00;
+	ok(ld_faults(&c, &in, 8) == -1 && st_faults(&c, &in, 8) == -1, "accesses well inside stay fine");
+	/* expand-down 16-bit SS (B=0): valid offsets are limit+1 .. 0xffff */
+	c.seg[SEG_SS] = (struct seg){ 0x20, 0, 0xfff, 0x9700 };
+	cpu_update_mode(&c);
+	in.seg = SEG_SS;
+	in.disp = 0xfffc;
+	ok(ld_faults(&c, &in, 4) == -1, "expand-down (B=0): 4 bytes ending at 0xffff are fine");
+	in.disp = 0xfffe;
+	ok(ld_faults(&c, &in, 4) == EXC_SS, "expand-down (B=0): 4 bytes past 0xffff: #SS");
+	c.seg[SEG_SS].flags |= 1u << 22; /* B=1: the upper bound is 4 GiB */
+	cpu_update_mode(&c);
+	ok(ld_faults(&c, &in, 4) == -1, "expand-down (B=1): the same access is fine");
+	c.seg[SEG_SS].flags &= ~(1u << 22);
+	cpu_update_mode(&c);
+	in.disp = 0x1000;
+	ok(ld_faults(&c, &in, 2) == -1, "expand-down: just above the limit is fine");
+	in.seg = SEG_DS;
 	c.seg[SEG_ES].flags = 0; /* an unusable (null) segment is not checked here */
 	ok(faults(&c, SEG_ES, 0x12345678) == -1, "null ES: no limit check");
 	c.sysmode = false;

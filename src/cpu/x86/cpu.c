@@ -454,12 +454,46 @@ void cpu_seg_check(struct cpu *c, int seg, uint64_t off)
 	if (!(fl & 0x8000))
 		return;
 	bool ok;
-	if ((fl & 0xc00) == 0x400) /* expand-down data: above the limit, up to 64K or 4G */
-		ok = off > s->limit && off <= ((fl & (1u << 22)) ? 0xffffffffull : 0xffffull);
-	else
-		ok = off <= s->limit;
+	uint64_t last; /* highest valid offset */
+	if ((fl & 0xc00) == 0x400) { /* expand-down data: above the limit, up to 64K or 4G */
+		last = (fl & (1u << 22)) ? 0xffffffffull : 0xffffull;
+		ok = off > s->limit && off <= last;
+	} else {
+		last = s->limit;
+		ok = off <= last;
+	}
 	if (!ok)
 		cpu_raise(c, seg == SEG_SS ? EXC_SS : EXC_GP, 0);
+	if (unlikely(c->seg_edge_mask) && c->seg_edge_cur != c->cur) {
+		/* windows of an earlier instruction */
+		c->seg_edge_mask = 0;
+		if (c->mmu_idx == MMU_EDGE)
+			c->mmu_idx = c->seg_edge_idx;
+	}
+	if (likely(last - off >= 64) || !c->sysmode || c->mem_direct)
+		return;
+	/* The access may end past the limit: let the slow path see it. */
+	if (c->seg_edge_cur != c->cur)
+		c->seg_edge_mask = 0;
+	c->seg_edge_cur = c->cur;
+	c->seg_edge_first[seg] = c->seg_base[seg] + off;
+	c->seg_edge_last[seg] = c->seg_base[seg] + last;
+	c->seg_edge_mask |= (uint8_t)(1u << seg);
+	if (c->mmu_idx != MMU_EDGE) {
+		c->seg_edge_idx = c->mmu_idx;
+		c->mmu_idx = MMU_EDGE;
+	}
+}
+
+void cpu_seg_edge_access(struct cpu *c, uint64_t lin, unsigned size)
+{
+	for (int s = 0; s < 6; s++) {
+		if (!((c->seg_edge_mask >> s) & 1))
+			continue;
+		if (lin >= c->seg_edge_first[s] && lin <= c->seg_edge_last[s] &&
+		    lin + size - 1 > c->seg_edge_last[s])
+			cpu_raise(c, s == SEG_SS ? EXC_SS : EXC_GP, 0);
+	}
 }
 
 void cpu_push(struct cpu *c, uint64_t v, unsigned size)

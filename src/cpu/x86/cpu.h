@@ -285,7 +285,10 @@ struct cpu_env_ops {
 /* MMU_KSMAP: supervisor data accesses with SMAP enforced (CR4.SMAP and
  * EFLAGS.AC = 0, or implicit accesses, SDM vol. 3 §4.6): user pages get no
  * read/write rights there, so STAC/CLAC only switch the index. */
-enum { MMU_KERNEL, MMU_USER, MMU_KSMAP, MMU_NB };
+/* MMU_EDGE: never filled, so that every access misses the fast path while
+ * an instruction's operand lies near its segment's limit (the slow path
+ * then checks the access's last byte, cpu_seg_edge_access). */
+enum { MMU_KERNEL, MMU_USER, MMU_KSMAP, MMU_EDGE, MMU_NB };
 struct tlb_entry {
 	uint64_t tag_r, tag_w, tag_x;
 	uintptr_t addend;
@@ -390,6 +393,15 @@ struct cpu {
 	uint8_t db_data;
 	uint8_t db_hits;
 	bool db_ss_shadow;
+	/* Segment-limit windows of the current instruction (cpu.c): operand
+	 * offsets within 64 bytes of a segment's end put the CPU on the
+	 * MMU_EDGE TLB (the real index saved in seg_edge_idx) so that the
+	 * slow path checks the last byte of each access starting in
+	 * [seg_edge_first, seg_edge_last] of that segment (SDM vol. 3 §5.3). */
+	uint8_t seg_edge_mask;
+	uint8_t seg_edge_idx;
+	const struct insn *seg_edge_cur;
+	uint64_t seg_edge_first[6], seg_edge_last[6];
 
 	/* memory */
 	uintptr_t guest_base;
@@ -569,9 +581,17 @@ unsigned cpu_mmu_index_sys(const struct cpu *c);
 /* --- operands ----------------------------------------------------- */
 
 /* Linear address of the memory operand. */
-/* Segment limit check of the first byte at offset off (SDM vol. 3 §5.3):
- * #GP(0), or #SS(0) for SS, when off is outside the segment. */
+/* Segment limit check at offset off (SDM vol. 3 §5.3): #GP(0), or #SS(0)
+ * for SS, when off is outside the segment; near the segment's end the
+ * access's last byte is checked in the memory slow path
+ * (cpu_seg_edge_access from mmu_mem_slow). */
 void cpu_seg_check(struct cpu *c, int seg, uint64_t off);
+void cpu_seg_edge_access(struct cpu *c, uint64_t lin, unsigned size);
+/* The TLB index behind MMU_EDGE. */
+static inline unsigned cpu_tlb_idx(const struct cpu *c)
+{
+	return c->mmu_idx == MMU_EDGE ? c->seg_edge_idx : c->mmu_idx;
+}
 static inline uint64_t insn_ea(struct cpu *c, const struct insn *in)
 {
 	uint64_t a = ((uint64_t)in->disp + c->regs[in->base] + (c->regs[in->index] << in->scale)) & in->amask;

@@ -64,8 +64,10 @@ void cpu_update_dyn_flags(struct cpu *c)
 		f |= TB_F_DEBUG; /* user mode: the runtime turns #DB into SIGTRAP */
 	}
 	c->tb_flags = f;
-	if (!c->implicit_sv)
+	if (!c->implicit_sv) {
 		c->mmu_idx = (uint8_t)cpu_mmu_index(c);
+		c->seg_edge_mask = 0;
+	}
 }
 
 void cpu_dbg_dr_changed(struct cpu *c)

@@ -79,7 +79,7 @@ void cpu_tlb_flush_nonglobal(struct cpu *c)
 		cpu_tlb_flush(c);
 		return;
 	}
-	for (unsigned i = 0; i < MMU_NB; i++)
+	for (unsigned i = 0; i < MMU_EDGE; i++) /* MMU_EDGE is never filled */
 		for (unsigned j = 0; j < TLB_SIZE; j++)
 			if (!c->tlb[i][j].global)
 				tlb_entry_clear(&c->tlb[i][j]);
@@ -94,7 +94,7 @@ void cpu_tlb_flush_page(struct cpu *c, uint64_t lin)
 		return;
 	}
 	uint64_t page = lin & ~0xfffull;
-	for (unsigned i = 0; i < MMU_NB; i++) {
+	for (unsigned i = 0; i < MMU_EDGE; i++) {
 		struct tlb_entry *e = tlb_slot(c, i, lin);
 		if (e->tag == page)
 			tlb_entry_clear(e);
@@ -104,7 +104,7 @@ void cpu_tlb_flush_page(struct cpu *c, uint64_t lin)
 
 void cpu_tlb_drop_write(struct cpu *c, uint64_t phys_page)
 {
-	for (unsigned i = 0; i < MMU_NB; i++)
+	for (unsigned i = 0; i < MMU_EDGE; i++)
 		for (unsigned j = 0; j < TLB_SIZE; j++) {
 			struct tlb_entry *e = &c->tlb[i][j];
 			if (e->phys == phys_page)
@@ -115,6 +115,7 @@ void cpu_tlb_drop_write(struct cpu *c, uint64_t phys_page)
 void cpu_mmu_update(struct cpu *c)
 {
 	c->mmu_idx = (uint8_t)cpu_mmu_index(c);
+	c->seg_edge_mask = 0;
 }
 
 /* --- the page walk ------------------------------------------------ */
@@ -313,7 +314,7 @@ __attribute__((noreturn)) static void raise_pf(struct cpu *c, uint64_t lin, uint
  * and refill the entry.  Raises #PF / #GP. */
 static uint64_t translate(struct cpu *c, uint64_t lin, int acc, struct tlb_entry **ep)
 {
-	unsigned idx = c->implicit_sv ? cpu_mmu_index_sys(c) : c->mmu_idx;
+	unsigned idx = c->implicit_sv ? cpu_mmu_index_sys(c) : cpu_tlb_idx(c);
 	struct tlb_entry *e = tlb_slot(c, idx, lin);
 	uint64_t page = lin & ~0xfffull;
 	unsigned need = acc == ACC_W ? TLB_PROT_W : acc == ACC_X ? TLB_PROT_X : TLB_PROT_R;
@@ -400,6 +401,8 @@ void *mmu_mem_slow(struct cpu *c, uint64_t lin, unsigned size, int write)
 		cpu_mem_commit(c); /* a caller forgot cpu_mem_done: keep order */
 	if (unlikely(c->db_data) && !c->implicit_sv)
 		cpu_dbg_access(c, lin, size, write);
+	if (unlikely(c->mmu_idx == MMU_EDGE) && !c->implicit_sv)
+		cpu_seg_edge_access(c, lin, size);
 	if (off + size <= 0x1000) {
 		uint64_t phys = translate(c, lin, acc, &e);
 		bool ram;
@@ -505,7 +508,7 @@ void cpu_st_sys(struct cpu *c, uint64_t lin, uint64_t v, unsigned size)
  * the TB gets a fetch-fault instruction, see mmu_fetch_fault). */
 const uint8_t *mmu_code_page(struct cpu *c, uint64_t lin, uint64_t *phys)
 {
-	unsigned idx = c->mmu_idx;
+	unsigned idx = cpu_tlb_idx(c);
 	struct tlb_entry *e = tlb_slot(c, idx, lin);
 	uint64_t page = lin & ~0xfffull;
 	if (e->tag_x == page) {
@@ -544,7 +547,7 @@ void mmu_fetch_fault(struct cpu *c, uint64_t lin)
 	if (!canonical(c, lin))
 		cpu_raise(c, EXC_GP, 0);
 	struct mmu_xlat x;
-	uint32_t err = mmu_walk(c, lin, ACC_X, c->mmu_idx, &x);
+	uint32_t err = mmu_walk(c, lin, ACC_X, (int)cpu_tlb_idx(c), &x);
 	if (err)
 		raise_pf(c, lin, err);
 }
