@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 struct vm;
 struct error;
@@ -56,5 +57,56 @@ bool drive_discard_unmap(struct blk_backend *b);
 struct blk_backend *drive_next(struct vm *vm, struct blk_backend *prev);
 /* The device attached to it, or NULL. */
 struct device *drive_device(struct blk_backend *b);
+
+/* ---- I/O accounting (query-blockstats, info blockstats) --------------
+ *
+ * Devices submit guest requests through drive_aio_*, never straight to
+ * the node, so that every request of every device is counted in one
+ * place, as QEMU counts at its BlockBackend (block/accounting.c there):
+ * a completed request adds its bytes, one operation and its latency; a
+ * failed one (ret < 0, or a submit that could not be queued) one failed
+ * operation (and its latency while account_failed); a request the device
+ * refused before submitting (out of range, misaligned) is "invalid".
+ * Completions arrive on block-layer worker threads: the counters are
+ * kept under a per-backend lock. */
+enum drive_acct_type {
+	DRIVE_ACCT_READ,
+	DRIVE_ACCT_WRITE, /* write zeroes count as writes, as in QEMU */
+	DRIVE_ACCT_FLUSH,
+	DRIVE_ACCT_UNMAP, /* discard */
+	DRIVE_ACCT_NR,
+};
+
+struct drive_stats {
+	uint64_t bytes[DRIVE_ACCT_NR];
+	uint64_t ops[DRIVE_ACCT_NR];
+	uint64_t failed_ops[DRIVE_ACCT_NR];
+	uint64_t invalid_ops[DRIVE_ACCT_NR];
+	uint64_t total_time_ns[DRIVE_ACCT_NR];
+	/* End (offset + bytes) of the highest write or write-zeroes, failed
+	 * ones included (QEMU's wr_highest_offset). */
+	uint64_t wr_highest_offset;
+	/* Nanoseconds since the last accounted I/O; -1 before the first. */
+	int64_t idle_time_ns;
+	bool account_invalid, account_failed;
+};
+
+/* The completion contract is blk_aio_*'s (block/block.h): cb(opaque, ret)
+ * on a worker thread, never from inside the call; -errno when the request
+ * could not be queued (cb is then not called).  A write to a read-only
+ * backend fails with -EPERM (counted as a failed write). */
+int drive_aio_preadv(struct blk_backend *b, int64_t offset, const struct iovec *iov, int iovcnt,
+                     unsigned flags, void (*cb)(void *opaque, int ret), void *opaque);
+int drive_aio_pwritev(struct blk_backend *b, int64_t offset, const struct iovec *iov, int iovcnt,
+                      unsigned flags, void (*cb)(void *opaque, int ret), void *opaque);
+int drive_aio_pwrite_zeroes(struct blk_backend *b, int64_t offset, int64_t bytes, unsigned flags,
+                            void (*cb)(void *opaque, int ret), void *opaque);
+int drive_aio_discard(struct blk_backend *b, int64_t offset, int64_t bytes,
+                      void (*cb)(void *opaque, int ret), void *opaque);
+int drive_aio_flush(struct blk_backend *b, void (*cb)(void *opaque, int ret), void *opaque);
+/* The device refused a request of this type before submitting it. */
+void drive_acct_invalid(struct blk_backend *b, enum drive_acct_type type);
+/* A consistent copy of the counters. */
+void drive_get_stats(struct blk_backend *b, struct drive_stats *st);
 
 #endif

@@ -193,15 +193,24 @@ static void info_block(struct info_ctx *c)
 	}
 }
 
+/* QEMU's hmp_info_blockstats line; idle_time_ns is 0 before the first I/O. */
 static void info_blockstats(struct info_ctx *c)
 {
-	for (struct blk_backend *b = drive_next(c->vm, NULL); b; b = drive_next(c->vm, b))
-		hmp_printf(
-		        c->out,
-		        "%s: rd_bytes=0 wr_bytes=0 rd_operations=0 wr_operations=0 flush_operations=0 "
-		        "wr_total_time_ns=0 rd_total_time_ns=0 flush_total_time_ns=0 rd_merged=0 wr_merged=0 "
-		        "idle_time_ns=0\n",
-		        drive_id(b));
+	for (struct blk_backend *b = drive_next(c->vm, NULL); b; b = drive_next(c->vm, b)) {
+		struct drive_stats st;
+		drive_get_stats(b, &st);
+		hmp_printf(c->out,
+		           "%s: rd_bytes=%" PRIu64 " wr_bytes=%" PRIu64 " rd_operations=%" PRIu64
+		           " wr_operations=%" PRIu64 " flush_operations=%" PRIu64
+		           " wr_total_time_ns=%" PRIu64 " rd_total_time_ns=%" PRIu64
+		           " flush_total_time_ns=%" PRIu64 " rd_merged=0 wr_merged=0"
+		           " idle_time_ns=%" PRId64 "\n",
+		           drive_id(b), st.bytes[DRIVE_ACCT_READ], st.bytes[DRIVE_ACCT_WRITE],
+		           st.ops[DRIVE_ACCT_READ], st.ops[DRIVE_ACCT_WRITE],
+		           st.ops[DRIVE_ACCT_FLUSH], st.total_time_ns[DRIVE_ACCT_WRITE],
+		           st.total_time_ns[DRIVE_ACCT_READ], st.total_time_ns[DRIVE_ACCT_FLUSH],
+		           st.idle_time_ns < 0 ? (int64_t)0 : st.idle_time_ns);
+	}
 }
 
 static void info_chardev(struct info_ctx *c)

@@ -154,41 +154,50 @@ json_t *qmp_query_block(struct vm *vm, json_t *args, struct error **errp)
 	return a;
 }
 
-static json_t *zero_stats(void)
+/* QEMU 7.2's BlockDeviceStats (qapi/block-core.json) from the backend's
+ * counters (hw/block_backend.c).  lemu does not merge requests and has no
+ * timed statistics, so *_merged are 0 and timed_stats is empty (7.2 has
+ * no zone_append_* members: zoned devices came in QEMU 8.0); idle_time_ns appears after the first I/O, as in
+ * QEMU.  Member order is QEMU's. */
+static json_t *stats_json(const struct drive_stats *st)
 {
-	/* lemu does not account block I/O yet: every counter is zero (the
-	 * members are QEMU's so that clients parse the reply). */
-	static const char *const counters[] = {
-		"unmap_operations",
-		"unmap_merged",
-		"flush_total_time_ns",
-		"wr_highest_offset",
-		"wr_total_time_ns",
-		"failed_wr_operations",
-		"failed_rd_operations",
-		"wr_merged",
-		"wr_bytes",
-		"failed_unmap_operations",
-		"failed_flush_operations",
-		"rd_total_time_ns",
-		"flush_operations",
-		"wr_operations",
-		"rd_merged",
-		"rd_bytes",
-		"unmap_total_time_ns",
-		"invalid_flush_operations",
-		"invalid_wr_operations",
-		"invalid_rd_operations",
-		"rd_operations",
-		"invalid_unmap_operations",
-		"unmap_bytes",
-		NULL,
+	static const char *const kind[DRIVE_ACCT_NR] = {
+		[DRIVE_ACCT_READ] = "rd",
+		[DRIVE_ACCT_WRITE] = "wr",
+		[DRIVE_ACCT_FLUSH] = "flush",
+		[DRIVE_ACCT_UNMAP] = "unmap",
 	};
 	json_t *s = json_object();
-	for (int i = 0; counters[i]; i++)
-		json_object_set_new(s, counters[i], json_integer(0));
-	json_object_set_new(s, "account_failed", json_true());
-	json_object_set_new(s, "account_invalid", json_true());
+	char k[48];
+#define SET(key, v) json_object_set_new(s, key, json_integer((json_int_t)(v)))
+	SET("rd_bytes", st->bytes[DRIVE_ACCT_READ]);
+	SET("wr_bytes", st->bytes[DRIVE_ACCT_WRITE]);
+	SET("unmap_bytes", st->bytes[DRIVE_ACCT_UNMAP]);
+	for (int t = 0; t < DRIVE_ACCT_NR; t++) {
+		snprintf(k, sizeof(k), "%s_operations", kind[t]);
+		SET(k, st->ops[t]);
+	}
+	SET("rd_merged", 0);
+	SET("wr_merged", 0);
+	SET("unmap_merged", 0);
+	SET("wr_highest_offset", st->wr_highest_offset);
+	for (int t = 0; t < DRIVE_ACCT_NR; t++) {
+		snprintf(k, sizeof(k), "%s_total_time_ns", kind[t]);
+		SET(k, st->total_time_ns[t]);
+	}
+	if (st->idle_time_ns >= 0)
+		SET("idle_time_ns", st->idle_time_ns);
+	for (int t = 0; t < DRIVE_ACCT_NR; t++) {
+		snprintf(k, sizeof(k), "failed_%s_operations", kind[t]);
+		SET(k, st->failed_ops[t]);
+	}
+	for (int t = 0; t < DRIVE_ACCT_NR; t++) {
+		snprintf(k, sizeof(k), "invalid_%s_operations", kind[t]);
+		SET(k, st->invalid_ops[t]);
+	}
+#undef SET
+	json_object_set_new(s, "account_invalid", json_boolean(st->account_invalid));
+	json_object_set_new(s, "account_failed", json_boolean(st->account_failed));
 	json_object_set_new(s, "timed_stats", json_array());
 	return s;
 }
@@ -205,7 +214,9 @@ json_t *qmp_query_blockstats(struct vm *vm, json_t *args, struct error **errp)
 			json_object_set_new(o, "node-name", json_string(nn));
 		}
 		set_qdev(vm, o, b);
-		json_object_set_new(o, "stats", zero_stats());
+		struct drive_stats st;
+		drive_get_stats(b, &st);
+		json_object_set_new(o, "stats", stats_json(&st));
 		json_array_append_new(a, o);
 	}
 	return a;

@@ -15,6 +15,7 @@ SUITE_TIMEOUT=${LEMU_BOOT_CASE_TIMEOUT:-300}
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 EMU=${LEMU_SYSTEM_X86_64:-$ROOT/build/lemu-system-x86_64}
+QEMU=${QEMU_SYSTEM_X86_64:-qemu-system-x86_64}
 CONSOLE=$ROOT/tests/guest/console.py
 BOOT_TIMEOUT=${LEMU_BOOT_TIMEOUT:-120}
 MiB=1048576
@@ -280,6 +281,21 @@ t_legacy_intx() {
 	[ "$(out l 4 | head -n1)" = 0 ] || { out l 4; fail "MSI interrupts in use with vectors=0"; }
 	qemu_read l.qcow2 qcow2 0x5a 32M 1M || fail "legacy/INTx: guest data not in the image"
 	qemu-img check -q l.qcow2 || fail "qemu-img check after the legacy boot"
+}
+
+# Block statistics (query-blockstats, info blockstats) against QEMU: the same guest and disk under
+# lemu and under qemu-system-x86_64 -accel tcg run the same direct-I/O workload (dd reads and
+# writes, a write with fsync, blkdiscard); the counters' growth over each step, the final
+# wr_highest_offset and the reply's keys/types must be QEMU's (tests/qmp/blockstats.py says what
+# is compared and why).
+t_blockstats() {
+	command -v "$QEMU" >/dev/null 2>&1 || skip "no $QEMU (scripts/deps.sh test)"
+	python3 "$ROOT/tests/qmp/blockstats.py" run --emu "$QEMU" --work q --timeout "$BOOT_TIMEOUT" ||
+		fail "the workload under $QEMU"
+	python3 "$ROOT/tests/qmp/blockstats.py" run --emu "$EMU" --work l --timeout "$BOOT_TIMEOUT" ||
+		fail "the workload under $EMU"
+	python3 "$ROOT/tests/qmp/blockstats.py" compare q/blockstats.json l/blockstats.json ||
+		fail "block statistics differ from QEMU's (above)"
 }
 
 # A second writer is refused by the image lock, with QEMU's message; bad options name themselves.

@@ -240,7 +240,7 @@ static int req_slice(struct blk_req *r, const struct iovec *iov, unsigned n, siz
 }
 
 static int submit_discard_wz(struct virtio_blk *blk, struct blk_req *r, uint32_t type,
-                             struct blk_node *node, uint8_t *status)
+                             uint8_t *status)
 {
 	struct virtq_elem *e = &r->elem;
 	uint64_t body = e->out_len - 16;
@@ -262,17 +262,19 @@ static int submit_discard_wz(struct virtio_blk *blk, struct blk_req *r, uint32_t
 		*status = VIRTIO_BLK_S_UNSUPP;
 		return 1;
 	}
-	if (drive_read_only(blk->drive) || nsec > max ||
-	    !range_ok(blk, sector, (uint64_t)nsec * SECTOR)) {
+	if (nsec > max || !range_ok(blk, sector, (uint64_t)nsec * SECTOR)) {
+		drive_acct_invalid(blk->drive, wz ? DRIVE_ACCT_WRITE : DRIVE_ACCT_UNMAP);
 		*status = VIRTIO_BLK_S_IOERR;
 		return 1;
 	}
+	/* Through the backend, which accounts the request (and fails writes
+	 * to a read-only drive). */
 	int64_t off = (int64_t)(sector * SECTOR), bytes = (int64_t)nsec * (int64_t)SECTOR;
 	if (wz)
-		return blk_aio_pwrite_zeroes(
-		        node, off, bytes, (flags & VIRTIO_BLK_WZ_F_UNMAP) ? BLK_REQ_MAY_UNMAP : 0,
-		        blk_complete, r);
-	return blk_aio_discard(node, off, bytes, blk_complete, r);
+		return drive_aio_pwrite_zeroes(
+		        blk->drive, off, bytes,
+		        (flags & VIRTIO_BLK_WZ_F_UNMAP) ? BLK_REQ_MAY_UNMAP : 0, blk_complete, r);
+	return drive_aio_discard(blk->drive, off, bytes, blk_complete, r);
 }
 
 /* Start one request: 0 = submitted, 1 = finished now (status set). */
@@ -296,6 +298,7 @@ static int blk_submit(struct virtio_blk *blk, struct blk_req *r, uint8_t *status
 	switch (type) {
 	case VIRTIO_BLK_T_IN:
 		if (data_in % SECTOR || !range_ok(blk, sector, data_in)) {
+			drive_acct_invalid(blk->drive, DRIVE_ACCT_READ);
 			*status = VIRTIO_BLK_S_IOERR;
 			return 1;
 		}
@@ -303,12 +306,12 @@ static int blk_submit(struct virtio_blk *blk, struct blk_req *r, uint8_t *status
 			*status = VIRTIO_BLK_S_IOERR;
 			return 1;
 		}
-		ret = blk_aio_preadv(node, (int64_t)(sector * SECTOR), r->iov, r->iovcnt, 0,
-		                     blk_complete, r);
+		ret = drive_aio_preadv(blk->drive, (int64_t)(sector * SECTOR), r->iov, r->iovcnt, 0,
+		                       blk_complete, r);
 		break;
 	case VIRTIO_BLK_T_OUT:
-		if (drive_read_only(blk->drive) || data_out % SECTOR ||
-		    !range_ok(blk, sector, data_out)) {
+		if (data_out % SECTOR || !range_ok(blk, sector, data_out)) {
+			drive_acct_invalid(blk->drive, DRIVE_ACCT_WRITE);
 			*status = VIRTIO_BLK_S_IOERR;
 			return 1;
 		}
@@ -316,10 +319,10 @@ static int blk_submit(struct virtio_blk *blk, struct blk_req *r, uint8_t *status
 			*status = VIRTIO_BLK_S_IOERR;
 			return 1;
 		}
-		ret = blk_aio_pwritev(node, (int64_t)(sector * SECTOR), r->iov, r->iovcnt,
-		                      blk->writeback ? 0 : BLK_REQ_FUA, blk_complete, r);
+		ret = drive_aio_pwritev(blk->drive, (int64_t)(sector * SECTOR), r->iov, r->iovcnt,
+		                        blk->writeback ? 0 : BLK_REQ_FUA, blk_complete, r);
 		break;
-	case VIRTIO_BLK_T_FLUSH: ret = blk_aio_flush(node, blk_complete, r); break;
+	case VIRTIO_BLK_T_FLUSH: ret = drive_aio_flush(blk->drive, blk_complete, r); break;
 	case VIRTIO_BLK_T_GET_ID: {
 		/* §5.2.6: up to 20 bytes, NUL-padded only if shorter. */
 		char id[VIRTIO_BLK_ID_BYTES];
@@ -342,7 +345,7 @@ static int blk_submit(struct virtio_blk *blk, struct blk_req *r, uint8_t *status
 			*status = VIRTIO_BLK_S_UNSUPP;
 			return 1;
 		}
-		ret = submit_discard_wz(blk, r, type, node, status);
+		ret = submit_discard_wz(blk, r, type, status);
 		if (ret == 1)
 			return 1;
 		break;
