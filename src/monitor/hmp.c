@@ -18,6 +18,7 @@
 #include "lemu-config.h"
 #include "monitor/monitor_int.h"
 #include "util/error.h"
+#include "util/opts.h"
 
 #define PROMPT "(qemu) "
 
@@ -424,6 +425,31 @@ static void cmd_eject(struct hmp_ctx *c, const char *args)
 		report(c, err);
 }
 
+/* device_add driver[,prop=value][,...] and device_del id (qmp_cmds.c). */
+static void cmd_device_add(struct hmp_ctx *c, const char *args)
+{
+	struct error *err = NULL;
+	struct opts *o = opts_parse(skip_ws(args), "driver", &err);
+	if (o)
+		mon_device_add(c->vm, o, &err);
+	opts_free(o);
+	if (err)
+		report(c, err);
+}
+
+static void cmd_device_del(struct hmp_ctx *c, const char *args)
+{
+	char id[128];
+	if (!get_word(args, id, sizeof(id))) {
+		hmp_printf(c->out, "%s: device id expected\n", c->name);
+		try_help(c);
+		return;
+	}
+	struct error *err = NULL;
+	if (mon_device_del(c->vm, id, &err) < 0)
+		report(c, err);
+}
+
 static void cmd_commit(struct hmp_ctx *c, const char *args)
 {
 	char dev[128];
@@ -736,6 +762,9 @@ static const struct hmp_cmd hmp_cmds[] = {
 	{ "q|quit", "", "quit the emulator", cmd_quit },
 	{ "block_resize", "device size", "resize a block image", cmd_block_resize },
 	{ "eject", "[-f] device", "eject a removable medium (use -f to force it)", cmd_eject },
+	{ "device_add", "driver[,prop=value][,...]", "add device, like -device on the command line",
+	  cmd_device_add },
+	{ "device_del", "device", "remove device", cmd_device_del },
 	{ "log", "item1[,...]", "activate logging of the specified items", cmd_log },
 	{ "logfile", "filename", "output logs to 'filename'", cmd_logfile },
 	{ "stop|s", "", "stop emulation", cmd_stop },

@@ -136,6 +136,11 @@ json_t *qmp_query_machines(struct vm *vm, json_t *args, struct error **errp);
 json_t *qmp_query_cpu_definitions(struct vm *vm, json_t *args, struct error **errp);
 int mon_block_resize(struct vm *vm, const char *dev, int64_t size, struct error **errp);
 int mon_eject(struct vm *vm, const char *dev, struct error **errp);
+/* device_add / device_del (qmp_cmds.c): o holds driver=, id=, bus= and the
+ * device's properties. */
+struct opts;
+int mon_device_add(struct vm *vm, struct opts *o, struct error **errp);
+int mon_device_del(struct vm *vm, const char *id, struct error **errp);
 int mon_commit(struct vm *vm, const char *dev, struct error **errp);
 const char *mon_device_path(struct vm *vm, struct device *d, char *buf, size_t size);
 

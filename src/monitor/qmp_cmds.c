@@ -394,45 +394,67 @@ static char *prop_string(const char *key, json_t *v, struct error **errp)
 /* device_add (QEMU's qdev_device_add order of checks): the model, a bus that
  * takes hot-plugged devices (pci.0 with the pc machine's ACPI PCI hotplug),
  * the id, then the device itself; the guest learns of it through a GPE
- * (hw/x86/acpi_hotplug.c). */
-static json_t *q_device_add(struct vm *vm, json_t *args, struct error **errp)
+ * (hw/x86/acpi_hotplug.c).  `o` holds driver=, id=, bus= and the device's
+ * properties (QMP's arguments, HMP's option string). */
+int mon_device_add(struct vm *vm, struct opts *o, struct error **errp)
 {
-	const char *drv = ARG_STR(args, "driver");
+	const char *drv = opts_get(o, "driver");
+	if (!drv) {
+		error_setg(errp, "Parameter 'driver' is missing");
+		return -1;
+	}
 	const struct device_class *dc = device_class_find(drv);
 	if (!dc) {
 		error_setg(errp, "'%s' is not a valid device model name", drv);
-		return NULL;
+		return -1;
 	}
 	if (!dc->user_creatable) {
 		error_setg(errp, "Parameter 'driver' expects a pluggable device type");
-		return NULL;
+		return -1;
 	}
 	/* The aliases without a bus (virtio-blk ...) are the PCI proxies too. */
 	bool pci = !dc->bus || !strcmp(dc->bus, "pci");
-	const char *busname = ARG_STR(args, "bus");
+	const char *busname = opts_get(o, "bus");
 	if (busname && (!pci || strcmp(busname, "pci.0") || !pci_root_bus(vm))) {
 		error_setg(errp, "Bus '%s' not found", busname);
-		return NULL;
+		return -1;
 	}
 	if (!pci) {
 		error_setg(errp, "Bus '%s' does not support hotplugging",
 		           !strcmp(dc->bus, "isa") ? "isa.0" : dc->bus);
-		return NULL;
+		return -1;
 	}
 	if (!pci_root_bus(vm)) {
 		error_setg(errp, "No 'PCI' bus found for device '%s'", drv);
-		return NULL;
+		return -1;
 	}
 	struct acpi_pcihp *hp = acpi_pcihp_of(vm);
 	if (!hp) {
 		error_setg(errp, "Bus 'pci.0' does not support hotplugging");
-		return NULL;
+		return -1;
 	}
-	const char *id = ARG_STR(args, "id");
+	const char *id = opts_get(o, "id");
 	if (id && find_device(vm, id)) {
 		error_setg(errp, "Duplicate device ID '%s'", id);
-		return NULL;
+		return -1;
 	}
+	/* The device's own properties (and id); bus= was for us. */
+	struct opts *props = opts_parse("", NULL, errp);
+	if (!props)
+		return -1;
+	for (int i = 0; i < o->n; i++)
+		if (strcmp(o->v[i].key, "bus"))
+			opts_set(props, o->v[i].key, o->v[i].val);
+	struct device *d = device_create(vm, drv, props, errp);
+	opts_free(props);
+	if (!d)
+		return -1;
+	acpi_pcihp_plug(hp, (struct pci_device *)d);
+	return 0;
+}
+
+static json_t *q_device_add(struct vm *vm, json_t *args, struct error **errp)
+{
 	struct opts *o = opts_parse("", NULL, errp);
 	if (!o)
 		return NULL;
@@ -440,8 +462,6 @@ static json_t *q_device_add(struct vm *vm, json_t *args, struct error **errp)
 	json_t *v;
 	json_object_foreach(args, key, v)
 	{
-		if (!strcmp(key, "driver") || !strcmp(key, "bus"))
-			continue;
 		char *val = prop_string(key, v, errp);
 		if (!val) {
 			opts_free(o);
@@ -450,42 +470,43 @@ static json_t *q_device_add(struct vm *vm, json_t *args, struct error **errp)
 		opts_set(o, key, val);
 		free(val);
 	}
-	struct device *d = device_create(vm, drv, o, errp);
+	int r = mon_device_add(vm, o, errp);
 	opts_free(o);
-	if (!d)
-		return NULL;
-	acpi_pcihp_plug(hp, (struct pci_device *)d);
-	return json_object();
+	return r < 0 ? NULL : json_object();
 }
 
 /* device_del: ask the guest to eject the device; it goes (and
  * DEVICE_DELETED is sent) when the guest's _EJ0 says so. */
-static json_t *q_device_del(struct vm *vm, json_t *args, struct error **errp)
+int mon_device_del(struct vm *vm, const char *id, struct error **errp)
 {
-	const char *id = ARG_STR(args, "id");
 	struct device *d = find_device(vm, id);
 	if (!d) {
 		error_set(errp, ERROR_CLASS_DEVICE_NOT_FOUND, "Device '%s' not found", id);
-		return NULL;
+		return -1;
 	}
 	const char *bus = d->cls->bus ? d->cls->bus : "pci";
 	if (strcmp(bus, "pci")) {
 		error_setg(errp, "Bus '%s' does not support hotplugging", !strcmp(bus, "isa") ? "isa.0" : bus);
-		return NULL;
+		return -1;
 	}
 	struct acpi_pcihp *hp = acpi_pcihp_of(vm);
 	if (!hp) {
 		error_setg(errp, "Bus 'pci.0' does not support hotplugging");
-		return NULL;
+		return -1;
 	}
 	struct pci_device *pd = (struct pci_device *)d;
 	if (!acpi_pcihp_device_ok(pd)) {
 		error_setg(errp, "Device '%s' does not support hotplugging", d->cls->name);
-		return NULL;
+		return -1;
 	}
 	if (acpi_pcihp_unplug_request(hp, pd, errp) < 0)
-		return NULL;
-	return json_object();
+		return -1;
+	return 0;
+}
+
+static json_t *q_device_del(struct vm *vm, json_t *args, struct error **errp)
+{
+	return mon_device_del(vm, ARG_STR(args, "id"), errp) < 0 ? NULL : json_object();
 }
 
 static json_t *q_cpus_fast(struct vm *vm, json_t *args, struct error **errp)

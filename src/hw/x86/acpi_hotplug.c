@@ -162,16 +162,14 @@ static void hp_eject(struct acpi_pcihp *hp, uint32_t slots)
 
 /* ---- registers ---------------------------------------------------------- */
 
-uint64_t acpi_pcihp_read(void *opaque, uint64_t off, unsigned size)
+static uint32_t reg_read(struct acpi_pcihp *hp, uint64_t reg)
 {
-	struct acpi_pcihp *hp = opaque;
 	uint32_t v = 0;
-	(void)size;
-	if (off == REG_BNUM)
+	if (reg == REG_BNUM)
 		return hp->bsel;
 	if (hp->bsel != 0) /* no such bus: nothing pending, nothing removable */
 		return 0;
-	switch (off) {
+	switch (reg) {
 	case REG_PCIU:
 		/* Reported once: the GPE handler reads it, then notifies. */
 		v = hp->up;
@@ -190,21 +188,34 @@ uint64_t acpi_pcihp_read(void *opaque, uint64_t off, unsigned size)
 	return v;
 }
 
+/* The registers are dwords; narrower accesses (a guest using /dev/port
+ * moves bytes) read their part and write their part: a byte written to
+ * B0EJ+1 ejects slots 8-15. */
+uint64_t acpi_pcihp_read(void *opaque, uint64_t off, unsigned size)
+{
+	struct acpi_pcihp *hp = opaque;
+	unsigned shift = 8 * (unsigned)(off & 3);
+	uint64_t v = reg_read(hp, off & ~3ull) >> shift;
+	return size >= 4 ? v : v & ((1ull << (8 * size)) - 1);
+}
+
 void acpi_pcihp_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 {
 	struct acpi_pcihp *hp = opaque;
-	(void)size;
-	switch (off) {
+	unsigned shift = 8 * (unsigned)(off & 3);
+	uint32_t mask = (uint32_t)((size >= 4 ? 0xffffffffull : (1ull << (8 * size)) - 1) << shift);
+	uint32_t v = (uint32_t)(val << shift) & mask;
+	switch (off & ~3ull) {
 	case REG_BNUM:
-		hp->bsel = (uint32_t)val;
+		hp->bsel = (hp->bsel & ~mask) | v;
 		break;
 	case REG_B0EJ:
 		if (hp->bsel == 0)
-			hp_eject(hp, (uint32_t)val);
+			hp_eject(hp, v);
 		else
 			vm_log(hp->vm, VM_LOG_GUEST_ERRORS,
-			       "acpi-pci-hotplug: eject 0x%x on bus %u, which does not exist\n",
-			       (unsigned)val, (unsigned)hp->bsel);
+			       "acpi-pci-hotplug: eject 0x%x on bus %u, which does not exist\n", (unsigned)v,
+			       (unsigned)hp->bsel);
 		break;
 	default:
 		vm_log(hp->vm, VM_LOG_GUEST_ERRORS, "acpi-pci-hotplug: write 0x%x to read-only register 0x%x\n",
@@ -216,7 +227,7 @@ void acpi_pcihp_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 static const struct io_ops pcihp_ops = {
 	.read = acpi_pcihp_read,
 	.write = acpi_pcihp_write,
-	.min_size = 4,
+	.min_size = 1,
 	.max_size = 4,
 };
 
