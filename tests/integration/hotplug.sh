@@ -81,7 +81,28 @@ PC = [
     ("device_del", {"id": "hd1"}),          # already being unplugged (no guest time has passed)
     ("device_del", {"id": "rng0"}),         # a -device from the command line
     ("device_add", {"driver": "virtio-blk-pci", "drive": "d2", "id": "hd1"}),        # still there
+    ("qom-list", {"path": "/machine/peripheral"}),
+    # the eject a guest's _EJ0 does, from the monitor: slot 3 (hd1) goes, DEVICE_DELETED follows
+    ("human-monitor-command", {"command-line": "o /w 0xae08 0x8"}),
     ("query-status", None),
+    ("qom-list", {"path": "/machine/peripheral"}),
+    ("device_add", {"driver": "virtio-blk-pci", "drive": "d2", "id": "hd1"}),        # same id again
+    ("device_add", {"driver": "virtio-blk-pci", "drive": "d2", "id": "hd5"}),        # d2 in use
+    # garbage: eject of the host bridge, the PIIX and empty slots, a bus that does not exist
+    ("human-monitor-command", {"command-line": "o /w 0xae08 0x3"}),
+    ("human-monitor-command", {"command-line": "o /w 0xae08 0xc0000000"}),
+    ("human-monitor-command", {"command-line": "o /w 0xae10 0x7"}),
+    ("human-monitor-command", {"command-line": "o /w 0xae08 0xffffffff"}),
+    ("human-monitor-command", {"command-line": "o /w 0xae10 0x0"}),
+    ("query-status", None),
+    ("qom-list", {"path": "/machine/peripheral"}),
+    # HMP
+    ("human-monitor-command", {"command-line": "device_add foo"}),
+    ("human-monitor-command", {"command-line": "device_add virtio-rng-pci,id=hr"}),
+    ("human-monitor-command", {"command-line": "device_add virtio-rng-pci,id=hr"}),
+    ("human-monitor-command", {"command-line": "device_del nope"}),
+    ("human-monitor-command", {"command-line": "device_del hr"}),
+    ("human-monitor-command", {"command-line": "device_del dx"}),
 ]
 MICROVM = [
     ("device_add", {"driver": "virtio-rng-pci", "id": "r"}),
@@ -112,8 +133,14 @@ def session(binary, machine, steps):
             r = q.cmd(name, args)
             if "error" in r:
                 out.append({"error": {"class": r["error"]["class"], "desc": r["error"]["desc"]}})
+            elif name == "query-status":
+                out.append({"return": r["return"]["status"]})
+            elif name == "qom-list":
+                out.append({"return": sorted(e["name"] for e in r["return"])})
             else:
-                out.append({"return": r["return"] if name != "query-status" else r["return"]["status"]})
+                out.append({"return": r["return"]})
+        q.cmd("query-status")
+        out.append({"events": [e["data"] for e in q.events if e["event"] == "DEVICE_DELETED"]})
         q.cmd("quit")
         p.wait(30)
     finally:
@@ -125,7 +152,7 @@ bad = 0
 for machine, steps in (("pc", PC), ("microvm", MICROVM)):
     want = session("qemu-system-x86_64", machine, steps)
     got = session(emu, machine, steps)
-    for (name, args), w, g in zip(steps, want, got):
+    for (name, args), w, g in zip(steps + [("events", None)], want, got):
         if w != g:
             bad += 1
             print("FAIL: -M %s %s %s\n  QEMU: %s\n  lemu: %s" % (machine, name, json.dumps(args), json.dumps(w), json.dumps(g)))
@@ -221,9 +248,15 @@ try:
     # the guest writes; the data must be in the image once the device is gone
     sh("printf lemu-hotplug-guest-data | dd of=/dev/vda bs=512 seek=8 conv=fsync 2>/dev/null; sync")
 
-    # 2. device_del: the event comes after the guest's eject; the disk is gone in the guest
+    # 2. device_del: the event comes after the guest's eject; the disk is gone in the guest.
+    # Asked while the VM is stopped, nothing happens until it runs again.
+    qmp("stop")
     if qmp("device_del", {"id": "hd1"}) != {}:
         fail("device_del did not return {}")
+    qmp("query-status")
+    if any(e["event"] == "DEVICE_DELETED" for e in q.events) or "hd1" not in peripherals():
+        fail("hd1 went before the guest could eject it (VM stopped)")
+    qmp("cont")
     ev = q.wait_event("DEVICE_DELETED", 90)
     evs = [ev]
     while ev["data"].get("device") != "hd1":

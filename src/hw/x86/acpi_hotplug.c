@@ -138,25 +138,26 @@ static void hp_remove(struct acpi_pcihp *hp, struct pci_device *d)
 	}
 }
 
-/* B0EJ: the guest's _EJ0 of the slots in `slots`.  Functions that cannot
- * be unplugged stay; an empty slot is nothing to do. */
+/* B0EJ: the guest's _EJ0 names a slot by its bit.  Only the lowest bit set
+ * counts (one slot per write, as QEMU's implementation of the interface
+ * does); functions that cannot be unplugged stay; an empty slot is
+ * nothing to do. */
 static void hp_eject(struct acpi_pcihp *hp, uint32_t slots)
 {
 	struct pci_bus *bus = hp_bus(hp);
-	for (int slot = 0; bus && slot < PCI_SLOTS; slot++) {
-		if (!(slots & (1u << slot)))
-			continue;
-		for (int fn = 0; fn < 8; fn++) {
-			struct pci_device *d = pci_find_device(bus, PCI_DEVFN(slot, fn));
-			if (d && acpi_pcihp_device_ok(d))
-				hp_remove(hp, d);
-			else if (d)
-				vm_log(hp->vm, VM_LOG_GUEST_ERRORS,
-				       "acpi-pci-hotplug: eject of slot %d: %s cannot be unplugged\n", slot,
-				       d->dev.cls->name);
-		}
-		hp->down &= ~(1u << slot);
-		hp->up &= ~(1u << slot);
+	if (!slots || !bus)
+		return;
+	int slot = __builtin_ctz(slots);
+	hp->down &= ~(1u << slot);
+	hp->up &= ~(1u << slot);
+	for (int fn = 0; fn < 8; fn++) {
+		struct pci_device *d = pci_find_device(bus, PCI_DEVFN(slot, fn));
+		if (d && acpi_pcihp_device_ok(d))
+			hp_remove(hp, d);
+		else if (d)
+			vm_log(hp->vm, VM_LOG_GUEST_ERRORS,
+			       "acpi-pci-hotplug: eject of slot %d: %s cannot be unplugged\n", slot,
+			       d->dev.cls->name);
 	}
 }
 
