@@ -63,6 +63,10 @@ void virtio_pci_reset(struct virtio_pci *vp);
 void virtio_pci_unrealize(struct virtio_pci *vp);
 struct vm *virtio_pci_vm(struct virtio_device *vdev);
 
+/* Hot-unplug of a virtio-serial-pci takes its ports along (virtio_serial.c):
+ * whether device d is a port (virtconsole, virtserialport) on bus_dev's bus. */
+bool virtio_serial_port_of(const struct device *d, const struct device *bus_dev);
+
 /* Device classes come in QEMU's four spellings: NAME-pci, NAME-pci-transitional,
  * NAME-pci-non-transitional (the interface fixed; virtio_pci_realize looks at
  * the class name) and the short alias NAME, which -device help does not list

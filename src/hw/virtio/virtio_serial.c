@@ -527,6 +527,14 @@ static void port_unrealize(struct device *d)
 	p->vser = NULL;
 }
 
+bool virtio_serial_port_of(const struct device *d, const struct device *bus_dev)
+{
+	if (d->cls->realize != port_realize || bus_dev->cls->realize != vser_pci_realize)
+		return false;
+	const struct vser_port *p = (const struct vser_port *)d;
+	return p->vser == &((const struct virtio_serial_pci *)bus_dev)->vser;
+}
+
 static const struct prop port_props[] = {
 	{ "chardev", PROP_CHARDEV, offsetof(struct vser_port, chr), NULL,
 	  "ID of a chardev to use as a backend" },

@@ -21,6 +21,7 @@
 #include "core/memory.h"
 #include "core/vm.h"
 #include "hw/pci/pci.h"
+#include "hw/virtio/virtio_pci.h"
 #include "hw/x86/acpi.h"
 #include "hw/x86/piix_pm.h"
 #include "hw/x86/x86.h"
@@ -113,20 +114,20 @@ static void hp_reap(void *opaque)
 	}
 }
 
-static void hp_remove(struct acpi_pcihp *hp, struct pci_device *d)
+/* Take one device out (unrealized now, freed by hp_reap). */
+static void hp_remove_dev(struct acpi_pcihp *hp, struct device *d)
 {
 	struct pcihp_dead *e = calloc(1, sizeof(*e));
 	if (!e) {
 		vm_log(hp->vm, VM_LOG_GUEST_ERRORS, "acpi-pci-hotplug: out of memory ejecting %s\n",
-		       d->dev.cls->name);
+		       d->cls->name);
 		return;
 	}
-	e->dev = &d->dev;
-	mon_device_path(hp->vm, &d->dev, e->path, sizeof(e->path));
-	e->id = d->dev.id ? strdup(d->dev.id) : NULL;
-	e->virtio = !strncmp(d->dev.cls->name, "virtio-", 7);
-	pci_device_unplug_prepare(d);
-	device_unplug(&d->dev);
+	e->dev = d;
+	mon_device_path(hp->vm, d, e->path, sizeof(e->path));
+	e->id = d->id ? strdup(d->id) : NULL;
+	e->virtio = !strncmp(d->cls->name, "virtio-", 7);
+	device_unplug(d);
 	/* Append: events in the order the devices went. */
 	struct pcihp_dead **pp = &hp->dead;
 	while (*pp)
@@ -136,6 +137,21 @@ static void hp_remove(struct acpi_pcihp *hp, struct pci_device *d)
 		hp->bh_pending = true;
 		loop_schedule(hp->vm, hp_reap, hp);
 	}
+}
+
+/* A PCI function and what hangs off it: the ports of a virtio-serial bus
+ * go first, as QEMU unrealizes a bus's children with it. */
+static void hp_remove(struct acpi_pcihp *hp, struct pci_device *d)
+{
+	struct device *x = hp->vm->devices;
+	while (x) {
+		struct device *next = x->next;
+		if (virtio_serial_port_of(x, &d->dev))
+			hp_remove_dev(hp, x);
+		x = next;
+	}
+	pci_device_unplug_prepare(d);
+	hp_remove_dev(hp, &d->dev);
 }
 
 /* B0EJ: the guest's _EJ0 names a slot by its bit.  Only the lowest bit set
