@@ -15,29 +15,10 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${BENCH_RUNS:-3}
 MEM=512
 SMP=1
-while [ $# -gt 0 ]; do
-	case $1 in
-	-r) RUNS=$2; shift 2 ;;
-	-m) MEM=$2; shift 2 ;;
-	-smp) SMP=$2; shift 2 ;;
-	*) echo "usage: $0 [-r RUNS] [-m MB] [-smp N]" >&2; exit 2 ;;
-	esac
-done
-
-LEMU=${LEMU_SYSTEM_X86_64:-$ROOT/build/lemu-system-x86_64}
-QEMU=${QEMU_SYSTEM_X86_64:-qemu-system-x86_64}
-TIMEOUT=${LEMU_BOOT_TIMEOUT:-300}
-WORK=$ROOT/build/bench/boot
-mkdir -p "$WORK" || exit 1
-
-vars=$(bash "$ROOT/scripts/prepare-guest.sh") && eval "$vars" ||
-	{ echo "bench: could not prepare the guest (scripts/prepare-guest.sh)" >&2; exit 1; }
-have_lemu=1
-if [ ! -x "$LEMU" ]; then
-	echo "bench: $LEMU does not exist yet: lemu column skipped" >&2
-	have_lemu=0
-fi
-command -v "$QEMU" >/dev/null || { echo "bench: $QEMU missing (scripts/deps.sh bench)" >&2; exit 1; }
+BOOT_TIMEOUT=${LEMU_BOOT_TIMEOUT:-300}
+. "$ROOT/tests/lib/sysguest.sh"
+sysguest_bench_args "[-r RUNS] [-m MB] [-smp N]" -r=RUNS -m=MEM -smp=SMP -- "$@"
+sysguest_bench_init boot
 
 CMD=$(printf 'true\n' | base64 -w0)
 
@@ -46,11 +27,9 @@ boot_time() {
 	local emu=$1 kernel=$2 best="" i t0 t1 t
 	for ((i = 0; i < RUNS; i++)); do
 		t0=$EPOCHREALTIME
-		if ! python3 "$ROOT/tests/guest/console.py" --no-interactive --timeout "$TIMEOUT" \
-			--exit-timeout 60 --outdir "$WORK/run" -- \
-			"$emu" -accel tcg -m "$MEM" -smp "$SMP" -nographic -no-reboot \
-			-kernel "$kernel" -initrd "$INITRD" -append "console=ttyS0 panic=-1 lemu.cmd=$CMD" \
-			2>"$WORK/err" || [ "$(cat "$WORK/run/exit")" != 0 ]; then
+		if ! APPEND="lemu.cmd=$CMD" sysguest_console -e "$emu" -k "$kernel" -m "$MEM" -s "$SMP" \
+			"$WORK/run" --no-interactive --exit-timeout 60 2>"$WORK/err" ||
+			[ "$(cat "$WORK/run/exit")" != 0 ]; then
 			echo "bench: $emu failed on $(basename "$kernel") (log: $WORK/run/console.log)" >&2
 			tail -n 3 "$WORK/err" >&2
 			echo fail

@@ -17,28 +17,10 @@ set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${BENCH_RUNS:-3}
 SIZE=256
-while [ $# -gt 0 ]; do
-	case $1 in
-	-r) RUNS=$2; shift 2 ;;
-	-s) SIZE=$2; shift 2 ;;
-	*) echo "usage: $0 [-r RUNS] [-s MiB]" >&2; exit 2 ;;
-	esac
-done
-
-LEMU=${LEMU_SYSTEM_X86_64:-$ROOT/build/lemu-system-x86_64}
-QEMU=${QEMU_SYSTEM_X86_64:-qemu-system-x86_64}
-TIMEOUT=${LEMU_BOOT_TIMEOUT:-600}
-WORK=$ROOT/build/bench/virtio
-mkdir -p "$WORK" || exit 1
-
-vars=$(bash "$ROOT/scripts/prepare-guest.sh") && eval "$vars" ||
-	{ echo "bench: could not prepare the guest (scripts/prepare-guest.sh)" >&2; exit 1; }
-have_lemu=1
-if [ ! -x "$LEMU" ]; then
-	echo "bench: $LEMU does not exist yet: lemu column skipped" >&2
-	have_lemu=0
-fi
-command -v "$QEMU" >/dev/null || { echo "bench: $QEMU missing (scripts/deps.sh bench)" >&2; exit 1; }
+BOOT_TIMEOUT=${LEMU_BOOT_TIMEOUT:-600}
+. "$ROOT/tests/lib/sysguest.sh"
+sysguest_bench_args "[-r RUNS] [-s MiB]" -r=RUNS -s=SIZE -- "$@"
+sysguest_bench_init virtio
 
 # The guest script: hundredths of a second for each dd, from /proc/uptime.
 SCRIPT=$(cat <<EOF
@@ -55,10 +37,8 @@ run() {
 	local emu=$1
 	rm -f "$WORK/disk.raw"
 	truncate -s $((SIZE + 16))M "$WORK/disk.raw" || { echo fail; return; }
-	if ! python3 "$ROOT/tests/guest/console.py" --no-interactive --timeout "$TIMEOUT" \
-		--exit-timeout "$TIMEOUT" --outdir "$WORK/run" -- \
-		"$emu" -accel tcg -m 512 -smp 1 -nographic -no-reboot \
-		-kernel "$VMLINUX" -initrd "$INITRD" -append "console=ttyS0 panic=-1 lemu.cmd=$CMD" \
+	if ! APPEND="lemu.cmd=$CMD" sysguest_console -e "$emu" -k "$VMLINUX" "$WORK/run" \
+		--no-interactive --exit-timeout "$BOOT_TIMEOUT" -- \
 		-drive file="$WORK/disk.raw",format=raw,if=virtio,${BENCH_DRIVE_OPTS:-cache=none,aio=threads} \
 		2>"$WORK/err" || [ "$(cat "$WORK/run/exit")" != 0 ]; then
 		echo "bench: $emu failed (log: $WORK/run/console.log)" >&2

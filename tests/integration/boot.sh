@@ -16,61 +16,15 @@ SUITE_MODE=check
 SUITE_TIMEOUT=${LEMU_BOOT_CASE_TIMEOUT:-300}
 . "$(dirname "$0")/../lib/case.sh"
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-EMU=${LEMU_SYSTEM_X86_64:-$ROOT/build/lemu-system-x86_64}
-CONSOLE=$ROOT/tests/guest/console.py
-BOOT_TIMEOUT=${LEMU_BOOT_TIMEOUT:-120}
+. "$(dirname "$0")/../lib/sysguest.sh"
 MEM=512
-
-suite_requires() {
-	if ! command -v "$EMU" >/dev/null 2>&1; then
-		echo "no system emulator $EMU (build lemu-system-x86_64, or set LEMU_SYSTEM_X86_64)"
-		return 1
-	fi
-	# Download and build the guest once, before the cases run in parallel.
-	if ! bash "$ROOT/scripts/prepare-guest.sh" --quiet >/dev/null 2>guest.err; then
-		echo "the default guest could not be prepared: $(tail -n 1 guest.err)"
-		rm -f guest.err
-		return 1
-	fi
-	rm -f guest.err
-}
-
-fail() {
-	echo "FAIL: $*"
-	exit 1
-}
-
-guest_file() {
-	local f=$ROOT/.cache/guest/$1
-	[ -f "$f" ] || fail "$f is missing (run scripts/prepare-guest.sh)"
-	echo "$f"
-}
 
 # boot DIR KERNELFILE SMP [console.py options...]: boot the guest and drive its console; the
 # results land in DIR (N.out, N.rc per --cmd, exit, console.log).
 boot() {
-	local dir=$1 kernel smp=$3
-	kernel=$(guest_file "$2") || exit 1
+	local dir=$1 kernel=$2 smp=$3
 	shift 3
-	# panic=-1: a guest panic reboots at once, and -no-reboot turns that into an exit, so a
-	# crashing kernel fails fast instead of waiting for the timeout.
-	# shellcheck disable=SC2086  # LEMU_BOOT_ARGS is a list of options
-	python3 "$CONSOLE" --timeout "$BOOT_TIMEOUT" --outdir "$dir" "$@" -- \
-		"$EMU" -accel tcg -m $MEM -smp "$smp" -nographic -no-reboot ${LEMU_BOOT_ARGS:-} \
-		-kernel "$kernel" -initrd "$(guest_file initrd.gz)" \
-		-append "console=ttyS0 panic=-1 ${APPEND:-}" ||
-		{ echo "console log (tail):"; tail -n 40 "$dir/console.log"; fail "boot of $2 -smp $smp"; }
-}
-
-# out DIR N: the output of command N
-out() { cat "$1/$2.out"; }
-
-# expect_exit DIR WANT: the emulator's exit status
-expect_exit() {
-	local got
-	got=$(cat "$1/exit")
-	[ "$got" = "$2" ] || fail "the emulator exited with status $got, want $2"
+	sysguest_boot -k "$kernel" -m $MEM -s "$smp" "$dir" "$@"
 }
 
 # The commands of a full boot check; check_full verifies their outputs.

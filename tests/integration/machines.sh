@@ -11,31 +11,8 @@ SUITE_MODE=check
 SUITE_TIMEOUT=${LEMU_BOOT_CASE_TIMEOUT:-300}
 . "$(dirname "$0")/../lib/case.sh"
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-EMU=${LEMU_SYSTEM_X86_64:-$ROOT/build/lemu-system-x86_64}
-QEMU=${QEMU_SYSTEM_X86_64:-qemu-system-x86_64}
-CONSOLE=$ROOT/tests/guest/console.py
-BOOT_TIMEOUT=${LEMU_BOOT_TIMEOUT:-120}
-
-suite_requires() {
-	if ! command -v "$EMU" >/dev/null 2>&1; then
-		echo "no system emulator $EMU (build lemu-system-x86_64, or set LEMU_SYSTEM_X86_64)"
-		return 1
-	fi
-	if ! bash "$ROOT/scripts/prepare-guest.sh" --quiet >/dev/null 2>guest.err; then
-		echo "the default guest could not be prepared: $(tail -n 1 guest.err)"
-		rm -f guest.err
-		return 1
-	fi
-	rm -f guest.err
-}
-
-fail() {
-	echo "FAIL: $*"
-	exit 1
-}
-
-G=$ROOT/.cache/guest
+. "$(dirname "$0")/../lib/sysguest.sh"
+G=$SYSGUEST_DIR
 
 # run_guest DIR EMULATOR [emulator options...] -- console.py commands: boot the bzImage.
 run_guest() {
@@ -47,10 +24,7 @@ run_guest() {
 		shift
 	done
 	shift
-	python3 "$CONSOLE" --timeout "$BOOT_TIMEOUT" --outdir "$dir" "$@" -- \
-		"$emu" -accel tcg -m 256 -nographic -no-reboot "${opts[@]}" \
-		-kernel "$G/vmlinuz" -initrd "$G/initrd.gz" -append "console=ttyS0 panic=-1" ||
-		{ echo "console log (tail):"; tail -n 30 "$dir/console.log"; fail "boot under $emu ${opts[*]}"; }
+	sysguest_boot -e "$emu" -k vmlinuz -m 256 -t 30 "$dir" "$@" -- "${opts[@]}"
 }
 
 t_machine_help() {
@@ -157,12 +131,9 @@ t_seabios_fw_cfg() {
 # INTA, which the _PRT routes to GSI 18 (level, through link GSIC); reads complete on it.
 t_pci_intx_prt() {
 	qemu-img create -f raw disk.img 16M >/dev/null 2>&1 || truncate -s 16M disk.img
-	python3 "$CONSOLE" --timeout "$BOOT_TIMEOUT" --outdir out \
+	APPEND=pci=nomsi run_guest out "$EMU" -drive file=disk.img,format=raw,if=virtio -- \
 		--cmd 'dd if=/dev/vda of=/dev/null bs=64k count=64 2>&1 | tail -n 1' \
-		--cmd 'grep virtio /proc/interrupts' -- \
-		"$EMU" -accel tcg -m 256 -nographic -no-reboot -kernel "$G/vmlinuz" -initrd "$G/initrd.gz" \
-		-append "console=ttyS0 panic=-1 pci=nomsi" -drive file=disk.img,format=raw,if=virtio ||
-		{ tail -n 30 out/console.log; fail "boot with a virtio disk"; }
+		--cmd 'grep virtio /proc/interrupts'
 	grep -q '^64+0 records out' out/1.out || fail "dd from /dev/vda: $(cat out/1.out)"
 	awk '/IO-APIC +18-fasteoi +virtio/ { exit !($2 > 0) } END { if (NR == 0) exit 1 }' out/2.out ||
 		{ cat out/2.out; fail "virtio interrupts are not on IO-APIC pin 18 (level)"; }

@@ -22,53 +22,17 @@ SUITE_MODE=check
 SUITE_TIMEOUT=${LEMU_BOOT_CASE_TIMEOUT:-400}
 . "$(dirname "$0")/../lib/case.sh"
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-EMU=${LEMU_SYSTEM_X86_64:-$ROOT/build/lemu-system-x86_64}
-CONSOLE=$ROOT/tests/guest/console.py
 BOOT_TIMEOUT=${LEMU_BOOT_TIMEOUT:-150}
-
-suite_requires() {
-	if ! command -v "$EMU" >/dev/null 2>&1; then
-		echo "no system emulator $EMU (build lemu-system-x86_64, or set LEMU_SYSTEM_X86_64)"
-		return 1
-	fi
-	for t in python3 curl sha256sum; do
-		command -v $t >/dev/null 2>&1 || { echo "$t is missing (bash scripts/deps.sh test)"; return 1; }
-	done
-	if ! bash "$ROOT/scripts/prepare-guest.sh" --quiet >/dev/null 2>guest.err; then
-		echo "the default guest could not be prepared: $(tail -n 1 guest.err)"
-		rm -f guest.err
-		return 1
-	fi
-	rm -f guest.err
-}
-
-fail() {
-	echo "FAIL: $*"
-	exit 1
-}
+SYSGUEST_TOOLS="python3 curl sha256sum"
+. "$(dirname "$0")/../lib/sysguest.sh"
 
 # vboot DIR [console.py options...] -- [emulator options...]: boot the guest and drive its console
-# (results in DIR: N.out, N.rc, exit, console.log).
+# (results in DIR: N.out, N.rc, exit, console.log); exit status 0.
 vboot() {
 	local dir=$1
 	shift
-	local copts=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		copts+=("$1")
-		shift
-	done
-	shift
-	# shellcheck disable=SC2086  # LEMU_BOOT_ARGS is a list of options
-	python3 "$CONSOLE" --timeout "$BOOT_TIMEOUT" --cmd-timeout 120 --outdir "$dir" "${copts[@]}" -- \
-		"$EMU" -accel tcg -m 512 -smp 1 -nographic -no-reboot ${LEMU_BOOT_ARGS:-} \
-		-kernel "$ROOT/.cache/guest/vmlinux" -initrd "$ROOT/.cache/guest/initrd.gz" \
-		-append "console=ttyS0 panic=-1 ${APPEND:-}" "$@" ||
-		{ echo "console log (tail):"; tail -n 40 "$dir/console.log"; fail "boot ($dir)"; }
-	[ "$(cat "$dir/exit")" = 0 ] || fail "the emulator exited with status $(cat "$dir/exit")"
+	sysguest_boot -x "$dir" --cmd-timeout 120 "$@"
 }
-
-out() { cat "$1/$2.out"; }
 
 # free_port: a TCP port nobody listens on now.
 free_port() {

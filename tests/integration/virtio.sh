@@ -13,56 +13,13 @@ SUITE_MODE=check
 SUITE_TIMEOUT=${LEMU_BOOT_CASE_TIMEOUT:-300}
 . "$(dirname "$0")/../lib/case.sh"
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-EMU=${LEMU_SYSTEM_X86_64:-$ROOT/build/lemu-system-x86_64}
-QEMU=${QEMU_SYSTEM_X86_64:-qemu-system-x86_64}
-CONSOLE=$ROOT/tests/guest/console.py
-BOOT_TIMEOUT=${LEMU_BOOT_TIMEOUT:-120}
+SYSGUEST_TOOLS="qemu-img qemu-io python3"
+. "$(dirname "$0")/../lib/sysguest.sh"
 MiB=1048576
 
-suite_requires() {
-	if ! command -v "$EMU" >/dev/null 2>&1; then
-		echo "no system emulator $EMU (build lemu-system-x86_64, or set LEMU_SYSTEM_X86_64)"
-		return 1
-	fi
-	for t in qemu-img qemu-io python3; do
-		command -v $t >/dev/null 2>&1 || { echo "$t is missing (bash scripts/deps.sh test)"; return 1; }
-	done
-	if ! bash "$ROOT/scripts/prepare-guest.sh" --quiet >/dev/null 2>guest.err; then
-		echo "the default guest could not be prepared: $(tail -n 1 guest.err)"
-		rm -f guest.err
-		return 1
-	fi
-	rm -f guest.err
-}
-
-fail() {
-	echo "FAIL: $*"
-	exit 1
-}
-
 # vboot DIR [console.py options...] -- [emulator options...]: boot the guest with extra options
-# and drive its console (results in DIR: N.out, N.rc, exit, console.log).
-vboot() {
-	local dir=$1
-	shift
-	local copts=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		copts+=("$1")
-		shift
-	done
-	shift
-	# shellcheck disable=SC2086  # LEMU_BOOT_ARGS is a list of options
-	python3 "$CONSOLE" --timeout "$BOOT_TIMEOUT" --outdir "$dir" "${copts[@]}" -- \
-		"$EMU" -accel tcg -m 512 -smp 1 -nographic -no-reboot ${LEMU_BOOT_ARGS:-} \
-		-kernel "$ROOT/.cache/guest/vmlinux" -initrd "$ROOT/.cache/guest/initrd.gz" \
-		-append "console=ttyS0 panic=-1 ${APPEND:-}" "$@" ||
-		{ echo "console log (tail):"; tail -n 40 "$dir/console.log"; fail "boot ($dir)"; }
-	[ "$(cat "$dir/exit")" = 0 ] || fail "the emulator exited with status $(cat "$dir/exit")"
-}
-
-out() { cat "$1/$2.out"; }
-rc() { cat "$1/$2.rc"; }
+# and drive its console (results in DIR: N.out, N.rc, exit, console.log); exit status 0.
+vboot() { sysguest_boot -x "$@"; }
 
 # md5 of N MiB of byte B (octal), computed on the host.
 pattern_md5() { head -c $(($1 * MiB)) /dev/zero | tr '\0' "\\$2" | md5sum | cut -d' ' -f1; }
