@@ -485,7 +485,7 @@ int mon_device_del(struct vm *vm, const char *id, struct error **errp)
 		return -1;
 	}
 	const char *bus = d->cls->bus ? d->cls->bus : "pci";
-	if (strcmp(bus, "pci")) {
+	if (strcmp(bus, "pci") || !d->cls->user_creatable) {
 		error_setg(errp, "Bus '%s' does not support hotplugging", !strcmp(bus, "isa") ? "isa.0" : bus);
 		return -1;
 	}

@@ -59,9 +59,10 @@ struct acpi_pcihp *acpi_pcihp_of(struct vm *vm)
 
 bool acpi_pcihp_device_ok(const struct pci_device *d)
 {
-	const struct device_class *c = d->dev.cls;
-	return c->user_creatable && c->bus && d->bus && d->devfn >= 0 &&
-	       (d->devfn >> 3) >= FIRST_HP_SLOT;
+	/* User-creatable (the virtio proxies, also under their alias names
+	 * that -device help does not list) and really a function on the bus. */
+	return d->dev.cls->user_creatable && d->bus && d->devfn >= FIRST_HP_SLOT * 8 &&
+	       pci_find_device(d->bus, d->devfn) == d;
 }
 
 static struct pci_bus *hp_bus(struct acpi_pcihp *hp)
@@ -283,7 +284,10 @@ void acpi_pcihp_fini(struct acpi_pcihp *hp)
 void acpi_pcihp_plug(struct acpi_pcihp *hp, struct pci_device *d)
 {
 	uint32_t bit = 1u << (d->devfn >> 3);
-	pci_device_hotplug_init(d);
+	/* Before the first instruction (-S) the device is as good as
+	 * cold-plugged: it keeps lemu's "firmware" BAR assignment. */
+	if (hp->vm->run_state != RUN_STATE_PRELAUNCH)
+		pci_device_hotplug_init(d);
 	hp->up |= bit;
 	hp->down &= ~bit;
 	acpi_pm_gpe_raise(hp->pm, ACPI_PCIHP_GPE);
