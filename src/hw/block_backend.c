@@ -10,17 +10,16 @@
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "block/block.h"
 #include "chardev/chardev.h"
 #include "core/device.h"
 #include "core/vm.h"
+#include "hw/block_acct.h"
 #include "hw/block_backend.h"
 #include "util/error.h"
 #include "util/opts.h"
@@ -45,11 +44,7 @@ struct blk_backend {
 	struct blk_opts *snap_opts;
 	int refs; /* the list + an attached device */
 	struct blk_backend *next;
-	/* I/O accounting: written on block-layer worker threads (completions)
-	 * and the I/O thread (invalid requests), read by the monitor. */
-	pthread_mutex_t acct_lock;
-	struct drive_stats stats; /* idle_time_ns unused here */
-	int64_t last_access_ns;   /* 0 = no accounted I/O yet */
+	struct drive_acct acct; /* I/O accounting (block_acct.c) */
 };
 
 /* A new backend with one reference (the list's), or NULL. */
@@ -65,10 +60,8 @@ static struct blk_backend *backend_new(struct vm *vm, const char *id)
 	}
 	b->vm = vm;
 	b->refs = 1;
-	pthread_mutex_init(&b->acct_lock, NULL);
 	/* QEMU's defaults for stats-account-invalid / stats-account-failed. */
-	b->stats.account_invalid = true;
-	b->stats.account_failed = true;
+	drive_acct_init(&b->acct, true, true);
 	return b;
 }
 
@@ -83,7 +76,7 @@ static void backend_unref(struct blk_backend *b)
 	free(b->snap_base);
 	free(b->snap_fmt);
 	free(b->id);
-	pthread_mutex_destroy(&b->acct_lock);
+	drive_acct_destroy(&b->acct);
 	free(b);
 }
 
@@ -309,8 +302,8 @@ int drive_add(struct vm *vm, const char *optstr, bool snapshot, struct error **e
 		goto out;
 	}
 	b->iface = iface;
-	b->stats.account_invalid = acct_invalid;
-	b->stats.account_failed = acct_failed;
+	b->acct.stats.account_invalid = acct_invalid;
+	b->acct.stats.account_failed = acct_failed;
 	if (apply_cache(b, blk_opts_get(bo, "cache"), errp) < 0)
 		goto out;
 	v = blk_opts_get(bo, "discard");
@@ -697,210 +690,7 @@ struct device *drive_device(struct blk_backend *b)
 	return b->dev;
 }
 
-/* ---- I/O accounting (see block_backend.h) ------------------------------ */
-
-static int64_t acct_now_ns(void)
+struct drive_acct *drive_acct_of(struct blk_backend *b)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* One request in flight: what to count when it completes. */
-struct acct_req {
-	struct blk_backend *b;
-	enum drive_acct_type type;
-	uint64_t bytes;
-	int64_t start_ns;
-	void (*cb)(void *opaque, int ret);
-	void *opaque;
-};
-
-/* QEMU's rules (block/accounting.c semantics): success adds bytes and an
- * operation; failure a failed operation; the latency and the idle clock
- * count for failures only while account_failed. */
-static void acct_done(struct blk_backend *b, enum drive_acct_type type, uint64_t bytes,
-                      int64_t start_ns, int ret)
-{
-	int64_t now = acct_now_ns();
-	struct drive_stats *s = &b->stats;
-	pthread_mutex_lock(&b->acct_lock);
-	if (ret < 0) {
-		s->failed_ops[type]++;
-	} else {
-		s->bytes[type] += bytes;
-		s->ops[type]++;
-	}
-	if (ret >= 0 || s->account_failed) {
-		s->total_time_ns[type] += (uint64_t)(now - start_ns);
-		b->last_access_ns = now;
-	}
-	pthread_mutex_unlock(&b->acct_lock);
-}
-
-/* Block-layer worker thread. */
-static void acct_complete(void *opaque, int ret)
-{
-	struct acct_req *a = opaque;
-	void (*cb)(void *, int) = a->cb;
-	void *cb_opaque = a->opaque;
-	acct_done(a->b, a->type, a->bytes, a->start_ns, ret);
-	free(a);
-	cb(cb_opaque, ret);
-}
-
-/* Writes raise the high-water mark whether they succeed or not (QEMU
- * does it when the request finishes at the node, before the result). */
-static void acct_write_end(struct blk_backend *b, int64_t offset, int64_t bytes)
-{
-	if (offset < 0 || bytes <= 0)
-		return;
-	uint64_t end = (uint64_t)offset + (uint64_t)bytes;
-	pthread_mutex_lock(&b->acct_lock);
-	if (end > b->stats.wr_highest_offset)
-		b->stats.wr_highest_offset = end;
-	pthread_mutex_unlock(&b->acct_lock);
-}
-
-static struct acct_req *acct_start(struct blk_backend *b, enum drive_acct_type type, uint64_t bytes,
-                                   void (*cb)(void *, int), void *opaque)
-{
-	struct acct_req *a = malloc(sizeof(*a));
-	if (!a)
-		return NULL;
-	a->b = b;
-	a->type = type;
-	a->bytes = bytes;
-	a->start_ns = acct_now_ns();
-	a->cb = cb;
-	a->opaque = opaque;
-	return a;
-}
-
-/* After the submit call: a request that could not be queued is a failed
- * one (its callback never runs). */
-static int acct_submitted(struct acct_req *a, int ret)
-{
-	if (ret < 0) {
-		acct_done(a->b, a->type, a->bytes, a->start_ns, ret);
-		free(a);
-	}
-	return ret;
-}
-
-static uint64_t iov_bytes(const struct iovec *iov, int iovcnt)
-{
-	uint64_t n = 0;
-	for (int i = 0; i < iovcnt; i++)
-		n += iov[i].iov_len;
-	return n;
-}
-
-/* The node to submit to, or -errno (counted as a failed request). */
-static int acct_node(struct blk_backend *b, enum drive_acct_type type, uint64_t bytes,
-                     struct blk_node **node)
-{
-	int ret = 0;
-	*node = b->node;
-	if (!*node)
-		ret = -ENOMEDIUM;
-	else if (type != DRIVE_ACCT_READ && type != DRIVE_ACCT_FLUSH && b->read_only)
-		ret = -EPERM;
-	if (ret < 0)
-		acct_done(b, type, bytes, acct_now_ns(), ret);
-	return ret;
-}
-
-int drive_aio_preadv(struct blk_backend *b, int64_t offset, const struct iovec *iov, int iovcnt,
-                     unsigned flags, void (*cb)(void *opaque, int ret), void *opaque)
-{
-	struct blk_node *node;
-	uint64_t bytes = iov_bytes(iov, iovcnt);
-	int r = acct_node(b, DRIVE_ACCT_READ, bytes, &node);
-	if (r < 0)
-		return r;
-	struct acct_req *a = acct_start(b, DRIVE_ACCT_READ, bytes, cb, opaque);
-	if (!a)
-		return -ENOMEM;
-	return acct_submitted(a,
-	                      blk_aio_preadv(node, offset, iov, iovcnt, flags, acct_complete, a));
-}
-
-int drive_aio_pwritev(struct blk_backend *b, int64_t offset, const struct iovec *iov, int iovcnt,
-                      unsigned flags, void (*cb)(void *opaque, int ret), void *opaque)
-{
-	struct blk_node *node;
-	uint64_t bytes = iov_bytes(iov, iovcnt);
-	int r = acct_node(b, DRIVE_ACCT_WRITE, bytes, &node);
-	if (r < 0)
-		return r;
-	struct acct_req *a = acct_start(b, DRIVE_ACCT_WRITE, bytes, cb, opaque);
-	if (!a)
-		return -ENOMEM;
-	acct_write_end(b, offset, (int64_t)bytes);
-	return acct_submitted(a,
-	                      blk_aio_pwritev(node, offset, iov, iovcnt, flags, acct_complete, a));
-}
-
-int drive_aio_pwrite_zeroes(struct blk_backend *b, int64_t offset, int64_t bytes, unsigned flags,
-                            void (*cb)(void *opaque, int ret), void *opaque)
-{
-	struct blk_node *node;
-	uint64_t n = bytes > 0 ? (uint64_t)bytes : 0;
-	int r = acct_node(b, DRIVE_ACCT_WRITE, n, &node);
-	if (r < 0)
-		return r;
-	struct acct_req *a = acct_start(b, DRIVE_ACCT_WRITE, n, cb, opaque);
-	if (!a)
-		return -ENOMEM;
-	acct_write_end(b, offset, bytes);
-	return acct_submitted(a,
-	                      blk_aio_pwrite_zeroes(node, offset, bytes, flags, acct_complete, a));
-}
-
-int drive_aio_discard(struct blk_backend *b, int64_t offset, int64_t bytes,
-                      void (*cb)(void *opaque, int ret), void *opaque)
-{
-	struct blk_node *node;
-	uint64_t n = bytes > 0 ? (uint64_t)bytes : 0;
-	int r = acct_node(b, DRIVE_ACCT_UNMAP, n, &node);
-	if (r < 0)
-		return r;
-	struct acct_req *a = acct_start(b, DRIVE_ACCT_UNMAP, n, cb, opaque);
-	if (!a)
-		return -ENOMEM;
-	return acct_submitted(a, blk_aio_discard(node, offset, bytes, acct_complete, a));
-}
-
-int drive_aio_flush(struct blk_backend *b, void (*cb)(void *opaque, int ret), void *opaque)
-{
-	struct blk_node *node;
-	int r = acct_node(b, DRIVE_ACCT_FLUSH, 0, &node);
-	if (r < 0)
-		return r;
-	struct acct_req *a = acct_start(b, DRIVE_ACCT_FLUSH, 0, cb, opaque);
-	if (!a)
-		return -ENOMEM;
-	return acct_submitted(a, blk_aio_flush(node, acct_complete, a));
-}
-
-void drive_acct_invalid(struct blk_backend *b, enum drive_acct_type type)
-{
-	if (!b || type >= DRIVE_ACCT_NR)
-		return;
-	int64_t now = acct_now_ns();
-	pthread_mutex_lock(&b->acct_lock);
-	b->stats.invalid_ops[type]++;
-	if (b->stats.account_invalid)
-		b->last_access_ns = now;
-	pthread_mutex_unlock(&b->acct_lock);
-}
-
-void drive_get_stats(struct blk_backend *b, struct drive_stats *st)
-{
-	int64_t now = acct_now_ns();
-	pthread_mutex_lock(&b->acct_lock);
-	*st = b->stats;
-	st->idle_time_ns = b->last_access_ns ? now - b->last_access_ns : -1;
-	pthread_mutex_unlock(&b->acct_lock);
+	return &b->acct;
 }
