@@ -196,7 +196,10 @@ static void mov_dr_r(struct cpu *c, const struct insn *in)
 
 /* 0F 01 CA: CLAC, 0F 01 CB: STAC (SDM vol. 2): #UD at CPL > 0 (and, by
  * the table's feature bit, without CPUID.7.0:EBX.SMAP).  AC selects the
- * SMAP soft TLB: both end the TB. */
+ * SMAP soft TLB (TB_F_KSMAP).  CLAC ends the TB: code after it must use
+ * the stricter TLB.  STAC need not (Linux runs one per user copy): the
+ * rest of its TB probes the SMAP TLB, whose misses on user pages fall to
+ * the handlers, which use c->mmu_idx -- already the permissive one. */
 static void clac(struct cpu *c, const struct insn *in)
 {
 	(void)in;
@@ -644,7 +647,7 @@ const struct opdesc ops_sys2[] = {
 	OP(M0F, 0x21, RM, mov_r_dr, 0),
 	OP(M0F, 0x23, RM | F_TERM, mov_dr_r, 0),
 	OPF(M0F, 0x01, P_NONE, 1, M_RM0, 2, 0, FEAT(FW_7_0_EBX, 20), RM | F_TERM | F_NOFLAGS, clac),
-	OPF(M0F, 0x01, P_NONE, 1, M_RM0, 3, 0, FEAT(FW_7_0_EBX, 20), RM | F_TERM | F_NOFLAGS, stac),
+	OPF(M0F, 0x01, P_NONE, 1, M_RM0, 3, 0, FEAT(FW_7_0_EBX, 20), RM | F_NOFLAGS, stac),
 	OP(M0F, 0x30, F_TERM, wrmsr, 0),
 	OP(M0F, 0x32, 0, rdmsr, 0),
 	OP(M0F, 0x31, F_NOFLAGS, rdtsc, 0),
