@@ -3,8 +3,10 @@
 # kernel of scripts/prepare-guest.sh boots with virtio disks, virtio-rng and virtio-serial, its own
 # drivers (virtio_pci, virtio_blk, virtio_rng, virtio_console) drive them, and the results are
 # checked from outside with tools nobody here wrote: qemu-img/qemu-io (data in the image, check,
-# map after discard), the image bytes themselves (-snapshot leaves them alone), and a host socket
-# on the other end of the virtio-serial ports.
+# map after discard), the image bytes themselves (-snapshot leaves them alone), a host socket
+# on the other end of the virtio-serial ports, and qemu-system-x86_64's block statistics for the
+# same guest workload (issue 6: query-blockstats, info blockstats).
+# The boots go through tests/lib/sysguest.sh.
 #
 # The emulator is $LEMU_SYSTEM_X86_64 (default build/lemu-system-x86_64). The test itself is
 # validated against QEMU with the same options:
