@@ -321,6 +321,33 @@ static void test_seglimit(void)
 	ok(c.seg_chk == 0, "user mode never checks");
 }
 
+/* MOV DR with DR7.GD set: #DB fault with DR6.BD, GD cleared (SDM vol. 3 §17.2.4); QEMU 7.2
+ * does not implement GD, so this is not in sysguest/debug. */
+static void test_dr_gd(void)
+{
+	struct cpu c;
+	setup(&c);
+	c.cr0 = 1;
+	c.seg[SEG_CS].flags = 0x9b00 | (1u << 22);
+	cpu_update_mode(&c);
+	static const uint8_t code[] = { 0x0f, 0x21, 0xc0 }; /* mov eax, dr0 */
+	struct insn in;
+	int ends = 0;
+	ok(x86_decode(&c, 0x1000, code, sizeof(code), c.tb_flags, &in, &ends) == 3, "decode mov eax, dr0");
+	c.dr[0] = 0x1234;
+	c.dr[6] = 0xffff0ff0;
+	c.dr[7] = 0x2400;
+	c.exc_vector = -1;
+	c.cur = &in;
+	if (!sigsetjmp(c.jmp_env, 0))
+		in.fn(&c, &in);
+	ok(c.exc_vector == EXC_DB && (c.dr[6] & 0x2000) && !(c.dr[7] & 0x2000), "DR7.GD: #DB, DR6.BD set, GD cleared");
+	c.exc_vector = -1;
+	if (!sigsetjmp(c.jmp_env, 0))
+		in.fn(&c, &in);
+	ok(c.exc_vector == -1 && c.regs[R_RAX] == 0x1234, "the retried MOV DR reads DR0");
+}
+
 int main(void)
 {
 	phys = calloc(1, PHYS_SIZE);
@@ -331,6 +358,7 @@ int main(void)
 	test_pae();
 	test_tlb();
 	test_seglimit();
+	test_dr_gd();
 	printf("1..%d\n", n);
 	free(phys);
 	return fails ? 1 : 0;

@@ -169,6 +169,14 @@ static unsigned dr_index(struct cpu *c, const struct insn *in)
 		r += 2;
 	}
 	need_cpl0(c);
+	/* DR7.GD (general detect, SDM vol. 3 §17.2.4): a MOV DR is a #DB
+	 * fault with DR6.BD; GD is cleared so the handler may use them.  (QEMU
+	 * 7.2 ignores GD: unit/test_mmu checks this.) */
+	if (c->dr[7] & (1u << 13)) {
+		c->dr[6] |= 1u << 13;
+		c->dr[7] &= ~(uint64_t)(1u << 13);
+		cpu_raise(c, EXC_DB, 0);
+	}
 	return r;
 }
 static void mov_r_dr(struct cpu *c, const struct insn *in)
