@@ -346,6 +346,16 @@ static void test_dr_gd(void)
 	if (!sigsetjmp(c.jmp_env, 0))
 		in.fn(&c, &in);
 	ok(c.exc_vector == -1 && c.regs[R_RAX] == 0x1234, "the retried MOV DR reads DR0");
+	/* ICEBP (F1): #DB as a trap (returns after it) without the gate DPL check (EV_ICEBP);
+	 * QEMU 7.2 raises #UD, so sysguest/debug leaves it out. */
+	static const uint8_t f1[] = { 0xf1 };
+	ok(x86_decode(&c, 0x2000, f1, sizeof(f1), c.tb_flags, &in, &ends) == 1, "decode icebp");
+	c.exc_vector = -1;
+	c.cur = &in;
+	if (!sigsetjmp(c.jmp_env, 0))
+		in.fn(&c, &in);
+	ok(c.exc_vector == EXC_DB && c.event_kind == EV_ICEBP && c.event_next_rip == 0x2001,
+	   "icebp: #DB trap, returning after it");
 }
 
 int main(void)
