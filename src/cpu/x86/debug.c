@@ -15,7 +15,7 @@
 #include "cpu.h"
 #include "sys.h"
 
-#define DR6_BS 0x4000u   /* single step */
+#define DR6_BS 0x4000u    /* single step */
 #define DR7_ENABLES 0xffu /* L0 G0 ... L3 G3 */
 
 /* R/W and LEN fields of breakpoint i in DR7 (SDM vol. 3 §17.2.4). */
