@@ -202,7 +202,7 @@ def fail(msg):
     print("console (tail):\n" + open("console.log", "rb").read()[-1500:].decode("utf-8", "replace"))
     sys.exit(1)
 
-def sh(cmd, timeout=60):
+def sh(cmd, timeout=180):
     """Run a shell command in the guest (echo is off); its output."""
     n[0] += 1
     # The marker is split by "" so that nothing but the echo command itself prints it.
@@ -213,7 +213,7 @@ def sh(cmd, timeout=60):
 
 def wait_for(cond, what):
     """Poll a guest shell condition (up to ~60 s of guest polling)."""
-    r = sh("i=0; while [ $i -lt 300 ]; do if %s; then echo yes; break; fi; sleep 0.2; i=$((i+1)); done" % cond, 90)
+    r = sh("i=0; while [ $i -lt 300 ]; do if %s; then echo yes; break; fi; sleep 0.2; i=$((i+1)); done" % cond, 240)
     if "yes" not in r:
         fail("timeout waiting in the guest for: " + what)
 
@@ -233,7 +233,7 @@ try:
     c.expect(rb"LEMU-GUEST-READY\n", boot_timeout, "the init marker")
     c.expect(re.escape(b"guest# "), 60, "the shell prompt")
     c.send("stty -echo\r")
-    c.expect(re.escape(b"guest# "), 60, "the prompt after stty -echo")
+    c.expect(re.escape(b"guest# "), 180, "the prompt after stty -echo")
     q = qmplib.QMP("qmp.sock", 30)
     q.recv()
     qmp("qmp_capabilities")
@@ -267,7 +267,7 @@ try:
     if any(e["event"] == "DEVICE_DELETED" for e in q.events) or "hd1" not in peripherals():
         fail("hd1 went before the guest could eject it (VM stopped)")
     qmp("cont")
-    ev = q.wait_event("DEVICE_DELETED", 90)
+    ev = q.wait_event("DEVICE_DELETED", 180)
     evs = [ev]
     while ev["data"].get("device") != "hd1":
         ev = q.wait_event("DEVICE_DELETED", 30)
@@ -291,7 +291,7 @@ try:
     # 4. unplug a -device from the command line
     rngs0 = sh("ls /sys/bus/virtio/drivers/virtio_rng 2>/dev/null | grep -c virtio").strip()
     qmp("device_del", {"id": "rng0"})
-    ev = q.wait_event("DEVICE_DELETED", 90)
+    ev = q.wait_event("DEVICE_DELETED", 180)
     while ev["data"].get("device") != "rng0":
         ev = q.wait_event("DEVICE_DELETED", 30)
     if peripherals() != ["nic1"]:
