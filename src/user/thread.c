@@ -352,6 +352,8 @@ void user_exit_group(struct user_thread *t, int status)
 		clear_child_tid(t);
 		host_syscall(SYS_exit_group, status, 0, 0, 0, 0, 0);
 	}
+	if (t->p->tbc)
+		tb_cache_report(t->p->tbc);
 	fflush(NULL);
 	host_syscall(SYS_exit_group, status, 0, 0, 0, 0, 0);
 	_exit(status);

@@ -793,6 +793,8 @@ void tb_cache_free(struct tb_cache *tbc);
 /* Invalidate all TBs overlapping [start, start+len); returns count. */
 int tb_invalidate_range(struct tb_cache *tbc, uint64_t start, uint64_t len);
 void tb_flush(struct tb_cache *tbc);
+/* With LEMU_TBSTAT set: one line of TB and code-memory statistics on stderr. */
+void tb_cache_report(struct tb_cache *tbc);
 
 /* Decoder (decode.c): decode one instruction at `pc`; returns its length,
  * or a negative value when the bytes at pc raise an exception (the insn

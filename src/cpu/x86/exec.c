@@ -5,8 +5,21 @@
  * struct tb_cache, a hash table protected by a mutex that only the slow
  * path takes.  Each vCPU has a direct-mapped jump cache that is read
  * without locking; invalidated TBs are flagged, unlinked from the hash and
- * kept on a retire list (another thread may still be running one), so a
- * stale pointer is always safe to inspect.
+ * kept on a retire list (another thread may still be running one, and
+ * other TBs' code may jump into it), so a stale pointer is always safe to
+ * inspect.
+ *
+ * Memory is reclaimed a whole generation at a time.  When the code budget
+ * is used up (tbgen_full) or the retired TBs grow past RETIRED_LIMIT, the
+ * next vCPU at the top of its loop flushes: every TB is retired, the
+ * retired list becomes the graveyard, the code chunks are set aside and
+ * the epoch advances.  A vCPU holds pointers to TBs only inside cpu_exec
+ * (prev, slot, the TB it runs, its jump cache); it drops them all when it
+ * sees a new epoch at a quiescent point (entering cpu_exec, the top of its
+ * loop).  inside[e & 1] counts the vCPUs in cpu_exec that last quiesced in
+ * epoch e; when the previous epoch's count is zero, no vCPU can reach the
+ * graveyard or the old code, and both are freed.  One flush is in grace at
+ * a time, so two counters suffice.
  */
 #include "cpu.h"
 #include "mmu.h"
@@ -15,6 +28,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #define TB_HASH_BITS 16
@@ -31,7 +45,19 @@ struct tb_cache {
 	size_t count;
 	volatile unsigned generation;     /* bumped on every invalidation */
 	struct tbgen *gen;
+	size_t retired_bytes;             /* of the retired list */
+	size_t retired_limit;
+	unsigned epoch;                   /* advanced by each flush (atomic) */
+	unsigned inside[2];               /* vCPUs in cpu_exec, by epoch parity (atomic) */
+	struct tb *grave;                 /* TBs of the previous epoch, awaiting grace */
+	int grace_pending;                /* grave and old code not yet freed */
+	int flush_wanted;                 /* (atomic) */
+	unsigned long flushes, reclaims;  /* statistics (LEMU_TBSTAT) */
 };
+
+/* A flush also comes when retired TBs (self-modifying or remapped code)
+ * hold this much memory. */
+#define RETIRED_LIMIT (64u << 20)
 
 __thread struct cpu *cpu_current;
 
@@ -42,6 +68,10 @@ struct tb_cache *tb_cache_new(void)
 		pthread_mutex_init(&t->lock, NULL);
 		if (!getenv("LEMU_NO_TBGEN"))
 			t->gen = tbgen_new();
+		t->retired_limit = RETIRED_LIMIT;
+		const char *b = getenv("LEMU_TBGEN_BUDGET_KB");
+		if (b && atol(b) >= 64 && ((size_t)atol(b) << 10) < RETIRED_LIMIT)
+			t->retired_limit = (size_t)atol(b) << 10;
 	}
 	return t;
 }
@@ -55,13 +85,28 @@ static void free_chain(struct tb *tb)
 	}
 }
 
+void tb_cache_report(struct tb_cache *t)
+{
+	if (!getenv("LEMU_TBSTAT"))
+		return;
+	size_t mapped = 0, used = 0;
+	if (t->gen)
+		tbgen_stats(t->gen, &mapped, &used);
+	pthread_mutex_lock(&t->lock);
+	fprintf(stderr, "lemu: tb: %zu live, %lu flushes, %lu reclaims, code mapped %zu KiB, in use %zu KiB\n",
+	        t->count, t->flushes, t->reclaims, mapped >> 10, used >> 10);
+	pthread_mutex_unlock(&t->lock);
+}
+
 void tb_cache_free(struct tb_cache *t)
 {
 	if (!t)
 		return;
+	tb_cache_report(t);
 	for (unsigned i = 0; i < TB_HASH_SIZE; i++)
 		free_chain(t->hash[i]);
 	free_chain(t->retired);
+	free_chain(t->grave);
 	tbgen_free(t->gen);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
@@ -108,6 +153,19 @@ static void page_unlink(struct tb_cache *t, struct tb *tb, int k)
 	}
 }
 
+static inline size_t tb_bytes(const struct tb *tb)
+{
+	return sizeof(*tb) + tb->n * sizeof(struct insn);
+}
+
+/* Account a TB just put on the retired list (lock held). */
+static void note_retired(struct tb_cache *t, const struct tb *tb)
+{
+	t->retired_bytes += tb_bytes(tb);
+	if (t->retired_bytes > t->retired_limit)
+		__atomic_store_n(&t->flush_wanted, 1, __ATOMIC_RELAXED);
+}
+
 static void tb_retire(struct tb_cache *t, struct tb *tb)
 {
 	tb->invalid = 1;
@@ -122,6 +180,7 @@ static void tb_retire(struct tb_cache *t, struct tb *tb)
 	tb->hash_next = t->retired;
 	t->retired = tb;
 	t->count--;
+	note_retired(t, tb);
 }
 
 int tb_invalidate_range(struct tb_cache *t, uint64_t start, uint64_t len)
@@ -151,9 +210,9 @@ int tb_invalidate_range(struct tb_cache *t, uint64_t start, uint64_t len)
 	return n;
 }
 
-void tb_flush(struct tb_cache *t)
+/* Retire every cached TB (lock held). */
+static void retire_all(struct tb_cache *t)
 {
-	pthread_mutex_lock(&t->lock);
 	for (unsigned i = 0; i < TB_HASH_SIZE; i++) {
 		struct tb *tb = t->hash[i];
 		while (tb) {
@@ -161,14 +220,94 @@ void tb_flush(struct tb_cache *t)
 			tb->invalid = 1;
 			tb->hash_next = t->retired;
 			t->retired = tb;
+			t->retired_bytes += tb_bytes(tb);
 			tb = n;
 		}
 		t->hash[i] = NULL;
 	}
 	memset(t->pages, 0, sizeof(t->pages));
 	t->count = 0;
+}
+
+/* Free the graveyard and the old code once no vCPU is still in the epoch
+ * before the current one (lock held). */
+static void try_reclaim(struct tb_cache *t)
+{
+	unsigned e = __atomic_load_n(&t->epoch, __ATOMIC_SEQ_CST);
+	if (!t->grace_pending || __atomic_load_n(&t->inside[(e - 1) & 1], __ATOMIC_SEQ_CST))
+		return;
+	free_chain(t->grave);
+	t->grave = NULL;
+	tbgen_release_code(t->gen);
+	t->grace_pending = 0;
+	t->reclaims++;
+}
+
+/* Flush every TB and start a new epoch whose memory can be reclaimed
+ * (lock held).  Without a reclaimable epoch (the previous one is still in
+ * grace), the TBs are only retired. */
+static void flush_locked(struct tb_cache *t)
+{
+	retire_all(t);
+	try_reclaim(t);
+	if (!t->grace_pending && tbgen_retire_code(t->gen)) {
+		t->grave = t->retired;
+		t->retired = NULL;
+		t->retired_bytes = 0;
+		t->grace_pending = 1;
+		__atomic_store_n(&t->flush_wanted, 0, __ATOMIC_RELAXED);
+		/* the code is set aside before the generation moves: a TB
+		 * decoded under the new generation has its code in new chunks */
+		__atomic_add_fetch(&t->epoch, 1, __ATOMIC_SEQ_CST);
+		t->flushes++;
+	}
 	__atomic_add_fetch(&t->generation, 1, __ATOMIC_SEQ_CST);
+}
+
+void tb_flush(struct tb_cache *t)
+{
+	pthread_mutex_lock(&t->lock);
+	flush_locked(t);
 	pthread_mutex_unlock(&t->lock);
+}
+
+/* Entering cpu_exec: count this vCPU in the current epoch, and forget a
+ * jump cache from an earlier one. */
+static void epoch_enter(struct tb_cache *t, struct cpu *c)
+{
+	unsigned e;
+	for (;;) {
+		e = __atomic_load_n(&t->epoch, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&t->inside[e & 1], 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&t->epoch, __ATOMIC_SEQ_CST) == e)
+			break;
+		__atomic_sub_fetch(&t->inside[e & 1], 1, __ATOMIC_SEQ_CST);
+	}
+	if (c->tb_epoch != e) {
+		memset(c->jmp_cache, 0, sizeof(c->jmp_cache));
+		c->tb_epoch = e;
+	}
+}
+
+static void epoch_leave(struct tb_cache *t, struct cpu *c)
+{
+	__atomic_sub_fetch(&t->inside[c->tb_epoch & 1], 1, __ATOMIC_SEQ_CST);
+}
+
+/* A quiescent point inside cpu_exec, the caller holding no TB pointer:
+ * move to epoch e (the current one; it cannot advance again before this
+ * vCPU has left the previous one). */
+static void epoch_move(struct tb_cache *t, struct cpu *c, unsigned e)
+{
+	memset(c->jmp_cache, 0, sizeof(c->jmp_cache));
+	__atomic_add_fetch(&t->inside[e & 1], 1, __ATOMIC_SEQ_CST);
+	__atomic_sub_fetch(&t->inside[c->tb_epoch & 1], 1, __ATOMIC_SEQ_CST);
+	c->tb_epoch = e;
+	if (__atomic_load_n(&t->inside[(e - 1) & 1], __ATOMIC_SEQ_CST) == 0) {
+		pthread_mutex_lock(&t->lock);
+		try_reclaim(t);
+		pthread_mutex_unlock(&t->lock);
+	}
 }
 
 /* --- exceptions --------------------------------------------------- */
@@ -355,6 +494,7 @@ static struct tb *tb_find_slow(struct cpu *c, uint64_t pc, uint32_t flags)
 		pthread_mutex_lock(&t->lock);
 		tb->hash_next = t->retired;
 		t->retired = tb;
+		note_retired(t, tb);
 		pthread_mutex_unlock(&t->lock);
 		return tb;
 	}
@@ -370,6 +510,8 @@ static struct tb *tb_find_slow(struct cpu *c, uint64_t pc, uint32_t flags)
 	struct tb *tb = tb_build(c, pc, flags);
 	if (!(flags & TB_F_DEBUG)) /* debug mode interprets (see cpu_dbg_before) */
 		tb->code = tbgen_emit(t->gen, tb, c);
+	if (unlikely(!tb->code) && tbgen_full(t->gen))
+		__atomic_store_n(&t->flush_wanted, 1, __ATOMIC_RELAXED);
 	if (unlikely(c->log_flags & CPU_LOG_IN_ASM))
 		cpu_log_tb_in_asm(c, tb);
 
@@ -392,6 +534,7 @@ static struct tb *tb_find_slow(struct cpu *c, uint64_t pc, uint32_t flags)
 		pthread_mutex_lock(&t->lock);
 		tb->hash_next = t->retired;
 		t->retired = tb;
+		note_retired(t, tb);
 		pthread_mutex_unlock(&t->lock);
 		return tb;
 	}
@@ -432,7 +575,18 @@ static inline int chain_ok(struct cpu *c, const struct tb *a, const struct tb *b
 	       a->page[1] == ~0ull;
 }
 
-int cpu_exec(struct cpu *c_arg)
+static int cpu_exec_tbs(struct cpu *c_arg);
+
+int cpu_exec(struct cpu *c)
+{
+	struct tb_cache *t = c->tbc;
+	epoch_enter(t, c);
+	int r = cpu_exec_tbs(c);
+	epoch_leave(t, c);
+	return r;
+}
+
+static int cpu_exec_tbs(struct cpu *c_arg)
 {
 	cpu_current = c_arg;
 	if (sigsetjmp(c_arg->jmp_env, 0)) {
@@ -473,10 +627,24 @@ int cpu_exec(struct cpu *c_arg)
 	struct tb *prev = NULL;
 	uint8_t *slot = NULL;  /* chainable exit the last TB routine left by */
 	uint32_t slot_flags = 0;
+	struct tb_cache *tbc = c->tbc;
 	for (;;) {
 		if (unlikely(c->exit_request)) {
 			c->exit_request = 0;
 			return EXIT_REQUEST;
+		}
+		/* a quiescent point: prev and slot are the only TB pointers held */
+		if (unlikely(__atomic_load_n(&tbc->flush_wanted, __ATOMIC_RELAXED))) {
+			pthread_mutex_lock(&tbc->lock);
+			if (tbc->flush_wanted)
+				flush_locked(tbc);
+			pthread_mutex_unlock(&tbc->lock);
+		}
+		unsigned e = __atomic_load_n(&tbc->epoch, __ATOMIC_ACQUIRE);
+		if (unlikely(e != c->tb_epoch)) {
+			prev = NULL;
+			slot = NULL;
+			epoch_move(tbc, c, e);
 		}
 		uint64_t pc = c->rip;
 		uint32_t flags = c->tb_flags;

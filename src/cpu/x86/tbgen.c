@@ -14,9 +14,14 @@
  * x86-64 hosts only; anywhere else (or when executable memory cannot be
  * had) tbgen_emit() returns NULL and cpu_exec() interprets the TB.
  *
- * Code memory is never reused: a TB's routine may still be running on
- * another thread when the TB is invalidated, exactly as the TB itself is
- * kept on the retire list.  Past TBGEN_MAX_BYTES, new TBs are interpreted.
+ * Code memory is handed out from 32 MiB chunks.  It is not reused piecemeal
+ * (a TB's routine may still be running on another thread when the TB is
+ * invalidated, and other routines may jump straight into it); instead,
+ * when the chunks of the current epoch reach their budget, exec.c flushes
+ * every TB, tbgen_retire_code() sets all chunks aside, and once every vCPU
+ * has passed a quiescent point (exec.c's epochs) tbgen_release_code()
+ * returns them for reuse.  While a release is pending and the new epoch's
+ * budget is exhausted too, new TBs are interpreted.
  */
 #include "tbgen.h"
 
@@ -28,13 +33,20 @@
 #include <sys/mman.h>
 
 #define TBGEN_CHUNK (32u << 20)
-#define TBGEN_MAX_BYTES (512ull << 20)
+#define TBGEN_BUDGET (256ull << 20) /* code of one epoch; a retired epoch may hold as much */
+#define TBGEN_MAX_CHUNKS 64
 
 struct tbgen {
 	pthread_mutex_t lock;
 	uint8_t *chunk, *pos, *end;
-	size_t total;
-	int disabled;
+	size_t chunk_size, budget;
+	size_t total;                     /* bytes mapped */
+	uint8_t *used[TBGEN_MAX_CHUNKS];  /* chunks holding the current epoch's code */
+	uint8_t *grave[TBGEN_MAX_CHUNKS]; /* chunks of a flushed epoch, awaiting release */
+	uint8_t *spare[TBGEN_MAX_CHUNKS]; /* released, ready for reuse */
+	int nused, ngrave, nspare;
+	int full;     /* the current epoch's budget is used up: a flush is due */
+	int disabled; /* no executable memory at all: interpret */
 	int no_inline; /* LEMU_TBGEN=calls: call every handler (debugging) */
 	int no_chain;  /* LEMU_TBGEN=nochain: no jump-cache probes at indirect exits */
 };
@@ -47,14 +59,71 @@ struct tbgen *tbgen_new(void)
 		const char *e = getenv("LEMU_TBGEN");
 		g->no_inline = e && !strcmp(e, "calls");
 		g->no_chain = e && !strcmp(e, "nochain");
+		g->chunk_size = TBGEN_CHUNK;
+		g->budget = TBGEN_BUDGET;
+		/* LEMU_TBGEN_BUDGET_KB: a small code budget, so that tests
+		 * exercise flushing and reuse often */
+		const char *b = getenv("LEMU_TBGEN_BUDGET_KB");
+		if (b && atol(b) >= 64) {
+			g->budget = (size_t)atol(b) << 10;
+			if (g->budget > TBGEN_BUDGET)
+				g->budget = TBGEN_BUDGET;
+			g->chunk_size = g->budget < TBGEN_CHUNK ? (g->budget + 4095) & ~(size_t)4095 :
+			                                          TBGEN_CHUNK;
+		}
 	}
 	return g;
 }
 
+int tbgen_full(struct tbgen *g)
+{
+	return g && __atomic_load_n(&g->full, __ATOMIC_RELAXED);
+}
+
+int tbgen_retire_code(struct tbgen *g)
+{
+	if (!g)
+		return 0;
+	pthread_mutex_lock(&g->lock);
+	int ok = g->ngrave == 0;
+	if (ok) {
+		memcpy(g->grave, g->used, sizeof(g->used[0]) * (size_t)g->nused);
+		g->ngrave = g->nused;
+		g->nused = 0;
+		g->chunk = g->pos = g->end = NULL;
+		__atomic_store_n(&g->full, 0, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&g->lock);
+	return ok;
+}
+
+void tbgen_release_code(struct tbgen *g)
+{
+	if (!g)
+		return;
+	pthread_mutex_lock(&g->lock);
+	for (int i = 0; i < g->ngrave; i++) {
+		/* give the pages back to the host until they are written again */
+		madvise(g->grave[i], g->chunk_size, MADV_DONTNEED);
+		g->spare[g->nspare++] = g->grave[i];
+	}
+	g->ngrave = 0;
+	pthread_mutex_unlock(&g->lock);
+}
+
+void tbgen_stats(struct tbgen *g, size_t *mapped, size_t *used)
+{
+	pthread_mutex_lock(&g->lock);
+	*mapped = g->total;
+	*used = (size_t)g->nused * g->chunk_size;
+	pthread_mutex_unlock(&g->lock);
+}
+
 void tbgen_free(struct tbgen *g)
 {
-	/* Code chunks are deliberately not unmapped: see the header comment.
-	 * Only the bookkeeping goes (used at process exit and by tests). */
+	/* Code chunks are not unmapped: another thread of a user-mode
+	 * process may still be unwinding through one at exit.  Only the
+	 * bookkeeping goes (used at process exit and by tests). */
 	if (!g)
 		return;
 	pthread_mutex_destroy(&g->lock);
@@ -65,18 +134,32 @@ void tbgen_free(struct tbgen *g)
 
 static int new_chunk(struct tbgen *g)
 {
-	if (g->total + TBGEN_CHUNK > TBGEN_MAX_BYTES)
+	if ((size_t)(g->nused + 1) * g->chunk_size > g->budget || g->nused == TBGEN_MAX_CHUNKS) {
+		__atomic_store_n(&g->full, 1, __ATOMIC_RELAXED);
 		return -1;
-	/* Prefer memory within +-2 GiB of the handlers so calls are rel32. */
-	uintptr_t text = (uintptr_t)&tbgen_emit;
-	void *hint = (void *)((text & ~((uintptr_t)(1u << 20) - 1)) - (512u << 20) - g->total);
-	void *p = mmap(hint, TBGEN_CHUNK, PROT_READ | PROT_WRITE | PROT_EXEC,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
-		return -1;
+	}
+	uint8_t *p;
+	if (g->nspare) {
+		p = g->spare[--g->nspare];
+	} else {
+		if (g->total + g->chunk_size > 2 * g->budget + g->chunk_size)
+			return -1; /* cannot happen: used + grave + spare stay within this */
+		/* Prefer memory within +-2 GiB of the handlers so calls are rel32. */
+		uintptr_t text = (uintptr_t)&tbgen_emit;
+		void *hint = (void *)((text & ~((uintptr_t)(1u << 20) - 1)) - (512u << 20) - g->total);
+		void *m = mmap(hint, g->chunk_size, PROT_READ | PROT_WRITE | PROT_EXEC,
+		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (m == MAP_FAILED) {
+			if (!g->total)
+				g->disabled = 1; /* no executable memory: interpret */
+			return -1;
+		}
+		p = m;
+		g->total += g->chunk_size;
+	}
+	g->used[g->nused++] = p;
 	g->chunk = g->pos = p;
-	g->end = g->chunk + TBGEN_CHUNK;
-	g->total += TBGEN_CHUNK;
+	g->end = g->chunk + g->chunk_size;
 	return 0;
 }
 
@@ -647,10 +730,9 @@ tb_code_fn tbgen_emit(struct tbgen *g, struct tb *tb, const struct cpu *c)
 	size_t need = OVERHEAD + (size_t)tb->n * PER_INSN;
 	pthread_mutex_lock(&g->lock);
 	if (!g->chunk || (size_t)(g->end - g->pos) < need) {
-		if (new_chunk(g)) {
-			g->disabled = 1;
+		if (need > g->chunk_size || new_chunk(g)) {
 			pthread_mutex_unlock(&g->lock);
-			return NULL;
+			return NULL; /* interpreted; exec.c flushes when tbgen_full() */
 		}
 	}
 	uint8_t *start = g->pos, *p = start;
@@ -782,6 +864,26 @@ void tbgen_link(uint8_t *slot, struct tb *next)
 }
 
 #else
+
+int tbgen_full(struct tbgen *g)
+{
+	(void)g;
+	return 0;
+}
+int tbgen_retire_code(struct tbgen *g)
+{
+	(void)g;
+	return 1;
+}
+void tbgen_release_code(struct tbgen *g)
+{
+	(void)g;
+}
+void tbgen_stats(struct tbgen *g, size_t *mapped, size_t *used)
+{
+	(void)g;
+	*mapped = *used = 0;
+}
 
 tb_code_fn tbgen_emit(struct tbgen *g, struct tb *tb, const struct cpu *c)
 {
