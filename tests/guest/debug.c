@@ -108,6 +108,21 @@ static void single_step(void)
 	TRY("movl $9f, %0\n\t" TF_ON "9: nop; ud2; nop\n\t1: nop\n\t" TF_OFF, : "=&r"(base) : : "memory", "cc");
 	db_report("tf over a faulting ud2", base);
 	report_trap("ud2 under tf");
+	/* REP string instructions trap after each iteration (§17.3.1.4), ECX counting down */
+	static char src[8] = "abcdxfg", dst[8] = "abcdefg";
+	ulong si = (ulong)src, di = (ulong)dst, cx = 3;
+	db_reset();
+	asm volatile("movl $9f, %0\n\t" TF_ON "9: rep movsb\n\t" TF_OFF
+		     : "=&r"(base), "+S"(si), "+D"(di), "+c"(cx) : : "memory", "cc");
+	db_report("tf over rep movsb, ecx=3", base);
+	si = (ulong)src, di = (ulong)dst, cx = 7;
+	dst[4] = 'e';
+	db_reset();
+	asm volatile("movl $9f, %0\n\t" TF_ON "9: repe cmpsb\n\t" TF_OFF
+		     : "=&r"(base), "+S"(si), "+D"(di), "+c"(cx) : : "memory", "cc");
+	db_report("tf over repe cmpsb stopping at the 5th byte", base);
+	printf("ecx left %lu\n", cx);
+
 	/* ICEBP (F1) is not here: QEMU 7.2's TCG raises #UD for it where the SDM says #DB
 	 * (a trap, without the gate DPL check), which is what lemu does. */
 }
@@ -204,6 +219,20 @@ static void data_breakpoints(void)
 			write_dr(slot, 0);
 		}
 	}
+	/* REP STOSB over a write breakpoint: the trap comes after the iteration that hit it,
+	 * with EDI/ECX describing the rest (§17.3.1.2) */
+	write_dr(1, (ulong)&buf[16]);
+	write_dr7(0x4 | (1ul << 20) | (3ul << 22));	/* L1, R/W=01, LEN=4 */
+	{
+		ulong di = (ulong)&buf[8], cx = 16, at;
+		db_reset();
+		asm volatile("movl $9f, %0\n\t9: rep stosb" : "=&r"(at), "+D"(di), "+c"(cx) : "a"(0x55) : "memory");
+		printf("rep stosb over dr1: %u #DB", ndb);
+		for (unsigned i = 0; i < ndb && i < MAXDB; i++)
+			printf(" +%lu/%lx", db_ip[i] - at, db_dr6[i]);
+		printf(", ecx left %lu\n", cx);
+	}
+	write_dr7(0);
 	/* a breakpoint that is set up but not enabled never fires */
 	write_dr(0, (ulong)&buf[16]);
 	write_dr7(0x30000);

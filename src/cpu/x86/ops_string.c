@@ -9,7 +9,10 @@
  * the registers describing the completed part and re-executing the
  * instruction resumes it, as on hardware.  Long loops also poll
  * exit_request and leave with RIP at the instruction (an interruptible
- * REP, SDM vol. 2 "REP" Operation).
+ * REP, SDM vol. 2 "REP" Operation).  In debug mode (TF, breakpoints:
+ * debug.c) a REP runs one element per execution, RIP staying at the
+ * instruction while elements are left, so that single-step and data
+ * breakpoint traps come after each iteration (SDM vol. 3 §17.3.1.4).
  */
 #include "decode.h"
 #include "ops.h"
@@ -57,6 +60,19 @@ static inline void str_zero_count(struct cpu *c, const struct insn *in, int si, 
 	if (di)
 		set_reg(c, R_RDI, c->regs[R_RDI], 4);
 }
+
+/* Debug mode: one element per execution (see the header). */
+static inline bool str_debug(const struct cpu *c)
+{
+	return unlikely(c->tb_flags & TB_F_DEBUG);
+}
+#define STR_STEP_END(c, in, n)                      \
+	do {                                        \
+		if (str_debug(c) && (n)) {          \
+			(c)->rip = (in)->rip;       \
+			return;                     \
+		}                                   \
+	} while (0)
 
 /* Leave between two iterations when another thread asked us to stop;
  * the instruction restarts with the registers as they are. */
@@ -120,7 +136,7 @@ static void movs(struct cpu *c, const struct insn *in)
 	if (!n)
 		str_zero_count(c, in, 1, 1);
 	while (n) {
-		if (d > 0 && (c->mem_direct || c->sysmode) && n > 1) {
+		if (d > 0 && (c->mem_direct || c->sysmode) && n > 1 && !str_debug(c)) {
 			/* Bulk: copy up to the next page boundary of either
 			 * side.  A forward element-by-element copy equals
 			 * memmove unless the destination starts inside the
@@ -151,6 +167,7 @@ static void movs(struct cpu *c, const struct insn *in)
 		movs_one(c, in, d);
 		str_set_count(c, in, --n);
 		str_progress(c, in, &poll, 1, n);
+		STR_STEP_END(c, in, n);
 	}
 }
 
@@ -171,7 +188,7 @@ static void stos(struct cpu *c, const struct insn *in)
 	if (!n)
 		str_zero_count(c, in, 0, 1);
 	while (n) {
-		if (d > 0 && (c->mem_direct || c->sysmode) && n > 1) {
+		if (d > 0 && (c->mem_direct || c->sysmode) && n > 1 && !str_debug(c)) {
 			uint64_t di = c->regs[R_RDI] & in->amask, dst = str_dst(c, in);
 			uint64_t k = str_room(in, dst, di) / size;
 			if (k > n)
@@ -196,6 +213,7 @@ static void stos(struct cpu *c, const struct insn *in)
 		str_adv(c, in, R_RDI, d);
 		str_set_count(c, in, --n);
 		str_progress(c, in, &poll, 1, n);
+		STR_STEP_END(c, in, n);
 	}
 }
 
@@ -221,6 +239,7 @@ static void lods(struct cpu *c, const struct insn *in)
 		str_adv(c, in, R_RSI, d);
 		str_set_count(c, in, --n);
 		str_progress(c, in, &poll, 1, n);
+		STR_STEP_END(c, in, n);
 	}
 }
 
@@ -257,6 +276,7 @@ static void cmps(struct cpu *c, const struct insn *in)
 		if (str_rep_stop(in, a, b, size))
 			return;
 		str_progress(c, in, &poll, 1, n);
+		STR_STEP_END(c, in, n);
 	}
 }
 
@@ -271,7 +291,7 @@ static void scas(struct cpu *c, const struct insn *in)
 	if (!n)
 		str_zero_count(c, in, 0, 0);
 	while (n) {
-		if (rep && size == 1 && d > 0 && !(in->prefix & PFX_F3) && c->mem_direct && n > 1) {
+		if (rep && size == 1 && d > 0 && !(in->prefix & PFX_F3) && c->mem_direct && n > 1 && !str_debug(c)) {
 			/* REPNE SCASB (strlen/memchr idiom): memchr a chunk. */
 			uint64_t di = c->regs[R_RDI] & in->amask, dst = str_dst(c, in);
 			uint64_t k = str_room(in, dst, di);
@@ -299,6 +319,7 @@ static void scas(struct cpu *c, const struct insn *in)
 		if (str_rep_stop(in, a, b, size))
 			return;
 		str_progress(c, in, &poll, 1, n);
+		STR_STEP_END(c, in, n);
 	}
 }
 

@@ -296,6 +296,11 @@ static void ins_op(struct cpu *c, const struct insn *in)
 		if (!rep)
 			break;
 		set_reg(c, R_RCX, (c->regs[R_RCX] - 1) & in->amask, in->addrsize);
+		/* debug mode: one element per execution (see ops_string.c) */
+		if (unlikely(c->tb_flags & TB_F_DEBUG) && (c->regs[R_RCX] & in->amask)) {
+			c->rip = in->rip;
+			break;
+		}
 		if ((n & 1023) == 1023 && c->exit_request) {
 			/* let the machine run; resume at this instruction */
 			if ((c->regs[R_RCX] & in->amask) != 0)
@@ -321,6 +326,11 @@ static void outs_op(struct cpu *c, const struct insn *in)
 		if (!rep)
 			break;
 		set_reg(c, R_RCX, (c->regs[R_RCX] - 1) & in->amask, in->addrsize);
+		/* debug mode: one element per execution (see ops_string.c) */
+		if (unlikely(c->tb_flags & TB_F_DEBUG) && (c->regs[R_RCX] & in->amask)) {
+			c->rip = in->rip;
+			break;
+		}
 		if ((n & 1023) == 1023 && c->exit_request) {
 			if ((c->regs[R_RCX] & in->amask) != 0)
 				cpu_restart_insn(c);
