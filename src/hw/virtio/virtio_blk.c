@@ -173,6 +173,11 @@ static struct blk_req *cq_take(struct virtio_blk *blk)
 static void blk_bh(void *opaque)
 {
 	struct virtio_blk *blk = opaque;
+	/* Unrealized (hot-unplugged) since this was scheduled: its requests
+	 * were drained and dropped, and the device is freed by a bottom half
+	 * queued after this one. */
+	if (!blk->notify_vq)
+		return;
 	struct blk_req *r = cq_take(blk);
 	while (r) {
 		struct blk_req *n = r->next;
