@@ -8,12 +8,8 @@
 SUITE_MODE=check
 SUITE_TIMEOUT=${LEMU_BOOT_CASE_TIMEOUT:-300}
 . "$(dirname "$0")/../lib/case.sh"
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-EMU=${LEMU_SYSTEM_X86_64:-$ROOT/build/lemu-system-x86_64}
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
+. "$(dirname "$0")/../lib/sysguest.sh"
+SYSGUEST_TOOLS=python3
 
 # check_stats FILE BUDGET_KB: the LEMU_TBSTAT line shows >= 2 flushes, >= 1 reclaim, and at most
 # 2 * budget of code mapped.
@@ -50,7 +46,6 @@ for t in ts: t.join()
 print(total[0], sorted(total[1:]), threading.active_count())'
 
 t_user_threads() {
-	command -v python3 >/dev/null || skip "python3 missing"
 	python3 -S -c "$PROG" >native.out || fail "native python3 failed"
 	LEMU_TBSTAT=1 LEMU_TBGEN_BUDGET_KB=2048 "$LEMU_X86_64" /usr/bin/python3 -S -c "$PROG" >lemu.out 2>lemu.err ||
 		{ cat lemu.err; fail "python3 under lemu-x86_64 failed"; }
@@ -61,27 +56,19 @@ t_user_threads() {
 # The Debian guest on two vCPUs under a 4 MiB code budget: it boots, its CPUs both work, and
 # a checksum of a large file computed in the guest equals the host's.
 t_system_smp2() {
-	local g=$ROOT/.cache/guest
-	[ -f "$g/vmlinuz" ] && [ -f "$g/initrd.gz" ] || skip "no guest in .cache/guest (make guest)"
-	[ -f "$g/initrd.tree/bin/busybox" ] || skip "no .cache/guest/initrd.tree"
 	local want
-	want=$(md5sum <"$g/initrd.tree/bin/busybox" | cut -d' ' -f1)
-	LEMU_TBSTAT=1 LEMU_TBGEN_BUDGET_KB=4096 timeout 280 python3 "$ROOT/tests/guest/console.py" \
-		--timeout 200 --cmd-timeout 60 --outdir . \
+	want=$(md5sum <"$(guest_file initrd.tree/bin/busybox)" | cut -d' ' -f1)
+	LEMU_TBSTAT=1 LEMU_TBGEN_BUDGET_KB=4096 sysguest_boot -k vmlinuz -s 2 -x g \
 		--cmd 'grep -c ^processor /proc/cpuinfo' \
 		--cmd 'md5sum < /bin/busybox' \
-		--cmd 'for i in 1 2 3 4; do md5sum < /bin/busybox & done; wait' \
-		-- "$EMU" -smp 2 -m 512M -nographic -no-reboot \
-		-kernel "$g/vmlinuz" -initrd "$g/initrd.gz" -append "console=ttyS0 quiet" 2>emu.err ||
-		{ tail -n 20 console.log; cat emu.err; fail "the guest did not run to the end"; }
-	[ "$(tr -d '\r' <1.out)" = 2 ] || fail "CPUs: '$(cat 1.out)'"
-	[ "$(tr -d '\r' <2.out | cut -d' ' -f1)" = "$want" ] || fail "md5 in the guest '$(cat 2.out)', host $want"
+		--cmd 'for i in 1 2 3 4; do md5sum < /bin/busybox & done; wait'
+	[ "$(out g 1)" = 2 ] || fail "CPUs: '$(out g 1)'"
+	[ "$(out g 2 | cut -d' ' -f1)" = "$want" ] || fail "md5 in the guest '$(out g 2)', host $want"
 	local sums
-	sums=$(tr -d '\r' <3.out | cut -d' ' -f1 | sort -u)
-	[ "$(tr -d '\r' <3.out | wc -l)" = 4 ] && [ "$sums" = "$want" ] ||
-		fail "four parallel md5sums in the guest: '$(cat 3.out)'"
-	[ "$(cat exit)" = 0 ] || fail "emulator exit status $(cat exit)"
-	check_stats console.log 4096 # the emulator's stderr is in the transcript
+	sums=$(out g 3 | cut -d' ' -f1 | sort -u)
+	[ "$(out g 3 | wc -l)" = 4 ] && [ "$sums" = "$want" ] ||
+		fail "four parallel md5sums in the guest: '$(out g 3)'"
+	check_stats g/console.log 4096 # the emulator's stderr is in the transcript
 }
 
 case_main "$@"
