@@ -21,6 +21,8 @@ suite_requires() {
 	rm -f /tmp/lemu-fz-probe.$$*
 }
 
+# The run in make check uses a fixed seed (LEMU_FUZZ_SEED, default 1), so that it explores the
+# same inputs every time and a failure reproduces; longer runs with other seeds look further.
 t_libfuzzer() {
 	clang -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-I"$ROOT/src" "$ROOT/tests/fuzz/fuzz_nbd.c" \
@@ -57,7 +59,7 @@ seeds = {
 for k, v in seeds.items():
     open('corpus/' + k, 'wb').write(v)
 PY
-	ASAN_OPTIONS=detect_leaks=1 ./fuzz_nbd -max_total_time="${LEMU_NBD_FUZZ_SECONDS:-20}" -timeout=10 \
+	ASAN_OPTIONS=detect_leaks=1 ./fuzz_nbd -seed="${LEMU_FUZZ_SEED:-1}" -max_total_time="${LEMU_NBD_FUZZ_SECONDS:-20}" -timeout=10 \
 		-rss_limit_mb=2048 -print_final_stats=1 corpus >fuzz.log 2>&1
 	local rc=$?
 	tail -n 30 fuzz.log

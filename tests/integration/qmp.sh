@@ -112,6 +112,8 @@ t_option_errors() {
 # few valid sessions: a crash, a leak or a reply that is not JSON fails it. The monitor's
 # sources are built here with the fuzzer's instrumentation; the rest of the emulator comes
 # from the build (tests/unit/libsystest.a).
+# The run in make check uses a fixed seed (LEMU_FUZZ_SEED, default 1), so that it explores the
+# same inputs every time and a failure reproduces; longer runs with other seeds look further.
 t_libfuzzer() {
 	local b=${LEMU_BUILD:-$ROOT/build}
 	command -v clang >/dev/null 2>&1 || skip "clang is missing"
@@ -129,7 +131,7 @@ t_libfuzzer() {
 	printf '\x00{"execute": "qmp_capabilities", "id": 1}{"execute": "human-monitor-command", "arguments": {"command-line": "xp /16xb 0x1000"}}' >corpus/b
 	printf '\x01{"execute": "human-monitor-command", "arguments": {"command-line": "p/x $rax+$pc*2"}}[1, {"x"' >corpus/c
 	printf '\x01{"execute": "human-monitor-command", "arguments": {"command-line": "x /\xc3\xa9 0"}}' >corpus/d
-	ASAN_OPTIONS=detect_leaks=1 ./fuzz_qmp -max_total_time="${LEMU_QMP_FUZZ_SECONDS:-20}" -timeout=10 \
+	ASAN_OPTIONS=detect_leaks=1 ./fuzz_qmp -seed="${LEMU_FUZZ_SEED:-1}" -max_total_time="${LEMU_QMP_FUZZ_SECONDS:-20}" -timeout=10 \
 		-rss_limit_mb=2048 -print_final_stats=1 corpus >fuzz.log 2>&1
 	local rc=$?
 	grep -E '^(Done|SUMMARY)' fuzz.log
