@@ -12,30 +12,9 @@ SUITE_MODE=check
 SUITE_TIMEOUT=${LEMU_BOOT_CASE_TIMEOUT:-400}
 . "$(dirname "$0")/../lib/case.sh"
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-EMU=${LEMU_SYSTEM_X86_64:-$ROOT/build/lemu-system-x86_64}
 BOOT_TIMEOUT=${LEMU_BOOT_TIMEOUT:-150}
-
-suite_requires() {
-	if ! command -v "$EMU" >/dev/null 2>&1; then
-		echo "no system emulator $EMU (build lemu-system-x86_64, or set LEMU_SYSTEM_X86_64)"
-		return 1
-	fi
-	for t in qemu-img qemu-io python3; do
-		command -v $t >/dev/null 2>&1 || { echo "$t is missing (bash scripts/deps.sh test)"; return 1; }
-	done
-	if ! bash "$ROOT/scripts/prepare-guest.sh" --quiet >/dev/null 2>guest.err; then
-		echo "the default guest could not be prepared: $(tail -n 1 guest.err)"
-		rm -f guest.err
-		return 1
-	fi
-	rm -f guest.err
-}
-
-fail() {
-	echo "FAIL: $*"
-	exit 1
-}
+. "$(dirname "$0")/../lib/sysguest.sh"
+SYSGUEST_TOOLS="qemu-img qemu-io python3"
 
 # An image whose first sector holds TEXT (written on the host as raw, converted by qemu-img).
 make_disk() {
