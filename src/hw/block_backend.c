@@ -690,6 +690,30 @@ struct device *drive_device(struct blk_backend *b)
 	return b->dev;
 }
 
+bool drive_is_blockdev(struct blk_backend *b)
+{
+	return b->is_blockdev;
+}
+
+static bool listed_in_pass(struct blk_backend *b, int pass)
+{
+	return pass == 0 ? !b->is_blockdev : b->is_blockdev && b->dev;
+}
+
+struct blk_backend *drive_next_backend(struct vm *vm, struct blk_backend *prev)
+{
+	int pass = prev && prev->is_blockdev ? 1 : 0;
+	struct blk_backend *b = prev ? prev->next : vm->drives;
+	for (;;) {
+		for (; b; b = b->next)
+			if (listed_in_pass(b, pass))
+				return b;
+		if (++pass > 1)
+			return NULL;
+		b = vm->drives;
+	}
+}
+
 struct drive_acct *drive_acct_of(struct blk_backend *b)
 {
 	return &b->acct;

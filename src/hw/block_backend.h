@@ -57,6 +57,13 @@ bool drive_discard_unmap(struct blk_backend *b);
 struct blk_backend *drive_next(struct vm *vm, struct blk_backend *prev);
 /* The device attached to it, or NULL. */
 struct device *drive_device(struct blk_backend *b);
+/* Made by -blockdev (a node: QEMU gives it no name of a backend). */
+bool drive_is_blockdev(struct blk_backend *b);
+/* What QEMU lists as block backends (query-blockstats, info blockstats),
+ * in its order: every -drive (its backend exists from the command line
+ * on), then each -blockdev node a device uses (the device makes an
+ * anonymous backend when it is realized). */
+struct blk_backend *drive_next_backend(struct vm *vm, struct blk_backend *prev);
 
 /* ---- I/O accounting (query-blockstats, info blockstats) --------------
  *

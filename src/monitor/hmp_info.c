@@ -193,10 +193,13 @@ static void info_block(struct info_ctx *c)
 	}
 }
 
-/* QEMU's hmp_info_blockstats line; idle_time_ns is 0 before the first I/O. */
+/* QEMU's hmp_info_blockstats line; idle_time_ns is 0 before the first I/O.
+ * A device's backend on a -blockdev node has no name: QEMU prints the line
+ * with an empty one. */
 static void info_blockstats(struct info_ctx *c)
 {
-	for (struct blk_backend *b = drive_next(c->vm, NULL); b; b = drive_next(c->vm, b)) {
+	for (struct blk_backend *b = drive_next_backend(c->vm, NULL); b;
+	     b = drive_next_backend(c->vm, b)) {
 		struct drive_stats st;
 		drive_get_stats(b, &st);
 		hmp_printf(c->out,
@@ -205,10 +208,11 @@ static void info_blockstats(struct info_ctx *c)
 		           " wr_total_time_ns=%" PRIu64 " rd_total_time_ns=%" PRIu64
 		           " flush_total_time_ns=%" PRIu64 " rd_merged=0 wr_merged=0"
 		           " idle_time_ns=%" PRId64 "\n",
-		           drive_id(b), st.bytes[DRIVE_ACCT_READ], st.bytes[DRIVE_ACCT_WRITE],
-		           st.ops[DRIVE_ACCT_READ], st.ops[DRIVE_ACCT_WRITE],
-		           st.ops[DRIVE_ACCT_FLUSH], st.total_time_ns[DRIVE_ACCT_WRITE],
-		           st.total_time_ns[DRIVE_ACCT_READ], st.total_time_ns[DRIVE_ACCT_FLUSH],
+		           drive_is_blockdev(b) ? "" : drive_id(b), st.bytes[DRIVE_ACCT_READ],
+		           st.bytes[DRIVE_ACCT_WRITE], st.ops[DRIVE_ACCT_READ],
+		           st.ops[DRIVE_ACCT_WRITE], st.ops[DRIVE_ACCT_FLUSH],
+		           st.total_time_ns[DRIVE_ACCT_WRITE], st.total_time_ns[DRIVE_ACCT_READ],
+		           st.total_time_ns[DRIVE_ACCT_FLUSH],
 		           st.idle_time_ns < 0 ? (int64_t)0 : st.idle_time_ns);
 	}
 }

@@ -209,13 +209,18 @@ json_t *qmp_query_blockstats(struct vm *vm, json_t *args, struct error **errp)
 {
 	bool nodes = json_is_true(json_object_get(args, "query-nodes"));
 	json_t *a = json_array();
-	for (struct blk_backend *b = drive_next(vm, NULL); b; b = drive_next(vm, b)) {
+	for (struct blk_backend *b = nodes ? drive_next(vm, NULL) : drive_next_backend(vm, NULL); b;
+	     b = nodes ? drive_next(vm, b) : drive_next_backend(vm, b)) {
 		if (nodes && !drive_node(b))
 			continue;
 		json_t *o = json_object();
+		/* A -blockdev node's backend is the device's, which has no name. */
 		if (!nodes)
-			json_object_set_new(o, "device", json_string(drive_id(b)));
-		if (drive_node(b)) {
+			json_object_set_new(o, "device",
+			                    json_string(drive_is_blockdev(b) ? "" : drive_id(b)));
+		if (drive_is_blockdev(b)) {
+			json_object_set_new(o, "node-name", json_string(drive_id(b)));
+		} else if (drive_node(b)) {
 			char nn[32];
 			snprintf(nn, sizeof(nn), "#block%03d", drive_index(vm, b));
 			json_object_set_new(o, "node-name", json_string(nn));

@@ -257,6 +257,16 @@ t_blockstats() {
 		fail "block statistics differ from QEMU's (above)"
 }
 
+# Which backends query-blockstats and info blockstats list, in which order and under which names,
+# for -drive and -blockdev disks (no guest boot: -S), as qemu-system-x86_64 does.
+t_blockstats_names() {
+	command -v "$QEMU" >/dev/null 2>&1 || skip "no $QEMU (scripts/deps.sh test)"
+	python3 "$ROOT/tests/qmp/blockstats.py" names --emu "$QEMU" --work q || fail "names under $QEMU"
+	python3 "$ROOT/tests/qmp/blockstats.py" names --emu "$EMU" --work l || fail "names under $EMU"
+	python3 "$ROOT/tests/qmp/blockstats.py" compare-names q/names.json l/names.json ||
+		fail "the backends listed differ from QEMU's (above)"
+}
+
 # A second writer is refused by the image lock, with QEMU's message; bad options name themselves.
 t_errors() {
 	make_disk e.qcow2

@@ -3,6 +3,8 @@
 
     blockstats.py run --emu PROGRAM --work DIR [--timeout S]    -> DIR/blockstats.json
     blockstats.py compare ORACLE.json GOT.json
+    blockstats.py names --emu PROGRAM --work DIR                -> DIR/names.json
+    blockstats.py compare-names ORACLE.json GOT.json
 
 run: boots the Debian guest of scripts/prepare-guest.sh with one 64 MiB raw virtio disk
 (id=disk0, discard=unmap) and QMP on a unix socket, then, at the shell prompt, takes a
@@ -17,6 +19,11 @@ final wr_highest_offset, and the reply's keys and JSON types (qmplib.compare, af
 first I/O so that idle_time_ns is present) must be the same as under QEMU.  Timings
 (*_total_time_ns, idle_time_ns) are not compared, only required to be numbers that grow.
 Exit status 0 when all agree; every difference is printed.
+
+names/compare-names: without booting (-S), a -drive and a -blockdev node each on a
+virtio-blk-pci, an unused -drive if=none and a -blockdev protocol node under a format node:
+the backends listed (their order, "device" names, user node names, which have a qdev) and the
+names on the info blockstats lines must be QEMU's.
 """
 import sys
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -117,6 +124,60 @@ def run(emu, work, timeout):
     return 0
 
 
+def names(emu, work, timeout):
+    import subprocess
+    for n in ("a.raw", "b.raw", "c.raw"):
+        with open(os.path.join(work, n), "wb") as f:
+            f.truncate(1 << 20)
+    sock = os.path.join(work, "names.sock")
+    guest = os.path.join(ROOT, ".cache", "guest")
+    argv = [emu, "-accel", "tcg", "-display", "none", "-S", "-nodefaults",
+            "-kernel", os.path.join(guest, "vmlinuz"),
+            "-drive", "file=%s/a.raw,format=raw,if=none,id=da" % work,
+            "-blockdev", "driver=file,node-name=fb,filename=%s/b.raw" % work,
+            "-blockdev", "driver=raw,node-name=rb,file=fb",
+            "-device", "virtio-blk-pci,drive=rb,id=vb",
+            "-device", "virtio-blk-pci,drive=da",
+            "-drive", "file=%s/c.raw,format=raw,if=none,id=dc" % work,
+            "-qmp", "unix:%s,server=on,wait=off" % sock]
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL)
+    try:
+        q = qmplib.QMP(sock, timeout=timeout)
+        q.recv()
+        q.cmd("qmp_capabilities")
+        res = {"stats": q.cmd("query-blockstats"),
+               "hmp": q.cmd("human-monitor-command", {"command-line": "info blockstats"})}
+        q.cmd("quit")
+        p.wait(timeout)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    with open(os.path.join(work, "names.json"), "w") as f:
+        json.dump(res, f, indent=1, sort_keys=True)
+    return 0
+
+
+def compare_names(oracle_file, got_file):
+    def ident(res):
+        # auto-generated node names (#blockNNN) differ between runs of QEMU itself
+        return [(e.get("device"), e.get("node-name") if not e.get("node-name", "#").startswith("#") else "auto",
+                 "qdev" in e) for e in res["stats"].get("return", [])]
+
+    def hmp_names(res):
+        return [x.split(":", 1)[0] for x in res["hmp"].get("return", "").splitlines()]
+    ref = json.load(open(oracle_file))
+    got = json.load(open(got_file))
+    diffs = []
+    if ident(got) != ident(ref):
+        diffs.append("query-blockstats lists %r, oracle %r" % (ident(got), ident(ref)))
+    if hmp_names(got) != hmp_names(ref):
+        diffs.append("info blockstats names %r, oracle %r" % (hmp_names(got), hmp_names(ref)))
+    for d in diffs:
+        print("FAIL: " + d)
+    return 1 if diffs else 0
+
+
 def disk0(reply):
     for e in reply["return"]:
         if e.get("device") == "disk0":
@@ -193,14 +254,19 @@ def main():
     r.add_argument("--emu", required=True)
     r.add_argument("--work", required=True)
     r.add_argument("--timeout", type=float, default=120)
-    c = sub.add_parser("compare")
-    c.add_argument("oracle")
-    c.add_argument("got")
+    n = sub.add_parser("names")
+    n.add_argument("--emu", required=True)
+    n.add_argument("--work", required=True)
+    n.add_argument("--timeout", type=float, default=60)
+    for name in ("compare", "compare-names"):
+        c = sub.add_parser(name)
+        c.add_argument("oracle")
+        c.add_argument("got")
     a = ap.parse_args()
-    if a.mode == "run":
+    if a.mode in ("run", "names"):
         os.makedirs(a.work, exist_ok=True)
-        return run(a.emu, os.path.abspath(a.work), a.timeout)
-    return compare(a.oracle, a.got)
+        return (run if a.mode == "run" else names)(a.emu, os.path.abspath(a.work), a.timeout)
+    return (compare if a.mode == "compare" else compare_names)(a.oracle, a.got)
 
 
 if __name__ == "__main__":
