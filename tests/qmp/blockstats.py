@@ -38,6 +38,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "guest"))
 import qmplib  # noqa: E402
 from console import Console  # noqa: E402
+from session import wait_prompt  # noqa: E402
 
 DISCARD_BYTES = 2 << 20
 
@@ -99,10 +100,7 @@ def run(emu, work, timeout):
                 fail("query-blockstats: %s" % json.dumps(r), c)
             return r
 
-        c.expect(rb"LEMU-GUEST-READY\n", timeout, "the init marker")
-        c.expect(re.escape(b"guest# "), timeout, "the shell prompt")
-        c.send("stty -echo\r")
-        c.expect(re.escape(b"guest# "), timeout, "the prompt after stty -echo")
+        wait_prompt(c, timeout)  # the shell, without echo
         res = {"emu": emu, "snaps": [snap()], "steps": [], "status": []}
         for name, cmd in STEPS:
             c.send("%s; echo ==BS-DONE-$?==\r" % cmd)
