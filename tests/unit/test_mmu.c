@@ -321,6 +321,26 @@ static void test_seglimit(void)
 	ok(c.seg_chk == 0, "user mode never checks");
 }
 
+/* Run one 2-byte instruction as cpu_exec does in debug mode; the vector it raised, or -1. */
+static int run_debug_insn(struct cpu *c, const uint8_t code[2])
+{
+	struct insn in;
+	int ends = 0;
+	x86_decode(c, 0x3000, code, 2, c->tb_flags, &in, &ends);
+	c->exc_vector = -1;
+	c->cur = &in;
+	c->db_hits = 0;
+	c->dr[6] = 0xffff0ff0;
+	if (!sigsetjmp(c->jmp_env, 0)) {
+		cpu_dbg_before(c);
+		uint32_t fl = c->eflags;
+		in.fn(c, &in);
+		c->cur = NULL;
+		cpu_dbg_after(c, fl);
+	}
+	return c->exc_vector;
+}
+
 /* MOV DR with DR7.GD set: #DB fault with DR6.BD, GD cleared (SDM vol. 3 §17.2.4); QEMU 7.2
  * does not implement GD, so this is not in sysguest/debug. */
 static void test_dr_gd(void)
@@ -356,6 +376,19 @@ static void test_dr_gd(void)
 		in.fn(&c, &in);
 	ok(c.exc_vector == EXC_DB && c.event_kind == EV_ICEBP && c.event_next_rip == 0x2001,
 	   "icebp: #DB trap, returning after it");
+
+	/* I/O breakpoint (R/W 10 with CR4.DE) on ports 0x80-0x83 in DR2: OUT to 0x81 traps
+	 * after the instruction with DR6.B2; without CR4.DE nothing fires. */
+	static const uint8_t out81[] = { 0xe6, 0x81 }, out84[] = { 0xe6, 0x84 };
+	c.dr[2] = 0x80;
+	c.dr[6] = 0xffff0ff0;
+	c.dr[7] = 0x400 | 0x10 | (2u << 24) | (3u << 26); /* L2, R/W=10, LEN=4 */
+	cpu_dbg_dr_changed(&c);
+	c.cr4 |= 8;
+	ok(run_debug_insn(&c, out81) == EXC_DB && (c.dr[6] & 0xf) == 4, "I/O breakpoint: OUT 0x81 traps with DR6.B2");
+	ok(run_debug_insn(&c, out84) == -1, "I/O breakpoint: OUT 0x84 is outside its 4 ports");
+	c.cr4 &= ~8ull;
+	ok(run_debug_insn(&c, out81) == -1, "I/O breakpoint without CR4.DE: nothing");
 }
 
 /* The EFLAGS image an event pushes (32-bit protected mode, same privilege): faults set RF

@@ -391,6 +391,7 @@ struct cpu {
 	 * the current instruction hit (reported as a #DB trap after it), and a
 	 * MOV SS / POP SS that delays the single-step trap by one instruction. */
 	uint8_t db_data;
+	uint8_t db_io; /* slots with an enabled I/O breakpoint (R/W 10, CR4.DE) */
 	uint8_t db_hits;
 	bool db_ss_shadow;
 	/* Segment-limit windows of the current instruction (cpu.c): operand
@@ -445,7 +446,9 @@ struct cpu {
 	uint64_t bounce_phys[2];  /* pending write-back of bounce (mmu.c) */
 	unsigned bounce_len[2];
 	bool bounce_pending;
-	bool tlb_has_large;       /* a 2M/4M/1G page is cached: INVLPG flushes all */
+	bool tlb_has_large;       /* a 2M/4M/1G page is cached piecewise: INVLPG in */
+	uint64_t tlb_large_addr;  /* the aligned region (addr, mask) covering every */
+	uint64_t tlb_large_mask;  /* such page flushes all (mmu.c tlb_note_large) */
 	bool implicit_sv;         /* cpu_ld_sys/st_sys in progress */
 	uint64_t a20_mask;
 
@@ -752,6 +755,8 @@ void cpu_update_dyn_flags(struct cpu *c);
 void cpu_dbg_before(struct cpu *c);
 void cpu_dbg_after(struct cpu *c, uint32_t eflags_before);
 void cpu_dbg_access(struct cpu *c, uint64_t lin, unsigned size, int write);
+/* IN/OUT/INS/OUTS of size bytes at port: an I/O breakpoint hit? */
+void cpu_dbg_io(struct cpu *c, uint16_t port, unsigned size);
 void cpu_dbg_dr_changed(struct cpu *c);
 /* A page holding an armed data breakpoint gets no fast-path TLB tags. */
 bool cpu_dbg_page(const struct cpu *c, uint64_t page);

@@ -72,15 +72,18 @@ void cpu_update_dyn_flags(struct cpu *c)
 
 void cpu_dbg_dr_changed(struct cpu *c)
 {
-	uint8_t data = 0;
+	uint8_t data = 0, io = 0;
 	for (int i = 0; i < 4; i++) {
 		unsigned rw = dr7_rw(c->dr[7], i);
-		/* R/W 10 (I/O) is only defined with CR4.DE and is not
-		 * implemented: such a breakpoint never fires, as in QEMU. */
-		if (dr7_enabled(c->dr[7], i) && (rw == 1 || rw == 3))
+		if (!dr7_enabled(c->dr[7], i))
+			continue;
+		if (rw == 1 || rw == 3)
 			data |= (uint8_t)(1u << i);
+		else if (rw == 2)
+			io |= (uint8_t)(1u << i); /* only with CR4.DE, see cpu_dbg_io */
 	}
 	c->db_data = data;
+	c->db_io = io;
 	/* Pages of the new breakpoints must lose their fast-path tags. */
 	if (c->sysmode)
 		cpu_tlb_flush(c);
@@ -110,6 +113,25 @@ void cpu_dbg_access(struct cpu *c, uint64_t lin, unsigned size, int write)
 		unsigned len = dr7_len(c->dr[7], i);
 		uint64_t a = c->dr[i] & ~(uint64_t)(len - 1);
 		if (lin < a + len && a < lin + size)
+			c->db_hits |= (uint8_t)(1u << i);
+	}
+}
+
+/* I/O breakpoints (R/W 10): defined only while CR4.DE is set (otherwise
+ * the encoding is undefined and nothing fires); the port range is the
+ * breakpoint's LEN bytes at its address, aligned (§17.2.4, §17.2.5).  Like
+ * data breakpoints they trap after the instruction.  QEMU 7.2 does not
+ * implement them (unit/test_mmu checks these). */
+void cpu_dbg_io(struct cpu *c, uint16_t port, unsigned size)
+{
+	if (!(c->cr4 & CR4_DE_B))
+		return;
+	for (int i = 0; i < 4; i++) {
+		if (!((c->db_io >> i) & 1))
+			continue;
+		unsigned len = dr7_len(c->dr[7], i);
+		uint64_t a = c->dr[i] & 0xffff & ~(uint64_t)(len - 1);
+		if (port < a + len && a < (uint64_t)port + size)
 			c->db_hits |= (uint8_t)(1u << i);
 	}
 }

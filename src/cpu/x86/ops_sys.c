@@ -246,12 +246,16 @@ static void sti(struct cpu *c, const struct insn *in)
 
 static uint32_t io_in(struct cpu *c, uint16_t port, unsigned size)
 {
+	if (unlikely(c->db_io))
+		cpu_dbg_io(c, port, size);
 	if (!c->env->io_in)
 		return (uint32_t)size_mask(size);
 	return c->env->io_in(c, port, size) & (uint32_t)size_mask(size);
 }
 static void io_out(struct cpu *c, uint16_t port, uint32_t v, unsigned size)
 {
+	if (unlikely(c->db_io))
+		cpu_dbg_io(c, port, size);
 	if (c->env->io_out)
 		c->env->io_out(c, port, v & (uint32_t)size_mask(size), size);
 }
