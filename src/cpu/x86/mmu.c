@@ -64,6 +64,25 @@ static void jmp_cache_clear(struct cpu *c)
 	memset(c->jmp_cache, 0, sizeof(c->jmp_cache));
 }
 
+/* A large page is cached (as 4K pieces): grow the one aligned region that
+ * covers all of them, so that INVLPG elsewhere (user pages, while the
+ * kernel's direct map uses 2M pages) flushes one page, not everything. */
+static void tlb_note_large(struct cpu *c, uint64_t lin, uint64_t size)
+{
+	uint64_t mask = ~(size - 1);
+	if (!c->tlb_has_large) {
+		c->tlb_has_large = true;
+		c->tlb_large_addr = lin & mask;
+		c->tlb_large_mask = mask;
+		return;
+	}
+	mask &= c->tlb_large_mask;
+	while ((c->tlb_large_addr ^ lin) & mask)
+		mask <<= 1;
+	c->tlb_large_mask = mask;
+	c->tlb_large_addr &= mask;
+}
+
 void cpu_tlb_flush(struct cpu *c)
 {
 	for (unsigned i = 0; i < MMU_NB; i++)
@@ -88,7 +107,7 @@ void cpu_tlb_flush_nonglobal(struct cpu *c)
 
 void cpu_tlb_flush_page(struct cpu *c, uint64_t lin)
 {
-	if (c->tlb_has_large) {
+	if (c->tlb_has_large && !((lin ^ c->tlb_large_addr) & c->tlb_large_mask)) {
 		/* The page may be part of a large page cached piecewise. */
 		cpu_tlb_flush(c);
 		return;
@@ -173,6 +192,7 @@ uint32_t mmu_walk(struct cpu *c, uint64_t lin, int acc, int mode, struct mmu_xla
 		x->prot = TLB_PROT_R | TLB_PROT_W | TLB_PROT_X;
 		x->large = false;
 		x->global = false;
+		x->size = 4096;
 		return 0;
 	}
 
@@ -248,9 +268,11 @@ uint32_t mmu_walk(struct cpu *c, uint64_t lin, int acc, int mode, struct mmu_xla
 	goto check;
 leaf:
 	x->large = true;
+	x->size = page_size;
 	goto check2;
 check:
 	x->large = false;
+	x->size = 4096;
 check2:
 	global = (pte & PG_G) && (c->cr4 & CR4_PGE);
 	/* Access rights (SDM §4.6). */
@@ -334,7 +356,7 @@ static uint64_t translate(struct cpu *c, uint64_t lin, int acc, struct tlb_entry
 	e->prot = x.prot;
 	e->global = x.global;
 	if (x.large)
-		c->tlb_has_large = true;
+		tlb_note_large(c, lin, x.size);
 	/* Fast-path tags for plain RAM only. */
 	bool code = false;
 	uint8_t *host = c->env->phys_ram(c, e->phys, false, &code);
@@ -530,7 +552,7 @@ const uint8_t *mmu_code_page(struct cpu *c, uint64_t lin, uint64_t *phys)
 	e->prot = x.prot;
 	e->global = x.global;
 	if (x.large)
-		c->tlb_has_large = true;
+		tlb_note_large(c, lin, x.size);
 	e->addend = (uintptr_t)host - (uintptr_t)page;
 	if ((x.prot & TLB_PROT_R) && !(unlikely(c->db_data) && cpu_dbg_page(c, page)))
 		e->tag_r = page;

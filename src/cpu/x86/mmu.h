@@ -11,6 +11,7 @@ struct mmu_xlat {
 	uint8_t prot; /* TLB_PROT_* allowed */
 	bool large;
 	bool global;
+	uint64_t size; /* of the page that maps it: 4K, 2M, 4M or 1G */
 };
 
 /* mode: MMU_* (MMU_USER == true, MMU_KERNEL == false) */
