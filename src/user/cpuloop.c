@@ -63,9 +63,18 @@ static void handle_exception(struct user_thread *t)
 				  c->rip);
 		break;
 	case EXC_BP:
-	case EXC_DB:
 		t->err = 0;
 		user_force_signal(t, SIGTRAP, SI_KERNEL, 0);
+		break;
+	case EXC_DB:
+		/* Linux: TRAP_TRACE for a single step (DR6.BS), TRAP_HWBKPT for
+		 * DR0-3 hits, TRAP_BRKPT otherwise; si_addr is the saved IP. */
+		t->err = 0;
+		user_force_signal(t, SIGTRAP,
+		                  (c->dr[6] & 0x4000) ? TRAP_TRACE :
+		                  (c->dr[6] & 0xf)    ? TRAP_HWBKPT :
+		                                        TRAP_BRKPT,
+		                  c->rip);
 		break;
 	case EXC_AC:
 		t->err = c->exc_error;

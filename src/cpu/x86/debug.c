@@ -183,13 +183,12 @@ void cpu_dbg_after(struct cpu *c, uint32_t eflags_before)
 	if (!step && !hits)
 		return;
 	c->db_hits = 0;
-	if (!c->sysmode) {
-		cpu_raise(c, EXC_DB, 0);
-		return;
-	}
+	/* user mode too: the SIGTRAP's si_code comes from DR6 (cpuloop.c) */
 	uint64_t dr6 = (c->dr[6] & ~0xfull) | hits;
 	if (step)
 		dr6 |= DR6_BS;
+	else if (!c->sysmode)
+		dr6 &= ~(uint64_t)DR6_BS;
 	c->dr[6] = dr6;
 	cpu_raise(c, EXC_DB, 0);
 }
