@@ -100,12 +100,16 @@ t_bzimage_smp2() {
 	for i in 1 2 3 4; do cp "b/$((i + 8)).out" "w/$i.out"; done
 	check_work w
 }
+# This one runs with -cpu max: the kernel then uses SMEP and SMAP (STAC/CLAC around every
+# user copy), as it does under QEMU's -cpu max.
 t_pvh_smp2() {
-	boot p vmlinux 2 "${FULL_CMDS[@]}" "${WORK_CMDS[@]}"
+	boot p vmlinux 2 "${FULL_CMDS[@]}" "${WORK_CMDS[@]}" \
+		--cmd 'for f in smep smap; do grep -q -w $f /proc/cpuinfo && echo -n "$f "; done; echo' -- -cpu max
 	check_full p 2
 	mkdir -p w
 	for i in 1 2 3 4; do cp "p/$((i + 8)).out" "w/$i.out"; done
 	check_work w
+	[ "$(out p 13)" = "smep smap " ] || fail "-cpu max: /proc/cpuinfo flags '$(out p 13)', want smap and smep"
 }
 
 # reboot -f resets the machine; -no-reboot turns the reset into an exit with status 0.
