@@ -6,61 +6,9 @@
  * with their error codes, EFLAGS.AC, STAC/CLAC.  Segment limits on the last byte of an access
  * are not here: QEMU's TCG does not check data segment limits (unit/test_mmu covers them). */
 #include "guest.h"
+#include "dbrec.h"
 
-#define TF 0x100ul
-#define RF 0x10000ul
 #define AC 0x40000ul
-#define MAXDB 24
-
-static volatile unsigned ndb;
-static volatile ulong db_ip[MAXDB], db_dr6[MAXDB];
-static volatile int db_set_rf;	/* the handler resumes with RF (instruction breakpoints) */
-
-static ulong read_dr6(void) { ulong v; asm volatile("mov %%dr6, %0" : "=r"(v)); return v; }
-static void write_dr6(ulong v) { asm volatile("mov %0, %%dr6" : : "r"(v)); }
-static void write_dr7(ulong v) { asm volatile("mov %0, %%dr7" : : "r"(v) : "memory"); }
-static void write_dr(int n, ulong v)
-{
-	switch (n) {
-	case 0: asm volatile("mov %0, %%dr0" : : "r"(v)); break;
-	case 1: asm volatile("mov %0, %%dr1" : : "r"(v)); break;
-	case 2: asm volatile("mov %0, %%dr2" : : "r"(v)); break;
-	default: asm volatile("mov %0, %%dr3" : : "r"(v)); break;
-	}
-}
-
-static void db_handler(struct frame *f)
-{
-	unsigned n = ndb;
-	if (n < MAXDB) {
-		db_ip[n] = f->ip;
-		db_dr6[n] = read_dr6();
-	}
-	ndb = n + 1;
-	write_dr6(0);
-	if (db_set_rf)
-		f->flags |= RF;
-	if (n + 1 >= MAXDB) {	/* runaway: stop stepping and breaking */
-		f->flags &= ~TF;
-		write_dr7(0);
-	}
-}
-
-static void db_reset(void)
-{
-	ndb = 0;
-	db_set_rf = 0;
-	write_dr6(0);
-}
-
-/* "<what>: N #DB +off/dr6 ..." with instruction offsets from base */
-static void db_report(const char *what, ulong base)
-{
-	printf("%s: %u #DB", what, ndb);
-	for (unsigned i = 0; i < ndb && i < MAXDB; i++)
-		printf(" +%lu/%lx", db_ip[i] - base, db_dr6[i]);
-	printf("\n");
-}
 
 static volatile unsigned int81_count;
 static void int81_handler(struct frame *f)

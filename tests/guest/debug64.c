@@ -5,10 +5,8 @@
  * a stack slot; SMAP faults and STAC/CLAC around 64-bit loads, stores and a loop (the accesses
  * after STAC in the same block of code), SMEP. */
 #include "guest.h"
+#include "dbrec.h"
 
-#define TF 0x100ul
-#define RF 0x10000ul
-#define MAXDB 24
 #define P 0x1ull
 #define RW 0x2ull
 #define US 0x4ull
@@ -22,48 +20,6 @@ extern uint64_t boot_pml4[];
 static uint64_t pdpt2[512] __attribute__((aligned(4096)));
 static uint64_t pd2[512] __attribute__((aligned(4096)));
 static uint64_t pt2[512] __attribute__((aligned(4096)));
-
-static volatile unsigned ndb;
-static volatile ulong db_ip[MAXDB], db_dr6[MAXDB];
-static volatile int db_set_rf;
-
-static ulong read_dr6(void) { ulong v; asm volatile("mov %%dr6, %0" : "=r"(v)); return v; }
-static void write_dr6(ulong v) { asm volatile("mov %0, %%dr6" : : "r"(v)); }
-static void write_dr7(ulong v) { asm volatile("mov %0, %%dr7" : : "r"(v) : "memory"); }
-static void write_dr0(ulong v) { asm volatile("mov %0, %%dr0" : : "r"(v)); }
-static void write_dr2(ulong v) { asm volatile("mov %0, %%dr2" : : "r"(v)); }
-
-static void db_handler(struct frame *f)
-{
-	unsigned n = ndb;
-	if (n < MAXDB) {
-		db_ip[n] = f->ip;
-		db_dr6[n] = read_dr6();
-	}
-	ndb = n + 1;
-	write_dr6(0);
-	if (db_set_rf)
-		f->flags |= RF;
-	if (n + 1 >= MAXDB) {
-		f->flags &= ~TF;
-		write_dr7(0);
-	}
-}
-
-static void db_reset(void)
-{
-	ndb = 0;
-	db_set_rf = 0;
-	write_dr6(0);
-}
-
-static void db_report(const char *what, ulong base)
-{
-	printf("%s: %u #DB", what, ndb);
-	for (unsigned i = 0; i < ndb && i < MAXDB; i++)
-		printf(" +%lu/%lx", db_ip[i] - base, db_dr6[i]);
-	printf("\n");
-}
 
 #define TF_ON "pushf; orq $0x100, (%%rsp); popf\n\t"
 #define TF_OFF "pushf; andq $~0x100, (%%rsp); popf\n\t"
@@ -96,7 +52,7 @@ static void debug64(void)
 		     "1: mov %%rcx, %%rax; dec %%rcx; jnz 1b; ret\n"
 		     "2:"
 		     : "=r"(addr));
-	write_dr0(addr);
+	write_dr(0, addr);
 	write_dr7(0x1);
 	asm volatile("mov $2, %%ecx; call *%0" : : "r"(addr) : "rax", "rcx", "memory", "cc");
 	write_dr7(0);
@@ -104,7 +60,7 @@ static void debug64(void)
 
 	/* 8-byte write breakpoint on a variable, read/write on a stack slot */
 	db_reset();
-	write_dr2((ulong)&var);
+	write_dr(2, (ulong)&var);
 	write_dr7(0x10 | (1ul << 24) | (2ul << 26));	/* L2, R/W=01, LEN=10 (8 bytes) */
 	asm volatile("lea 9f(%%rip), %0\n\t"
 		     "9: mov %1, %%rax\n\t"
@@ -117,7 +73,7 @@ static void debug64(void)
 	db_reset();
 	ulong slot;
 	asm volatile("lea -16(%%rsp), %0" : "=r"(slot));
-	write_dr0(slot);
+	write_dr(0, slot);
 	write_dr7(0x1 | (3ul << 16) | (2ul << 18));	/* L0, R/W=11, LEN=8 */
 	asm volatile("lea 9f(%%rip), %0\n\t"
 		     "9: push %%rax\n\t"	/* rsp-8: not the slot */
