@@ -173,6 +173,37 @@ static void movs(struct cpu *c, const struct insn *in)
 
 /* --- STOS ----------------------------------------------------------- */
 
+/* Fill `bytes` at p with the size-byte element v (little-endian host).  A
+ * value whose bytes are all equal (zeroing pages: REP STOSQ of 0) is a
+ * memset; otherwise typed stores of the element size (a memcpy of a
+ * variable size per element compiles to a REP MOVS each time). */
+static void str_fill(uint8_t *p, uint64_t v, unsigned size, uint64_t bytes)
+{
+	uint64_t bytes_of_v = (v & 0xff) * 0x0101010101010101ull;
+	if (size == 1 || (v & (~0ull >> (64 - 8 * size))) == (bytes_of_v & (~0ull >> (64 - 8 * size)))) {
+		memset(p, (int)(v & 0xff), bytes);
+		return;
+	}
+	switch (size) {
+	case 2:
+		for (uint64_t i = 0; i < bytes; i += 2) {
+			uint16_t x = (uint16_t)v;
+			memcpy(p + i, &x, 2);
+		}
+		break;
+	case 4:
+		for (uint64_t i = 0; i < bytes; i += 4) {
+			uint32_t x = (uint32_t)v;
+			memcpy(p + i, &x, 4);
+		}
+		break;
+	default:
+		for (uint64_t i = 0; i < bytes; i += 8)
+			memcpy(p + i, &v, 8);
+		break;
+	}
+}
+
 static void stos(struct cpu *c, const struct insn *in)
 {
 	unsigned size = in->opsize;
@@ -196,12 +227,7 @@ static void stos(struct cpu *c, const struct insn *in)
 			uint64_t bytes = k * size;
 			uint8_t *pd;
 			if (k > 1 && (pd = cpu_mem_fast(c, dst, (unsigned)bytes, 1))) {
-				if (size == 1) {
-					memset(pd, (int)v, bytes);
-				} else {
-					for (uint64_t i = 0; i < bytes; i += size)
-						memcpy(pd + i, &v, size); /* little-endian host */
-				}
+				str_fill(pd, v, size, bytes);
 				str_adv(c, in, R_RDI, (int64_t)bytes);
 				n -= k;
 				str_set_count(c, in, n);
