@@ -420,6 +420,15 @@ int blk_preadv(struct blk_node *node, int64_t offset, const struct iovec *iov, i
 	if (iovcnt == 1)
 		return blk_pread(node, offset, iov[0].iov_base, iov[0].iov_len, flags);
 	size_t n = iov_size(iov, iovcnt);
+	if (node->drv->preadv) {
+		/* straight into the caller's buffers (a guest's scattered pages) */
+		int r = check_range(node, offset, (int64_t)n);
+		if (r < 0 || !n)
+			return r;
+		r = node->drv->preadv(node, offset, iov, iovcnt);
+		if (r != -ENOTSUP)
+			return r;
+	}
 	uint8_t *b = blk_alloc_aligned(n);
 	if (!b)
 		return -ENOMEM;
@@ -441,6 +450,22 @@ int blk_pwritev(struct blk_node *node, int64_t offset, const struct iovec *iov, 
 	if (iovcnt == 1)
 		return blk_pwrite(node, offset, iov[0].iov_base, iov[0].iov_len, flags);
 	size_t n = iov_size(iov, iovcnt);
+	if (node->drv->pwritev && node->detect_zeroes == BLK_DZ_OFF) {
+		/* blk_pwrite's rules without a linear copy (detect-zeroes wants one) */
+		if (node->read_only)
+			return -EPERM;
+		int r = check_range(node, offset, (int64_t)n);
+		if (r < 0 || !n)
+			return r;
+		if (node->cache.writethrough)
+			flags |= BLK_REQ_FUA;
+		r = node->drv->pwritev(node, offset, iov, iovcnt, flags & ~BLK_REQ_FUA);
+		if (r != -ENOTSUP) {
+			if (r == 0 && (flags & BLK_REQ_FUA))
+				r = node->drv->flush(node);
+			return r;
+		}
+	}
 	uint8_t *b = blk_alloc_aligned(n);
 	if (!b)
 		return -ENOMEM;

@@ -21,6 +21,11 @@ struct blk_driver {
 	int (*pread)(struct blk_node *n, int64_t off, void *buf, size_t bytes);
 	int (*pwrite)(struct blk_node *n, int64_t off, const void *buf, size_t bytes,
 		      unsigned flags);
+	/* Optional vectored forms (the range is checked by the caller); -ENOTSUP
+	 * falls back to one linear buffer. */
+	int (*preadv)(struct blk_node *n, int64_t off, const struct iovec *iov, int iovcnt);
+	int (*pwritev)(struct blk_node *n, int64_t off, const struct iovec *iov, int iovcnt,
+		       unsigned flags);
 	int (*pwrite_zeroes)(struct blk_node *n, int64_t off, int64_t bytes, unsigned flags);
 	int (*discard)(struct blk_node *n, int64_t off, int64_t bytes);
 	int (*flush)(struct blk_node *n);

@@ -325,6 +325,79 @@ static int file_pwrite(struct blk_node *n, int64_t off, const void *buf, size_t 
 	return r;
 }
 
+/* Vectored I/O straight into the caller's buffers; with O_DIRECT only when
+ * every buffer and length is aligned (else -ENOTSUP: the linear bounce path).
+ * Short transfers continue where they stopped; reads past the end of the
+ * file give zeroes. */
+#define FILE_IOV_MAX 1024
+
+static bool iov_direct_ok(int64_t off, const struct iovec *iov, int iovcnt)
+{
+	if (off % DIRECT_ALIGN)
+		return false;
+	for (int i = 0; i < iovcnt; i++)
+		if ((uintptr_t)iov[i].iov_base % DIRECT_ALIGN || iov[i].iov_len % DIRECT_ALIGN)
+			return false;
+	return true;
+}
+
+/* Drop `done` bytes from the front of v[*first..cnt). */
+static void iov_skip(struct iovec *v, int cnt, int *first, size_t done)
+{
+	while (*first < cnt && done >= v[*first].iov_len) {
+		done -= v[*first].iov_len;
+		(*first)++;
+	}
+	if (*first < cnt) {
+		v[*first].iov_base = (uint8_t *)v[*first].iov_base + done;
+		v[*first].iov_len -= done;
+	}
+}
+
+static int file_rwv(struct blk_node *n, int64_t off, const struct iovec *iov, int iovcnt, bool write)
+{
+	struct file_state *s = n->opaque;
+	if (iovcnt < 1 || iovcnt > FILE_IOV_MAX || (s->direct && !iov_direct_ok(off, iov, iovcnt)))
+		return -ENOTSUP;
+	struct iovec v[FILE_IOV_MAX];
+	memcpy(v, iov, (size_t)iovcnt * sizeof(*iov));
+	int first = 0;
+	int64_t pos = off;
+	while (first < iovcnt) {
+		ssize_t r = write ? pwritev(s->fd, v + first, iovcnt - first, pos) :
+		                    preadv(s->fd, v + first, iovcnt - first, pos);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r == 0) {
+			if (write)
+				return -EIO;
+			for (int i = first; i < iovcnt; i++) /* end of file */
+				memset(v[i].iov_base, 0, v[i].iov_len);
+			break;
+		}
+		pos += r;
+		iov_skip(v, iovcnt, &first, (size_t)r);
+	}
+	if (write)
+		len_grow(s, pos);
+	return 0;
+}
+
+static int file_preadv(struct blk_node *n, int64_t off, const struct iovec *iov, int iovcnt)
+{
+	return file_rwv(n, off, iov, iovcnt, false);
+}
+
+static int file_pwritev(struct blk_node *n, int64_t off, const struct iovec *iov, int iovcnt,
+			unsigned flags)
+{
+	(void)flags;
+	return file_rwv(n, off, iov, iovcnt, true);
+}
+
 static int write_zero_buffers(struct blk_node *n, int64_t off, int64_t bytes)
 {
 	size_t chunk = bytes > (1 << 20) ? (1 << 20) : (size_t)bytes;
@@ -767,6 +840,8 @@ const struct blk_driver blk_driver_file = {
 	.close = file_close,
 	.pread = file_pread,
 	.pwrite = file_pwrite,
+	.preadv = file_preadv,
+	.pwritev = file_pwritev,
 	.pwrite_zeroes = file_pwrite_zeroes,
 	.discard = file_discard,
 	.flush = file_flush,

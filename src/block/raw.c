@@ -116,6 +116,19 @@ static int raw_pwrite(struct blk_node *n, int64_t off, const void *buf, size_t b
 	return blk_pwrite(n->file, off + (int64_t)s->offset, buf, bytes, flags);
 }
 
+static int raw_preadv(struct blk_node *n, int64_t off, const struct iovec *iov, int iovcnt)
+{
+	struct raw_state *s = n->opaque;
+	return blk_preadv(n->file, off + (int64_t)s->offset, iov, iovcnt, 0);
+}
+
+static int raw_pwritev(struct blk_node *n, int64_t off, const struct iovec *iov, int iovcnt,
+		       unsigned flags)
+{
+	struct raw_state *s = n->opaque;
+	return blk_pwritev(n->file, off + (int64_t)s->offset, iov, iovcnt, flags);
+}
+
 static int raw_pwrite_zeroes(struct blk_node *n, int64_t off, int64_t bytes, unsigned flags)
 {
 	struct raw_state *s = n->opaque;
@@ -230,6 +243,8 @@ const struct blk_driver blk_driver_raw = {
 	.close = raw_close,
 	.pread = raw_pread,
 	.pwrite = raw_pwrite,
+	.preadv = raw_preadv,
+	.pwritev = raw_pwritev,
 	.pwrite_zeroes = raw_pwrite_zeroes,
 	.discard = raw_discard,
 	.flush = raw_flush,
