@@ -9,8 +9,8 @@
  * Offloads.  The backends exchange complete frames, so the device does
  * the checksum the driver leaves to it (VIRTIO_NET_F_CSUM, §5.1.6.2:
  * NEEDS_CSUM with csum_start/csum_offset) before the frame leaves, and
- * hands received frames over with full checksums (GUEST_CSUM offered, no
- * flags set).  No segmentation offloads (HOST_TSO*, GUEST_TSO*): frames
+ * hands received frames over with full checksums (GUEST_CSUM offered),
+ * marked DATA_VALID when the device has verified their TCP/UDP checksum.  No segmentation offloads (HOST_TSO*, GUEST_TSO*): frames
  * stay MTU-sized.
  *
  * Receive.  A frame goes into one descriptor chain, or with
@@ -61,6 +61,80 @@ static void put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)(v >> 8);
 }
 
+/* Ones' complement sum of a byte range (big-endian 16-bit words), added to sum. */
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	for (; len > 1; p += 2, len -= 2)
+		sum += (uint32_t)(p[0] << 8 | p[1]);
+	if (len)
+		sum += (uint32_t)p[0] << 8;
+	return sum;
+}
+
+static bool csum_ok(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+/*
+ * Receive checksum offload (VIRTIO_NET_HDR_F_DATA_VALID, §5.1.6.4.1): the
+ * device checks the TCP or UDP checksum of an unfragmented IPv4/IPv6 frame
+ * here, natively, so that the guest does not do it again on the emulated
+ * CPU.  A frame whose checksum does not verify (or that is not one of
+ * these) goes in unmarked, and the guest's own check drops it as before.
+ */
+static bool rx_l4_csum_valid(const uint8_t *f, size_t len)
+{
+	if (len < 14)
+		return false;
+	unsigned type = (unsigned)(f[12] << 8 | f[13]);
+	const uint8_t *ip = f + 14;
+	size_t iplen = len - 14;
+	uint32_t sum;
+	const uint8_t *l4;
+	size_t l4len;
+	unsigned proto;
+	if (type == 0x0800) {
+		if (iplen < 20 || (ip[0] >> 4) != 4)
+			return false;
+		size_t ihl = (size_t)(ip[0] & 15) * 4;
+		size_t tot = (size_t)(ip[2] << 8 | ip[3]);
+		if (ihl < 20 || tot < ihl || tot > iplen || ((ip[6] & 0x3f) | ip[7]))
+			return false; /* bad lengths, or a fragment (MF or an offset) */
+		proto = ip[9];
+		l4 = ip + ihl;
+		l4len = tot - ihl;
+		sum = csum_add(0, ip + 12, 8); /* pseudo header: addresses, protocol, length */
+	} else if (type == 0x86dd) {
+		if (iplen < 40 || (ip[0] >> 4) != 6)
+			return false;
+		size_t pl = (size_t)(ip[4] << 8 | ip[5]);
+		if (pl > iplen - 40)
+			return false;
+		proto = ip[6]; /* extension headers: left to the guest */
+		l4 = ip + 40;
+		l4len = pl;
+		sum = csum_add(0, ip + 8, 32);
+	} else {
+		return false;
+	}
+	if (proto == 6) {
+		if (l4len < 20)
+			return false;
+	} else if (proto == 17) {
+		if (l4len < 8 || (size_t)(l4[4] << 8 | l4[5]) != l4len)
+			return false;
+		if (type == 0x0800 && !l4[6] && !l4[7])
+			return false; /* no checksum: nothing to vouch for */
+	} else {
+		return false;
+	}
+	sum += proto + (uint32_t)l4len;
+	return csum_ok(csum_add(sum, l4, l4len));
+}
+
 ssize_t virtio_net_receive_frame(struct virtio_net *n, const uint8_t *frame, size_t len)
 {
 	struct virtqueue *vq = &n->vdev.vqs[VIRTIO_NET_RXQ];
@@ -73,7 +147,9 @@ ssize_t virtio_net_receive_frame(struct virtio_net *n, const uint8_t *frame, siz
 		n->rx_waiting = true;
 		return 0; /* queued until the driver posts buffers */
 	}
-	uint8_t hdr[12] = { 0 }; /* flags 0, GSO_NONE: complete checksums */
+	uint8_t hdr[12] = { 0 }; /* GSO_NONE: complete checksums */
+	if (virtio_has_feature(&n->vdev, VIRTIO_NET_F_GUEST_CSUM) && rx_l4_csum_valid(frame, len))
+		hdr[0] = VIRTIO_NET_HDR_F_DATA_VALID;
 	put16(hdr + 10, 1);
 	size_t copied = 0;
 	unsigned count = 0;
