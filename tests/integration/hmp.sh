@@ -9,22 +9,7 @@ SUITE_MODE=check
 SUITE_TIMEOUT=${LEMU_BOOT_CASE_TIMEOUT:-300}
 . "$(dirname "$0")/../lib/case.sh"
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-EMU=${LEMU_SYSTEM_X86_64:-$ROOT/build/lemu-system-x86_64}
-QEMU=${QEMU_SYSTEM_X86_64:-qemu-system-x86_64}
-
-suite_requires() {
-	if ! command -v "$EMU" >/dev/null 2>&1; then
-		echo "no system emulator $EMU (build lemu-system-x86_64, or set LEMU_SYSTEM_X86_64)"
-		return 1
-	fi
-	if ! bash "$ROOT/scripts/prepare-guest.sh" --quiet >/dev/null 2>guest.err; then
-		echo "the default guest could not be prepared: $(tail -n 1 guest.err)"
-		rm -f guest.err
-		return 1
-	fi
-	rm -f guest.err
-}
+. "$(dirname "$0")/../lib/sysguest.sh"
 
 t_vs_qemu() {
 	command -v "$QEMU" >/dev/null 2>&1 || skip "no $QEMU to compare with"

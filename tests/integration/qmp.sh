@@ -9,21 +9,7 @@ SUITE_MODE=check
 SUITE_TIMEOUT=${LEMU_BOOT_CASE_TIMEOUT:-300}
 . "$(dirname "$0")/../lib/case.sh"
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-EMU=${LEMU_SYSTEM_X86_64:-$ROOT/build/lemu-system-x86_64}
-
-suite_requires() {
-	if ! command -v "$EMU" >/dev/null 2>&1; then
-		echo "no system emulator $EMU (build lemu-system-x86_64, or set LEMU_SYSTEM_X86_64)"
-		return 1
-	fi
-	if ! bash "$ROOT/scripts/prepare-guest.sh" --quiet >/dev/null 2>guest.err; then
-		echo "the default guest could not be prepared: $(tail -n 1 guest.err)"
-		rm -f guest.err
-		return 1
-	fi
-	rm -f guest.err
-}
+. "$(dirname "$0")/../lib/sysguest.sh"
 
 # Every request of tests/qmp/requests.json (queries, run control, memory, block, QOM, errors,
 # malformed input) on the same VM as the golden run: keys and JSON types of each reply and
