@@ -239,6 +239,19 @@ static json_t *q_memory_size_summary(struct vm *vm, json_t *args, struct error *
 	                 (json_int_t)0);
 }
 
+/* The optional "cpu-index" argument (default 0), checked against the VM's CPUs. */
+static bool arg_cpu_index(struct vm *vm, json_t *args, int *cpu, struct error **errp)
+{
+	json_t *ci = json_object_get(args, "cpu-index");
+	json_int_t n = ci ? json_integer_value(ci) : 0;
+	if (n < 0 || n >= vm->ncpus) {
+		error_setg(errp, "Parameter 'cpu-index' expects a CPU number");
+		return false;
+	}
+	*cpu = (int)n;
+	return true;
+}
+
 /* A JSON string from bytes that need not be UTF-8 (HMP output may hold guest memory shown as
  * characters): each byte that does not start a well-formed sequence becomes U+FFFD, as
  * QEMU's JSON writer does, so that the reply can always be encoded. */
@@ -279,16 +292,9 @@ static json_t *utf8_json_string(const char *s, size_t len)
 
 static json_t *q_hmp(struct vm *vm, json_t *args, struct error **errp)
 {
-	int cpu = 0;
-	json_t *ci = json_object_get(args, "cpu-index");
-	if (ci) {
-		json_int_t n = json_integer_value(ci);
-		if (n < 0 || n >= vm->ncpus) {
-			error_setg(errp, "Parameter 'cpu-index' expects a CPU number");
-			return NULL;
-		}
-		cpu = (int)n;
-	}
+	int cpu;
+	if (!arg_cpu_index(vm, args, &cpu, errp))
+		return NULL;
 	struct strbuf out = { 0 };
 	hmp_execute(vm, ARG_STR(args, "command-line"), &out, &cpu, NULL);
 	json_t *r = utf8_json_string(out.s ? out.s : "", out.s ? out.len : 0);
@@ -307,16 +313,9 @@ static bool check_size(json_t *args, struct error **errp)
 
 static json_t *q_memsave(struct vm *vm, json_t *args, struct error **errp)
 {
-	int cpu = 0;
-	json_t *ci = json_object_get(args, "cpu-index");
-	if (ci) {
-		json_int_t n = json_integer_value(ci);
-		if (n < 0 || n >= vm->ncpus) {
-			error_setg(errp, "Parameter 'cpu-index' expects a CPU number");
-			return NULL;
-		}
-		cpu = (int)n;
-	}
+	int cpu;
+	if (!arg_cpu_index(vm, args, &cpu, errp))
+		return NULL;
 	if (!check_size(args, errp))
 		return NULL;
 	if (mon_memsave(vm, (uint64_t)ARG_INT(args, "val"), (uint64_t)ARG_INT(args, "size"),
