@@ -101,17 +101,6 @@ void chardev_set_filename(struct chardev *chr, const char *fmt, ...)
 	chr->filename = s;
 }
 
-/* QEMU's rule for ids: a letter, then letters, digits, '-', '.', '_'. */
-static bool chr_id_wellformed(const char *id)
-{
-	if (!isalpha((unsigned char)id[0]))
-		return false;
-	for (const char *p = id + 1; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("-._", *p))
-			return false;
-	return true;
-}
-
 static const struct chardev_backend *chr_lookup_backend(const char *name)
 {
 	for (size_t i = 0; i < sizeof(chr_backends) / sizeof(chr_backends[0]); i++)
@@ -211,7 +200,7 @@ struct chardev *chardev_new(struct vm *vm, struct opts *o, struct error **errp)
 		error_setg(errp, "chardev: no id specified");
 		return NULL;
 	}
-	if (!chr_id_wellformed(id)) {
+	if (!id_wellformed(id)) {
 		error_setg(errp, "Parameter 'id' expects an identifier\n"
 				 "Identifiers consist of letters, digits, '-', '.', '_', starting with a letter.");
 		return NULL;

@@ -46,17 +46,6 @@ void net_print_help(void)
 	printf("Available netdev backend types:\nsocket\nhubport\ntap\nuser\n");
 }
 
-/* QEMU's id_wellformed: a letter, then letters, digits, '-', '.', '_'. */
-static bool id_ok(const char *id)
-{
-	if (!isalpha((unsigned char)id[0]))
-		return false;
-	for (const char *p = id + 1; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("-._", *p))
-			return false;
-	return true;
-}
-
 int net_opts_each(struct opts *o, const char *key, int (*fn)(void *ctx, const char *val, struct error **errp),
                   void *ctx, struct error **errp)
 {
@@ -136,7 +125,7 @@ int net_netdev_add(struct vm *vm, const char *optstr, struct error **errp)
 		error_setg(errp, "Parameter 'id' is missing");
 		goto out;
 	}
-	if (!id_ok(id)) {
+	if (!id_wellformed(id)) {
 		error_setg(errp, "Parameter 'id' expects an identifier\n"
 		                 "Identifiers consist of letters, digits, '-', '.', '_', starting with a letter.");
 		goto out;

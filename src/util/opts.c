@@ -253,3 +253,13 @@ int opts_check_unused(struct opts *o, struct error **errp)
 	}
 	return 0;
 }
+
+bool id_wellformed(const char *id)
+{
+	if (!isalpha((unsigned char)id[0]))
+		return false;
+	for (const char *p = id + 1; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("-._", *p))
+			return false;
+	return true;
+}

@@ -49,5 +49,8 @@ int parse_bool(const char *s);
 int parse_size(const char *s, unsigned default_shift, uint64_t *out);
 /* Plain unsigned integer (decimal, 0x hex, 0 octal), whole string. */
 int parse_u64(const char *s, uint64_t *out);
+/* QEMU's rule for object ids (-netdev, -chardev, -device ...): a letter, then letters,
+ * digits, '-', '.', '_'. */
+bool id_wellformed(const char *id);
 
 #endif
