@@ -252,17 +252,18 @@ static const struct nbd_chan_ops tls_chan_ops = {
 	.free = tls_free,
 };
 
-struct nbd_chan *nbd_tls_wrap(struct nbd_tls *tls, struct nbd_chan *inner, struct error **errp)
+/* A session over inner, set up for either side (the handshake is the caller's). */
+static struct tls_chan *chan_new(struct nbd_tls *tls, struct nbd_chan *inner, unsigned mode,
+                                 struct error **errp)
 {
 	struct tls_chan *t = calloc(1, sizeof(*t));
-	int r;
 	if (!t) {
 		error_setg(errp, "out of memory");
 		return NULL;
 	}
 	t->ch.ops = &tls_chan_ops;
 	t->inner = inner;
-	r = gnutls_init(&t->sess, GNUTLS_SERVER);
+	int r = gnutls_init(&t->sess, mode);
 	if (r < 0) {
 		error_setg(errp, "Cannot initialize TLS session: %s", gnutls_strerror(r));
 		free(t);
@@ -270,15 +271,47 @@ struct nbd_chan *nbd_tls_wrap(struct nbd_tls *tls, struct nbd_chan *inner, struc
 	}
 	gnutls_set_default_priority(t->sess);
 	gnutls_credentials_set(t->sess, GNUTLS_CRD_CERTIFICATE, tls->cred);
-	gnutls_certificate_server_set_request(t->sess, tls->verify_peer ? GNUTLS_CERT_REQUIRE :
-	                                                                  GNUTLS_CERT_IGNORE);
 	gnutls_transport_set_ptr(t->sess, t);
 	gnutls_transport_set_pull_function(t->sess, tls_pull);
 	gnutls_transport_set_vec_push_function(t->sess, tls_vec_push);
+	return t;
+}
 
+static int chan_handshake(struct tls_chan *t)
+{
+	int r;
 	do
 		r = gnutls_handshake(t->sess);
 	while (r < 0 && !gnutls_error_is_fatal(r));
+	return r;
+}
+
+static void chan_free(struct tls_chan *t)
+{
+	gnutls_deinit(t->sess);
+	free(t);
+}
+
+/* "<Who> certificate is not trusted: <gnutls's reasons>" */
+static void not_trusted(struct error **errp, const char *who, unsigned status)
+{
+	gnutls_datum_t out;
+	if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &out, 0) == 0) {
+		error_setg(errp, "%s certificate is not trusted: %s", who, out.data);
+		gnutls_free(out.data);
+	} else {
+		error_setg(errp, "%s certificate is not trusted", who);
+	}
+}
+
+struct nbd_chan *nbd_tls_wrap(struct nbd_tls *tls, struct nbd_chan *inner, struct error **errp)
+{
+	struct tls_chan *t = chan_new(tls, inner, GNUTLS_SERVER, errp);
+	if (!t)
+		return NULL;
+	gnutls_certificate_server_set_request(t->sess, tls->verify_peer ? GNUTLS_CERT_REQUIRE :
+	                                                                  GNUTLS_CERT_IGNORE);
+	int r = chan_handshake(t);
 	if (r < 0) {
 		error_setg(errp, "TLS handshake failed: %s", gnutls_strerror(r));
 		goto fail;
@@ -292,21 +325,13 @@ struct nbd_chan *nbd_tls_wrap(struct nbd_tls *tls, struct nbd_chan *inner, struc
 			goto fail;
 		}
 		if (status) {
-			gnutls_datum_t out;
-			if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509,
-			                                                 &out, 0) == 0) {
-				error_setg(errp, "Client certificate is not trusted: %s", out.data);
-				gnutls_free(out.data);
-			} else {
-				error_setg(errp, "Client certificate is not trusted");
-			}
+			not_trusted(errp, "Client", status);
 			goto fail;
 		}
 	}
 	return &t->ch;
 fail:
-	gnutls_deinit(t->sess);
-	free(t);
+	chan_free(t);
 	return NULL;
 }
 
@@ -318,50 +343,22 @@ bool nbd_tls_is_client(const struct nbd_tls *tls)
 struct nbd_chan *nbd_tls_wrap_client(struct nbd_tls *tls, struct nbd_chan *inner,
                                      const char *hostname, struct error **errp)
 {
-	struct tls_chan *t = calloc(1, sizeof(*t));
-	int r;
-	if (!t) {
-		error_setg(errp, "out of memory");
+	struct tls_chan *t = chan_new(tls, inner, GNUTLS_CLIENT, errp);
+	if (!t)
 		return NULL;
-	}
-	t->ch.ops = &tls_chan_ops;
-	t->inner = inner;
-	r = gnutls_init(&t->sess, GNUTLS_CLIENT);
-	if (r < 0) {
-		error_setg(errp, "Cannot initialize TLS session: %s", gnutls_strerror(r));
-		free(t);
-		return NULL;
-	}
-	gnutls_set_default_priority(t->sess);
-	gnutls_credentials_set(t->sess, GNUTLS_CRD_CERTIFICATE, tls->cred);
 	if (hostname)
 		gnutls_server_name_set(t->sess, GNUTLS_NAME_DNS, hostname, strlen(hostname));
 	/* The server's certificate is checked against the CA and the host name during
 	 * the handshake itself. */
 	if (tls->verify_peer)
 		gnutls_session_set_verify_cert(t->sess, hostname, 0);
-	gnutls_transport_set_ptr(t->sess, t);
-	gnutls_transport_set_pull_function(t->sess, tls_pull);
-	gnutls_transport_set_vec_push_function(t->sess, tls_vec_push);
-	do
-		r = gnutls_handshake(t->sess);
-	while (r < 0 && !gnutls_error_is_fatal(r));
+	int r = chan_handshake(t);
 	if (r < 0) {
-		if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
-			gnutls_datum_t out;
-			unsigned status = gnutls_session_get_verify_cert_status(t->sess);
-			if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509,
-			                                                 &out, 0) == 0) {
-				error_setg(errp, "Server certificate is not trusted: %s", out.data);
-				gnutls_free(out.data);
-			} else {
-				error_setg(errp, "Server certificate is not trusted");
-			}
-		} else {
+		if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR)
+			not_trusted(errp, "Server", gnutls_session_get_verify_cert_status(t->sess));
+		else
 			error_setg(errp, "TLS handshake failed: %s", gnutls_strerror(r));
-		}
-		gnutls_deinit(t->sess);
-		free(t);
+		chan_free(t);
 		return NULL;
 	}
 	return &t->ch;
